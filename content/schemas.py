@@ -108,10 +108,10 @@ class ItemBase(_Model):
 
     def is_live(self, now: dt.datetime) -> bool:
         """Shown at `now` (the terminal's own clock, so expiry works offline)."""
-        now = _aware(now)
-        if self.publish_at and _aware(self.publish_at) > now:
+        now = aware(now)
+        if self.publish_at and aware(self.publish_at) > now:
             return False
-        if self.expire_at and _aware(self.expire_at) <= now:
+        if self.expire_at and aware(self.expire_at) <= now:
             return False
         return True
 
@@ -120,7 +120,7 @@ class ItemBase(_Model):
         return []
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
+def aware(value: dt.datetime) -> dt.datetime:
     """Naive datetimes in content are China Standard Time."""
     if value.tzinfo is None:
         return value.replace(tzinfo=CST)
@@ -204,7 +204,7 @@ class Slide(ItemBase):
         return [self.image]
 
     def in_daypart(self, now: dt.datetime) -> bool:
-        now = _aware(now).astimezone(CST)
+        now = aware(now).astimezone(CST)
         if now.isoweekday() not in self.days:
             return False
         t = now.time().replace(tzinfo=None)

@@ -1,0 +1,146 @@
+"""Guide search: Chinese substring, full pinyin, pinyin initials and mixed input.
+
+`index_rows()` turns a guide into rows (title, each keyword, category) with their pinyin; the
+rows are computed once, when a version is built, and stored in its content.sqlite. At run time
+`SearchIndex` keeps three haystacks per field (the text, its full pinyin, its initials), each one
+long string with the entries separated by a newline, so a keystroke costs a handful of `str.find`
+scans in C rather than a Python loop over every guide.
+
+Ranking, best first: field (title, then keyword, then category), then a match at the start of
+the entry before one inside it, then the kind of match (characters, full pinyin, initials), then
+the guide's own `sort`, then the shorter title.
+"""
+from __future__ import annotations
+
+from bisect import bisect_right
+import re
+from dataclasses import dataclass
+
+from pypinyin import Style, lazy_pinyin
+
+FIELD_TITLE, FIELD_KEYWORD, FIELD_CATEGORY = 0, 1, 2
+MATCH_TEXT, MATCH_FULL, MATCH_INITIALS = 0, 1, 2
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_DROP = re.compile(r"[^0-9a-z\u3400-\u9fff\uf900-\ufaff]+")
+
+
+def normalize(text: str) -> str:
+    """Lower case, no spaces or punctuation: what both entries and queries are compared as."""
+    return _DROP.sub("", text.lower())
+
+
+def full_pinyin(text: str) -> str:
+    return normalize("".join(lazy_pinyin(text)))
+
+
+def initials(text: str) -> str:
+    """First letter of each syllable; a run of Latin letters or digits is kept whole."""
+    out = []
+    for chunk in lazy_pinyin(text, style=Style.FIRST_LETTER):
+        out.append(chunk)
+    return normalize("".join(out))
+
+
+def index_rows(item_id: str, title: str, keywords: list[str], category: str) -> list[tuple[str, int, str, str, str]]:
+    """(item_id, field, text, full pinyin, initials) for each searchable entry of one guide."""
+    rows = []
+    entries = [(FIELD_TITLE, title)] + [(FIELD_KEYWORD, k) for k in keywords] + [(FIELD_CATEGORY, category)]
+    for field, text in entries:
+        norm = normalize(text)
+        if norm:
+            rows.append((item_id, field, norm, full_pinyin(text), initials(text)))
+    return rows
+
+
+@dataclass(frozen=True)
+class _Hay:
+    text: str
+    starts: list[int]  # offset of each entry in `text`
+    owners: list[int]  # guide number of each entry
+
+
+def _hay(values: list[str], owners: list[int]) -> _Hay:
+    starts, pos = [], 0
+    for v in values:
+        starts.append(pos)
+        pos += len(v) + 1
+    return _Hay("\n".join(values), starts, owners)
+
+
+class SearchIndex:
+    """In-memory index over the rows of one content version."""
+
+    def __init__(
+        self,
+        rows: list[tuple[str, int, str, str, str]],
+        order: dict[str, tuple],
+        precomputed: dict[str, list[str]] | None = None,
+    ):
+        """`rows` from index_rows(); `order` maps item id -> tie-break key (sort, len(title), title)."""
+        self.precomputed = precomputed or {}
+        self.ids = sorted({r[0] for r in rows}, key=lambda i: order.get(i, (0, 0, i)))
+        number = {item_id: n for n, item_id in enumerate(self.ids)}  # n is already the tie-break rank
+        self._hays: list[tuple[int, int, _Hay]] = []
+        for field in (FIELD_TITLE, FIELD_KEYWORD, FIELD_CATEGORY):
+            mine = [r for r in rows if r[1] == field]
+            owners = [number[r[0]] for r in mine]
+            for kind, col in ((MATCH_TEXT, 2), (MATCH_FULL, 3), (MATCH_INITIALS, 4)):
+                self._hays.append((field, kind, _hay([r[col] for r in mine], owners)))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def search(self, query: str, limit: int | None = None) -> list[str]:
+        """Item ids, best first."""
+        q = normalize(query)
+        cached = self.precomputed.get(q)
+        ids = cached if cached is not None else self._search(q)
+        return ids[:limit] if limit is not None else ids
+
+    def _search(self, q: str) -> list[str]:
+        variants = _query_variants(q)
+        if not variants:
+            return []
+        n = len(self.ids)
+        best: dict[int, int] = {}
+        get = best.get
+        for field, kind, hay in self._hays:
+            sub = variants.get(kind)
+            if not sub:
+                continue
+            text, starts, owners = hay.text, hay.starts, hay.owners
+            last = len(starts) - 1
+            find = text.find
+            pos = find(sub)
+            while pos != -1:
+                idx = bisect_right(starts, pos) - 1
+                owner = owners[idx]
+                # one int orders like (field, infix, kind, tie-break rank): cheaper than a tuple
+                key = ((field * 2 + (pos != starts[idx])) * 3 + kind) * n + owner
+                old = get(owner)
+                if old is None or key < old:
+                    best[owner] = key
+                if idx >= last:
+                    break
+                pos = find(sub, starts[idx + 1])
+        return [self.ids[k % n] for k in sorted(best.values())]
+
+    def precompute(self) -> dict[str, list[str]]:
+        """Answers to every one-character Latin query, the slowest ones (nearly every guide matches).
+
+        Computed when a version is built and stored with it, so the first keystroke is instant.
+        """
+        return {c: self._search(c) for c in "abcdefghijklmnopqrstuvwxyz0123456789"}
+
+
+def _query_variants(q: str) -> dict[int, str]:
+    """What to look for in each haystack kind (q is normalized). Mixed input (低保sq) becomes pinyin."""
+    if not q:
+        return {}
+    if _CJK.search(q):
+        variants = {MATCH_TEXT: q}
+        if re.search(r"[a-z]", q):  # mixed: compare as pinyin
+            variants[MATCH_FULL] = full_pinyin(q)
+            variants[MATCH_INITIALS] = initials(q)
+        return variants
+    return {MATCH_TEXT: q, MATCH_FULL: q, MATCH_INITIALS: q}
