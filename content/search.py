@@ -12,7 +12,7 @@ the guide's own `sort`, then the shorter title.
 """
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 import re
 from dataclasses import dataclass
 
@@ -54,17 +54,23 @@ def index_rows(item_id: str, title: str, keywords: list[str], category: str) -> 
 
 @dataclass(frozen=True)
 class _Hay:
-    text: str
+    text: str  # the entries in guide-rank order, newline-separated: infix matches by str.find
     starts: list[int]  # offset of each entry in `text`
-    owners: list[int]  # guide number of each entry
+    owners: list[int]  # guide number (= tie-break rank) of each entry, ascending
+    keys: list[str]  # the entries sorted as strings: prefix matches by bisection
+    key_owners: list[int]  # guide number of each of `keys`
 
 
 def _hay(values: list[str], owners: list[int]) -> _Hay:
+    pairs = sorted(zip(owners, values))
     starts, pos = [], 0
-    for v in values:
+    for _owner, v in pairs:
         starts.append(pos)
         pos += len(v) + 1
-    return _Hay("\n".join(values), starts, owners)
+    by_key = sorted(zip(values, owners))
+    return _Hay(
+        "\n".join(v for _o, v in pairs), starts, [o for o, _v in pairs], [k for k, _o in by_key], [o for _k, o in by_key]
+    )
 
 
 class SearchIndex:
@@ -80,7 +86,7 @@ class SearchIndex:
         self.precomputed = precomputed or {}
         self.ids = sorted({r[0] for r in rows}, key=lambda i: order.get(i, (0, 0, i)))
         number = {item_id: n for n, item_id in enumerate(self.ids)}  # n is already the tie-break rank
-        self._hays: list[tuple[int, int, _Hay]] = []
+        self._hays: list[tuple[int, int, _Hay]] = []  # in (field, kind) order
         for field in (FIELD_TITLE, FIELD_KEYWORD, FIELD_CATEGORY):
             mine = [r for r in rows if r[1] == field]
             owners = [number[r[0]] for r in mine]
@@ -91,11 +97,54 @@ class SearchIndex:
         return len(self.ids)
 
     def search(self, query: str, limit: int | None = None) -> list[str]:
-        """Item ids, best first."""
+        """Item ids, best first; with a `limit` only the best `limit` are worked out."""
         q = normalize(query)
         cached = self.precomputed.get(q)
-        ids = cached if cached is not None else self._search(q)
-        return ids[:limit] if limit is not None else ids
+        if cached is not None:
+            return cached[:limit] if limit is not None else cached
+        return self._search(q) if limit is None else self._top(q, limit)
+
+    def _top(self, q: str, limit: int) -> list[str]:
+        """The first `limit` of _search(q), without looking at every match.
+
+        Buckets are visited in ranking order (field, then prefix before infix, then kind) and
+        each bucket yields its guides in rank order, so the first `limit` new guides seen are
+        the answer: a keystroke that matches thousands of guides costs about `limit` steps.
+        """
+        variants = _query_variants(q)
+        out: list[int] = []
+        seen: set[int] = set()
+        if not variants or limit <= 0:
+            return []
+        for field in (FIELD_TITLE, FIELD_KEYWORD, FIELD_CATEGORY):
+            hays = [(kind, hay) for f, kind, hay in self._hays if f == field and variants.get(kind)]
+            for kind, hay in hays:  # prefix matches: a contiguous range of the sorted keys
+                sub = variants[kind]
+                lo = bisect_left(hay.keys, sub)
+                hi = bisect_left(hay.keys, sub + "\U0010ffff", lo)
+                for owner in sorted(hay.key_owners[lo:hi]):
+                    if owner not in seen:
+                        seen.add(owner)
+                        out.append(owner)
+                        if len(out) >= limit:
+                            return [self.ids[o] for o in out]
+            for kind, hay in hays:  # infix matches: entries are in rank order, so scan from the top
+                sub = variants[kind]
+                text, starts, owners = hay.text, hay.starts, hay.owners
+                last = len(starts) - 1
+                pos = text.find(sub)
+                while pos != -1:
+                    idx = bisect_right(starts, pos) - 1
+                    owner = owners[idx]
+                    if owner not in seen:
+                        seen.add(owner)
+                        out.append(owner)
+                        if len(out) >= limit:
+                            return [self.ids[o] for o in out]
+                    if idx >= last:
+                        break
+                    pos = text.find(sub, starts[idx + 1])
+        return [self.ids[o] for o in out]
 
     def _search(self, q: str) -> list[str]:
         variants = _query_variants(q)

@@ -132,8 +132,10 @@ class ContentView:
 
     def search(self, query: str, limit: int | None = 50, now: dt.datetime | None = None) -> list[Guide]:
         """Live guides matching `query`, best first."""
-        ids = self.search_index().search(query)
+        index = self.search_index()
         live = self._live_guides(now)
+        # ask for enough that the hidden (expired, unpublished) guides cannot push a live one out
+        ids = index.search(query, None if limit is None else limit + len(index) - len(live))
         hits = []
         for i in ids:
             g = live.get(i)

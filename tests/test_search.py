@@ -103,3 +103,17 @@ def test_one_letter_answers_come_from_the_build_time_cache(view):
 
 def test_limit(view):
     assert len(view.search("a", limit=2)) == 2
+
+
+def test_top_n_agrees_with_the_full_ranking():
+    from tests.synthetic import synthetic_guides
+
+    rows, order = [], {}
+    for g in synthetic_guides(1200):
+        rows += index_rows(g.id, g.title, list(g.keywords), g.category)
+        order[g.id] = (g.sort, len(g.title), g.title)
+    index = SearchIndex(rows, order)
+    for q in ["j", "ji", "jiu", "sh", "zhu", "lnr", "老年", "服务", "yb", "残疾人", "qq", "e", "1", "低保sq"]:
+        full = index._search(q)
+        for limit in (1, 7, 50, 5000):
+            assert index._top(q, limit) == full[:limit], (q, limit)
