@@ -1,0 +1,1 @@
+"""The lobby queue: numbering, states, HTTP service, counter page (issue: lobby queue). Empty until then."""
