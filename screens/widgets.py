@@ -1,0 +1,441 @@
+"""Reusable resident-facing widgets: big tiles, the elder-mode toggle, the urgent banner, a toast
+and a label that wraps Chinese text properly.
+
+Sizes bind to the running app's `ui_unit` (layout) and `text_unit` (text, includes the elder-mode
+factor), so every widget follows window size and elder mode without code of its own.
+Content text (notice titles, centre names) is shown with markup off: it is never interpreted.
+"""
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Callable
+
+from kivy.clock import Clock
+from kivy.core.text import Label as CoreLabel
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.label import Label
+
+# ---- Chinese line breaking ------------------------------------------------------------------
+# Kivy breaks lines only at ASCII spaces (PITFALLS.md): a CJK run is cut wherever it overflows and
+# a line may start with "，". We break ourselves: CJK between any two characters, Latin words and
+# numbers kept whole, and the common 避头尾 rules (no closing punctuation at a line start, no
+# opening bracket at a line end).
+
+NO_LINE_START = frozenset("，。、；：！？）》」』】〕〉…—·,.;:!?)%’”")
+NO_LINE_END = frozenset("（《「『【〔〈(‘“")
+_TOKEN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-./:@+#%]*|\s+|.", re.S)
+
+
+def wrap_cjk(text: str, width_of: Callable[[str], float], max_width: float) -> list[str]:
+    """Split `text` into lines no wider than `max_width` (as measured by `width_of`)."""
+    lines: list[str] = []
+    for para in text.split("\n"):
+        line, width = "", 0.0
+        for token in _TOKEN_RE.findall(para):
+            w = width_of(token)
+            if not line or width + w <= max_width or token.isspace():
+                line, width = line + token, width + w
+                continue
+            if len(token) > 1 and w > max_width:  # an over-long word: break it by characters
+                for ch in token:
+                    line, width = _push(lines, line, width, ch, width_of, max_width)
+                continue
+            line, width = _break(lines, line, token, width_of)
+        lines.append(line.rstrip())
+    return _avoid_orphan(lines)
+
+
+def _avoid_orphan(lines: list[str]) -> list[str]:
+    """Never end a paragraph with one lone character: move one (or two) down with it."""
+    if len(lines) < 2 or len(lines[-1]) != 1 or len(lines[-2]) < 4 or lines[-2][-1].isascii():
+        return lines
+    take = 2 if lines[-2][-1] in NO_LINE_START else 1
+    return lines[:-2] + [lines[-2][:-take], lines[-2][-take:] + lines[-1]]
+
+
+def _push(lines, line, width, ch, width_of, max_width):
+    w = width_of(ch)
+    if line and width + w > max_width:
+        return _break(lines, line, ch, width_of)
+    return line + ch, width + w
+
+
+def _break(lines: list[str], line: str, token: str, width_of) -> tuple[str, float]:
+    """End `line` before `token`, moving one character down when a 避头尾 rule requires it."""
+    carry = ""
+    stripped = line.rstrip()
+    if len(stripped) > 1 and (token[0] in NO_LINE_START or stripped[-1] in NO_LINE_END):
+        stripped, carry = stripped[:-1], stripped[-1]
+    lines.append(stripped.rstrip())
+    new = (carry + token).lstrip()
+    return new, width_of(new)
+
+
+def ellipsize(line: str, width_of: Callable[[str], float], max_width: float) -> str:
+    """`line` cut to fit `max_width` with a trailing "…"."""
+    if width_of(line) <= max_width:
+        return line
+    while line and width_of(line + "…") > max_width:
+        line = line[:-1]
+    return line + "…"
+
+
+class CJKLabel(Label):
+    """A label for Chinese text: set `plain_text`, it wraps to the label's width.
+
+    `max_lines` (0 = unlimited) cuts with "…". Markup is always off.
+    """
+
+    plain_text = StringProperty("")
+    max_lines = NumericProperty(0)
+
+    def __init__(self, **kwargs):
+        self._rewrap = Clock.create_trigger(self._wrap, -1)
+        super().__init__(**kwargs)
+        self.markup = False
+        for prop in ("plain_text", "max_lines", "width", "font_size", "font_name"):
+            self.fbind(prop, self._rewrap)
+        self._rewrap()
+
+    def _wrap(self, *_):
+        measurer = CoreLabel(font_size=self.font_size, font_name=self.font_name)
+        cache: dict[str, float] = {}
+
+        def width_of(s: str) -> float:
+            if s not in cache:
+                cache[s] = measurer.get_extents(s)[0]
+            return cache[s]
+
+        limit = max(1.0, self.width - 2 * self.padding_x)
+        lines: list[str] = []
+        for para in self.plain_text.split("\n"):
+            wrapped = wrap_cjk(para, width_of, limit)
+            if self.max_lines and len(lines) + len(wrapped) > self.max_lines:
+                room = int(self.max_lines) - len(lines)
+                if room > 0:  # this paragraph is cut: say so with "…"
+                    lines += wrapped[:room - 1] + [ellipsize(wrapped[room - 1] + "…", width_of, limit)]
+                break
+            lines += wrapped
+        self.text = "\n".join(lines)
+
+
+# ---- buttons --------------------------------------------------------------------------------
+
+class DebouncedButtonBehavior(ButtonBehavior):
+    """Dispatches `on_tap` at most once per `debounce_s`.
+
+    On the Pi one finger tap can arrive twice (SDL mouse emulation plus mtdev, PITFALLS.md):
+    a second release within the window is dropped, so one tap never opens/toggles twice.
+    """
+
+    debounce_s = NumericProperty(0.45)
+
+    def __init__(self, **kwargs):
+        self.register_event_type("on_tap")
+        self._last_tap = -1e9
+        super().__init__(**kwargs)
+
+    def on_release(self):
+        now = time.monotonic()
+        if now - self._last_tap < self.debounce_s:
+            return
+        self._last_tap = now
+        self.dispatch("on_tap")
+
+    def on_tap(self):
+        pass
+
+
+class Tile(DebouncedButtonBehavior, FloatLayout):
+    """A big finger-sized tile: key character in a circle, title, one-line hint.
+
+    Tapping calls `app.open_screen(self.screen)`. A `primary` tile is filled red (取号).
+    The inner layout is side by side on wide tiles and stacked on tall ones; the badge is
+    dropped when the tile is too small for it.
+    """
+
+    screen = StringProperty("")
+    title = StringProperty("")
+    hint = StringProperty("")
+    badge = StringProperty("")
+    primary = BooleanProperty(False)
+    # set by the kv rule from the app's units and the tile's own size
+    u = NumericProperty(1.0)
+    t = NumericProperty(1.0)
+    pad = NumericProperty(0.0)
+    wide = BooleanProperty(False)
+    show_badge = BooleanProperty(True)
+    hint_lines = NumericProperty(2)   # 0 hides the hint
+
+    def __init__(self, **kwargs):
+        self._refit = Clock.create_trigger(self._fit, -1)
+        super().__init__(**kwargs)
+        for prop in ("size", "t", "u", "title", "hint", "wide"):
+            self.fbind(prop, self._refit)
+
+    def _fit(self, *_):
+        """Drop the badge, then hint lines, until the content fits the tile's height."""
+        from kiosk import theme
+
+        inner_w = self.width - 2 * self.pad - self.u * theme.ACCENT
+        inner_h = self.height - self.pad
+        line = 1.2  # a label line is 1.2 em high with this font (measured)
+        badge = self.t * theme.FONT_BADGE * 2
+        for show_badge, lines in ((True, 2), (False, 2), (False, 1), (False, 0)):
+            text_w = inner_w - ((badge + self.pad * 1.2) if (show_badge and self.wide) else 0)
+            if text_w <= 0:
+                continue
+            title_fs = min(self.t * theme.FONT_TILE, text_w / (len(self.title) + 0.4))
+            title_h = title_fs * line + 4  # + the outline that fakes bold
+            need_lines = min(lines, math.ceil(len(self.hint) * self.t * theme.FONT_HINT / text_w))
+            texts_h = title_h + (need_lines * self.t * theme.FONT_HINT * line + self.t * 10
+                                 if lines else 0)
+            if self.wide:
+                need = max(badge, texts_h) if show_badge else texts_h
+            else:
+                need = texts_h + ((badge + self.pad * 0.6) if show_badge else 0)
+            if need <= inner_h and (not show_badge or badge * 2.5 < inner_w):
+                break
+        self.show_badge, self.hint_lines = show_badge, lines
+
+    def on_tap(self):
+        from kivy.app import App
+
+        App.get_running_app().open_screen(self.screen)
+
+
+class ElderToggle(DebouncedButtonBehavior, Label):
+    """The 长辈模式 switch: flips `app.elder_mode` (bigger text everywhere)."""
+
+    def on_tap(self):
+        from kivy.app import App
+
+        app = App.get_running_app()
+        app.elder_mode = not app.elder_mode
+
+
+class UrgentBanner(DebouncedButtonBehavior, BoxLayout):
+    """Amber banner with the first urgent notice's title; collapses when there is none."""
+
+    title = StringProperty("")
+    more = StringProperty("")
+    active = BooleanProperty(False)
+
+    def on_tap(self):
+        from kivy.app import App
+
+        App.get_running_app().open_screen("notices")
+
+
+class Toast(Label):
+    """A calm message near the bottom of the screen that hides itself after a few seconds."""
+
+    shown = BooleanProperty(False)
+
+    def __init__(self, **kwargs):
+        self._hide_event = None
+        super().__init__(**kwargs)
+
+    def show(self, text: str, seconds: float = 3.5) -> None:
+        self.text = text
+        self.shown = True
+        if self._hide_event is not None:
+            self._hide_event.cancel()
+        self._hide_event = Clock.schedule_once(self.hide, seconds)
+
+    def hide(self, *_):
+        if self._hide_event is not None:
+            self._hide_event.cancel()
+            self._hide_event = None
+        self.shown = False
+
+
+KV_NAME = "screens/widgets.kv"  # a pseudo file name, so the rules load once
+
+KV = """
+#:import theme kiosk.theme
+#:import _ kiosk.i18n._
+
+<CJKLabel>:
+    text_size: self.width, None
+    size_hint_y: None
+    height: self.texture_size[1]
+    halign: 'left'
+    valign: 'top'
+
+<Tile>:
+    u: app.ui_unit
+    t: app.text_unit
+    pad: self.u * theme.PAD
+    wide: self.width > self.height * 1.7
+    canvas.before:
+        Color:
+            rgba: (theme.RED_DARK if self.state == 'down' else theme.RED) if self.primary else (theme.SURFACE_PRESSED if self.state == 'down' else theme.SURFACE)
+        RoundedRectangle:
+            pos: self.pos
+            size: self.size
+            radius: [self.u * theme.RADIUS]
+        Color:
+            rgba: (0, 0, 0, 0) if self.primary else theme.BORDER
+        Line:
+            rounded_rectangle: (self.x, self.y, self.width, self.height, self.u * theme.RADIUS)
+            width: 1.2
+        Color:
+            rgba: (0, 0, 0, 0) if self.primary else theme.RED
+        RoundedRectangle:
+            pos: self.pos
+            size: self.u * theme.ACCENT, self.height
+            radius: [self.u * theme.RADIUS, 0, 0, self.u * theme.RADIUS]
+    BoxLayout:
+        id: body
+        orientation: 'horizontal' if root.wide else 'vertical'
+        size_hint: None, None
+        width: root.width - 2 * root.pad - root.u * theme.ACCENT
+        height: self.minimum_height if not root.wide else max(badge.height, texts.minimum_height)
+        x: root.x + root.pad + root.u * theme.ACCENT
+        y: root.center_y - self.height / 2
+        spacing: root.pad * (1.2 if root.wide else 0.6) if root.show_badge else 0
+        Label:
+            id: badge
+            text: root.badge
+            font_size: root.t * theme.FONT_BADGE
+            color: theme.RED if not root.primary else theme.RED
+            size_hint: None, None
+            size: (root.t * theme.FONT_BADGE * 2, root.t * theme.FONT_BADGE * 2) if root.show_badge else (0, 0)
+            opacity: 1 if root.show_badge else 0
+            outline_width: max(1, int(self.font_size / 40))
+            outline_color: self.color[:3]
+            canvas.before:
+                Color:
+                    rgba: theme.BADGE_BG if not root.primary else theme.SURFACE
+                Ellipse:
+                    pos: self.pos
+                    size: self.size
+        BoxLayout:
+            id: texts
+            orientation: 'vertical'
+            size_hint: None, None
+            width: body.width - (badge.width + body.spacing if root.wide else 0)
+            height: self.minimum_height
+            spacing: root.t * 10
+            Label:
+                id: title
+                text: root.title
+                # shrink rather than cut: a CJK character is about 1 em wide
+                font_size: max(1, min(root.t * theme.FONT_TILE, texts.width / (len(self.text) + 0.4)))
+                color: theme.ON_RED if root.primary else theme.TEXT
+                outline_width: max(1, int(self.font_size / 40))
+                outline_color: self.color[:3]
+                text_size: self.width, None
+                halign: 'left'
+                shorten: True
+                shorten_from: 'right'
+                size_hint_y: None
+                height: self.texture_size[1]
+            CJKLabel:
+                id: hint
+                plain_text: root.hint if root.hint_lines else ''
+                max_lines: max(1, root.hint_lines)
+                opacity: 1 if root.hint_lines else 0
+                font_size: root.t * theme.FONT_HINT
+                color: theme.ON_RED_MUTED if root.primary else theme.TEXT_MUTED
+
+<ElderToggle>:
+    active: app.elder_mode
+    text: _('Elder mode: on') if self.active else _('Elder mode: off')
+    font_size: app.text_unit * theme.FONT_BUTTON
+    color: theme.ON_RED if self.active else theme.RED
+    outline_width: max(1, int(self.font_size / 40))
+    outline_color: self.color[:3]
+    size_hint: None, None
+    size: self.texture_size[0] + app.ui_unit * 56, max(self.texture_size[1] + app.ui_unit * 28, theme.MIN_TOUCH_PX * min(1, app.ui_unit))
+    canvas.before:
+        Color:
+            rgba: theme.RED if self.active else theme.SURFACE
+        RoundedRectangle:
+            pos: self.pos
+            size: self.size
+            radius: [self.height / 2]
+        Color:
+            rgba: theme.RED
+        Line:
+            rounded_rectangle: (self.x, self.y, self.width, self.height, self.height / 2)
+            width: 2
+
+<UrgentBanner>:
+    orientation: 'horizontal'
+    size_hint_y: None
+    height: (app.text_unit * theme.FONT_BANNER * 2.1) if self.active else 0
+    opacity: 1 if self.active else 0
+    disabled: not self.active
+    padding: app.ui_unit * theme.PAD, 0
+    spacing: app.ui_unit * theme.PAD * 0.6
+    canvas.before:
+        Color:
+            rgba: theme.URGENT_BG
+        Rectangle:
+            pos: self.pos
+            size: self.size
+    Label:
+        id: tag
+        text: _('Urgent notice')
+        font_size: app.text_unit * theme.FONT_BANNER * 0.85
+        color: theme.ON_RED
+        outline_width: max(1, int(self.font_size / 40))
+        outline_color: self.color[:3]
+        size_hint: None, None
+        size: self.texture_size[0] + app.ui_unit * 28, self.texture_size[1] + app.ui_unit * 12
+        pos_hint: {'center_y': 0.5}
+        canvas.before:
+            Color:
+                rgba: theme.URGENT_TAG_BG
+            RoundedRectangle:
+                pos: self.pos
+                size: self.size
+                radius: [app.ui_unit * 8]
+    Label:
+        id: title
+        text: root.title
+        markup: False
+        font_size: app.text_unit * theme.FONT_BANNER
+        color: theme.URGENT_TEXT
+        text_size: self.width, None
+        halign: 'left'
+        shorten: True
+        shorten_from: 'right'
+    Label:
+        id: more
+        text: root.more
+        font_size: app.text_unit * theme.FONT_BODY * 0.9
+        color: theme.URGENT_TEXT
+        size_hint_x: None
+        width: self.texture_size[0] if root.more else 0
+
+<Toast>:
+    font_size: app.text_unit * theme.FONT_TOAST
+    color: theme.TOAST_TEXT
+    opacity: 1 if self.shown else 0
+    size_hint: None, None
+    text_size: None, None
+    size: self.texture_size[0] + app.ui_unit * 80, self.texture_size[1] + app.ui_unit * 48
+    pos_hint: {'center_x': 0.5, 'y': 0.14}
+    canvas.before:
+        Color:
+            rgba: theme.TOAST_BG if self.shown else (0, 0, 0, 0)
+        RoundedRectangle:
+            pos: self.pos
+            size: self.size
+            radius: [app.ui_unit * 24]
+"""
+
+
+def load_kv() -> None:
+    """Load the widget rules once (called by the app before it builds any screen)."""
+    if KV_NAME not in Builder.files:
+        Builder.load_string(KV, filename=KV_NAME)

@@ -1,0 +1,135 @@
+"""Shared fixtures. The UI fixture runs the real KioskApp offscreen and drives real touches.
+
+How the UI fixture works (see also PITFALLS.md, "Headless tests"):
+
+* The environment for Kivy is set here, at import, before anything imports Kivy: SDL's
+  offscreen driver (Mesa, no X), a throw-away KIVY_HOME, no argv parsing, no log files.
+* Kivy can create one Window per process. `kivy_window` (session) creates it once, at
+  1920x1920: an offscreen GL surface cannot grow later, but it can shrink, so each test sets the
+  size it wants (1080x1920, 1920x1080, 800x480, ...).
+* `ui` (per test) builds a fresh KioskApp on that window without `App.run()`: it calls the
+  app's own start-up (`_run_prepare`: build, add root, on_start) and then steps Kivy's event
+  loop by hand (`EventLoop.idle()` = one frame: clock, input, draw). Teardown dispatches on_stop
+  and removes the root, so the next test starts clean. No asyncio, no threads.
+* Touches are `kivy.tests.common.UnitTestTouch` events posted to the event loop, so they go
+  through the same dispatch as a finger on the panel.
+* Screenshots go to tests/_screenshots/ (gitignored) for a person to look at.
+
+Kivy is imported lazily inside the fixtures so non-UI tests do not pay for it.
+"""
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+_KIVY_HOME = tempfile.mkdtemp(prefix="kiosk-test-kivy-")
+atexit.register(shutil.rmtree, _KIVY_HOME, True)
+os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
+os.environ["KIVY_HOME"] = _KIVY_HOME
+os.environ["KIVY_NO_ARGS"] = "1"
+os.environ["KIVY_NO_FILELOG"] = "1"
+os.environ["KIVY_NO_CONFIG"] = "1"
+os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")  # Kivy logs through pytest's logging capture
+
+SCREENSHOT_DIR = Path(__file__).resolve().parent / "_screenshots"
+WINDOW_MAX = (1920, 1920)
+
+
+@pytest.fixture(scope="session")
+def kivy_window():
+    """The one offscreen Kivy window of this test session."""
+    from kiosk.app import configure_kivy
+
+    configure_kivy(*WINDOW_MAX, fullscreen=False)
+    from kivy.base import EventLoop
+    from kivy.core.window import Window
+
+    from kiosk.fonts import register_default_font
+
+    register_default_font()
+    EventLoop.ensure_window()
+    yield Window
+
+
+class UI:
+    """Handle on a running KioskApp: step frames, tap widgets, read text, take screenshots."""
+
+    def __init__(self, app, window):
+        self.app = app
+        self.window = window
+
+    def frames(self, count: int = 3) -> None:
+        from kivy.base import EventLoop
+
+        for _ in range(count):
+            EventLoop.idle()
+
+    def tap(self, widget, frames: int = 3) -> None:
+        """A real touch down + up on the centre of `widget`."""
+        from kivy.tests.common import UnitTestTouch
+
+        x, y = widget.to_window(*widget.center)
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        self.frames(1)
+        touch.touch_up()
+        self.frames(frames)
+
+    def key(self, key: int, scancode: int = 0) -> bool:
+        """Dispatch a key press to the window; True when a handler consumed it."""
+        return bool(self.window.dispatch("on_keyboard", key, scancode, None, []))
+
+    @property
+    def root(self):
+        return self.app.root
+
+    @property
+    def home(self):
+        return self.app.manager.get_screen("home")
+
+    def texts(self, widget=None) -> list[str]:
+        """Text of every visible label under `widget` (default: the whole app)."""
+        from kivy.uix.label import Label
+
+        top = widget if widget is not None else self.root
+        return [w.text for w in top.walk(restrict=True)
+                if isinstance(w, Label) and w.text and w.opacity > 0]
+
+    def screenshot(self, name: str) -> Path:
+        from kiosk.screenshot import save_window_png
+
+        self.frames(3)
+        return save_window_png(SCREENSHOT_DIR / f"{name}.png")
+
+
+@pytest.fixture
+def ui(kivy_window):
+    """Factory: `ui(settings, view, size=(1080, 1920), now=None)` -> a started UI handle."""
+    from kivy.app import App
+
+    started: list = []
+
+    def start(settings, view, size=(1080, 1920), now=None) -> UI:
+        from kiosk.app import KioskApp
+
+        kivy_window.size = size
+        kwargs = {"now": now} if now is not None else {}
+        app = KioskApp(settings, view, **kwargs)
+        started.append(app)
+        app._run_prepare()  # build, add root to the window, on_start (what App.run does)
+        handle = UI(app, kivy_window)
+        handle.frames(4)
+        return handle
+
+    yield start
+    for app in started:
+        app.dispatch("on_stop")
+        for child in kivy_window.children[:]:
+            kivy_window.remove_widget(child)
+        App._running_app = None
+    kivy_window.rotation = 0

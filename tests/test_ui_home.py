@@ -1,0 +1,221 @@
+"""The home screen, driven through the real KioskApp offscreen (fixture `ui` in conftest)."""
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+
+from content.schemas import Centre, Notice
+from kiosk import theme
+from kiosk.i18n import _, format_date, format_time
+
+pytestmark = pytest.mark.ui
+
+NOW = dt.datetime(2026, 11, 22, 9, 41, 5)
+CENTRE_NAME = "阳光街道幸福里社区党群服务中心"
+URGENT_TITLE = "今晚22:00至明早6:00停水检修，请提前储水 [b]不是标记[/b]"
+
+
+# ---- a fake content view and settings of the same shape as content.store / kiosk.config ----
+
+class FakeView:
+    """Stands in for content.store.ContentView; any other attribute fails loudly."""
+
+    version = "test-1"
+
+    def __init__(self, centre=None, notices=()):
+        self._centre = centre
+        self._notices = list(notices)
+
+    def centre(self):
+        return self._centre
+
+    def items(self, kind, now=None):
+        return [n for n in self._notices if kind == "notice" and n.is_live(now or NOW)]
+
+    def urgent_notices(self, now=None):
+        return [n for n in self.items("notice", now) if n.level == "urgent"]
+
+    def blob_path(self, sha256):
+        raise AssertionError("the home screen must not read blobs")
+
+    def __getattr__(self, name):
+        raise AssertionError(f"FakeView has no {name!r}: the UI used a new ContentView method")
+
+
+def make_settings(tickets_url: str = "", elder: bool = False, rotation: int = 0):
+    return SimpleNamespace(
+        data_dir=None, centre="demo-centre", role="terminal", idle_timeout_s=120,
+        elder_mode_default=elder, locale="zh_CN",
+        display=SimpleNamespace(width=1080, height=1920, fullscreen=False, rotation=rotation),
+        tickets=SimpleNamespace(url=tickets_url))
+
+
+def make_centre():
+    return Centre(id="demo-centre", title=CENTRE_NAME, name=CENTRE_NAME,
+                  address="幸福里 88 号", updated_at=NOW, phone="0571-8888 1234",
+                  hours=["周一至周五 8:30-12:00 14:00-17:30", "周六 9:00-12:00"])
+
+
+def urgent(n: int, title: str = URGENT_TITLE):
+    return Notice(id=f"urgent-{n}", title=title, level="urgent", updated_at=NOW)
+
+
+def start(ui, tickets_url="", notices=(), size=(1080, 1920), elder=False):
+    view = FakeView(make_centre(), notices)
+    return ui(make_settings(tickets_url, elder), view, size=size, now=lambda: NOW)
+
+
+# ---- tests --------------------------------------------------------------------------------
+
+def test_header_shows_centre_name_date_and_time(ui):
+    h = start(ui)
+    texts = h.texts()
+    assert CENTRE_NAME in texts
+    assert "2026年11月22日 星期日" in texts
+    assert format_time(NOW) in texts
+    assert h.home.ids.centre_name.texture_size[0] <= h.home.ids.header.width
+
+
+def test_clock_follows_the_real_date_by_default(ui):
+    h = ui(make_settings(), FakeView(make_centre()), size=(1080, 1920))
+    assert format_date(dt.date.today()) in h.texts() or \
+        format_date(dt.date.today() + dt.timedelta(days=1)) in h.texts()  # midnight race
+
+
+def test_four_tiles_and_no_ticket_tile_without_a_tickets_url(ui):
+    h = start(ui)
+    names = [t.screen for t in h.home.tiles()]
+    assert names == ["guides", "disclosures", "notices", "centre"]
+    titles = [t.title for t in h.home.tiles()]
+    assert titles == ["办事指南", "信息公开", "通知公告", "中心导览"]
+    assert "取号" not in h.texts()
+    assert "查看办理材料、窗口和时限" in h.home.tile("guides").ids.hint.text.replace("\n", "")
+
+
+def test_ticket_tile_appears_with_a_tickets_url(ui):
+    h = start(ui, tickets_url="http://192.168.1.20:8600")
+    tile = h.home.tile("tickets")
+    assert tile is not None and tile.title == "取号" and tile.primary
+    assert "取号" in h.texts()
+    h.screenshot("home_tickets_1080x1920")
+
+
+@pytest.mark.parametrize("elder", [False, True], ids=["normal", "elder"])
+@pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080), (800, 480)])
+def test_tiles_are_finger_sized_and_inside_the_window(ui, size, elder):
+    h = start(ui, tickets_url="http://t", notices=[urgent(1)], size=size, elder=elder)
+    h.screenshot(f"home_{size[0]}x{size[1]}" + ("_elder" if elder else ""))
+    win_w, win_h = size
+    min_px = 9 / 25.4 * 160  # 9 mm at 160 dpi, the densest panel we expect
+    for tile in h.home.tiles():
+        x, y = tile.to_window(tile.x, tile.y)
+        assert tile.width >= min_px and tile.height >= min_px, (tile.screen, tile.size)
+        assert x >= 0 and y >= 0 and x + tile.width <= win_w + 1 and y + tile.height <= win_h + 1
+        body = tile.ids.body
+        assert body.height <= tile.height + 1, f"{tile.screen} content clipped at {size}"
+
+
+def test_urgent_banner_shows_the_title_as_plain_text(ui):
+    h = start(ui, notices=[urgent(1), urgent(2, "燃气管道检修通知")])
+    banner = h.root.banner
+    assert banner.active and banner.height > 0
+    assert banner.ids.title.text == URGENT_TITLE
+    assert banner.ids.title.markup is False
+    assert banner.ids.tag.text == "紧急通知"
+    assert "共 2 条紧急通知" in h.texts()
+
+
+def test_no_banner_without_urgent_notices(ui):
+    h = start(ui, notices=[Notice(id="n1", title="普通通知", updated_at=NOW)])
+    assert not h.root.banner.active and h.root.banner.height == 0
+
+
+def test_tapping_a_tile_shows_a_calm_not_yet_message(ui):
+    h = start(ui)
+    toast = h.root.toast
+    assert not toast.shown
+    h.tap(h.home.tile("guides"))
+    assert toast.shown
+    assert toast.text == _("This service is coming soon. Please ask the staff for help.")
+    assert "该功能即将开放" in toast.text
+    assert h.app.manager.current == "home"
+    h.screenshot("home_toast_1080x1920")
+
+
+def test_every_tile_opens_its_screen_or_says_not_yet(ui):
+    h = start(ui, tickets_url="http://t")
+    opened = []
+    h.app.open_screen = lambda name: opened.append(name) or False
+    for tile in h.home.tiles():
+        h.tap(tile)
+    assert opened == ["guides", "disclosures", "notices", "centre", "tickets"]
+
+
+def test_a_double_delivered_tap_acts_once(ui):
+    h = start(ui)
+    opened = []
+    h.app.open_screen = lambda name: opened.append(name) or False
+    tile = h.home.tile("notices")
+    h.tap(tile, frames=0)
+    h.tap(tile, frames=0)  # the same finger seen by a second input provider
+    assert opened == ["notices"]
+
+
+def test_escape_and_close_requests_do_not_close_the_app(ui):
+    from kivy.app import App
+    from kivy.base import EventLoop
+
+    h = start(ui)
+    assert h.key(27) is True
+    assert h.window.dispatch("on_request_close") is True
+    h.frames(2)
+    assert EventLoop.status != "closed" and not EventLoop.quit
+    assert App.get_running_app() is h.app
+    assert h.app.manager.current == "home"
+
+
+def test_elder_mode_toggle_scales_tile_text(ui):
+    h = start(ui)
+    title = h.home.tile("guides").ids.title
+    toggle = h.home.ids.elder_toggle
+    normal = title.font_size
+    assert toggle.text == "长辈模式：关"
+    h.tap(toggle)
+    assert h.app.elder_mode and toggle.text == "长辈模式：开"
+    assert title.font_size == pytest.approx(normal * theme.ELDER_SCALE)
+    assert h.home.tile("guides").ids.body.height <= h.home.tile("guides").height
+    h.screenshot("home_elder_1080x1920")
+
+
+def test_elder_mode_default_comes_from_settings(ui):
+    h = start(ui, elder=True)
+    assert h.app.elder_mode and h.app.text_scale == theme.ELDER_SCALE
+    assert h.app.text_unit == pytest.approx(h.app.ui_unit * theme.ELDER_SCALE)
+    assert h.home.tile("guides").ids.title.font_size == pytest.approx(
+        theme.FONT_TILE * theme.ELDER_SCALE * h.app.ui_unit)
+
+
+def test_body_text_is_large_at_1080_wide(ui):
+    h = start(ui)
+    assert h.home.ids.info.font_size >= 28
+    assert h.home.tile("guides").ids.hint.font_size >= 28
+
+
+def test_screenshot_at_1080x1920_is_not_blank(ui):
+    from PIL import Image
+
+    h = start(ui, notices=[urgent(1)])
+    path = h.screenshot("home_urgent_1080x1920")
+    image = Image.open(path).convert("RGB")
+    assert image.size == (1080, 1920)
+    colours = image.resize((108, 192)).getcolors(maxcolors=1_000_000)
+    assert len(colours) > 20  # header red, tiles, text: far from a single flat colour
+    header_pixel = image.getpixel((540, 240))
+    assert header_pixel[0] > 150 and header_pixel[1] < 60  # the red header is drawn
+
+
+def test_text_colours_have_enough_contrast():
+    for name, (fg, bg) in theme.TEXT_PAIRS.items():
+        assert theme.contrast(fg, bg) >= 4.5, name
