@@ -134,7 +134,7 @@ def _check_items(src: BundleSource, manifest: Manifest, result: CheckResult, lim
         try:
             doc = json.loads(data)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            detail = f"line {exc.lineno} column {exc.colno}: {exc.msg}" if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
+            detail = f"line {exc.lineno} column {exc.colno}: {exc.msg}" if isinstance(exc, json.JSONDecodeError) else "not UTF-8 text: truncated or saved in another encoding"
             result.add(where, f"malformed JSON in {name} ({detail})")
             continue
         try:

@@ -88,7 +88,10 @@ def test_truncated_item_json(copy):
     doc = (copy / "items" / "guide-dibao.json").read_bytes()
     (copy / "items" / "guide-dibao.json").write_bytes(doc[: len(doc) // 2])
     assert "item guide-dibao: items/guide-dibao.json is" in failing(copy)  # size no longer matches
-    rewrite_item(copy, "guide-dibao", doc[: len(doc) // 2])
+    rewrite_item(copy, "guide-dibao", doc[: len(doc) // 2])  # may cut a character in two
+    assert "item guide-dibao: malformed JSON in items/guide-dibao.json" in failing(copy)
+    text = doc.decode("utf-8")
+    rewrite_item(copy, "guide-dibao", text[: len(text) // 2].encode("utf-8"))
     err = failing(copy)
     assert "item guide-dibao: malformed JSON in items/guide-dibao.json (line 1 column" in err
 
