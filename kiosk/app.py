@@ -35,6 +35,7 @@ from kivy.uix.boxlayout import BoxLayout  # noqa: E402
 from kivy.uix.floatlayout import FloatLayout  # noqa: E402
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager  # noqa: E402
 
+from content.schemas import CST, aware  # noqa: E402
 from kiosk import theme  # noqa: E402
 from kiosk.fonts import register_default_font  # noqa: E402
 from kiosk.i18n import _, format_date, format_time, set_locale  # noqa: E402
@@ -107,13 +108,15 @@ class KioskApp(App):
     urgent_titles = ListProperty([])
     view = ObjectProperty(None)
 
-    def __init__(self, settings, view, now: Callable[[], dt.datetime] = dt.datetime.now,
+    def __init__(self, settings, view, now: Callable[[], dt.datetime] | None = None,
                  rotate: bool = True, **kwargs):
         super().__init__(**kwargs)
         self.settings = settings
         self._rotate = rotate  # screenshots render the logical (unrotated) view
         self.view = view
-        self._now = now
+        # China Standard Time, like the content's dates: a Pi left on UTC still shows the
+        # lobby's clock. Naive datetimes from `now` count as CST too.
+        self._now = now or (lambda: dt.datetime.now(CST))
         self._events: list = []
         self._last_input = time.monotonic()
         self._last_minute: tuple | None = None
@@ -243,8 +246,12 @@ class KioskApp(App):
             manager.get_screen("home").show(self.home_model())
         self.refresh_urgent()
 
+    def now(self) -> dt.datetime:
+        """The terminal's clock, timezone-aware (what the content view compares with)."""
+        return aware(self._now()).astimezone(CST)
+
     def refresh_urgent(self) -> None:
-        now = self._now()
+        now = self.now()
         notices = self.view.urgent_notices(now)
         self.urgent_titles = [n.title for n in notices]
         banner = self.root_widget.banner
@@ -256,7 +263,7 @@ class KioskApp(App):
     # ---- clock and idle --------------------------------------------------------------------
 
     def _tick(self, _dt) -> None:
-        now = self._now()
+        now = self.now()
         self.date_text = format_date(now.date())
         self.time_text = format_time(now)
         minute = (now.date(), now.hour, now.minute)

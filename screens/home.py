@@ -53,7 +53,8 @@ def build_home_model(settings, view) -> HomeModel:
     name = centre.name if centre is not None else _("Community service centre")
     parts = []
     if centre is not None and centre.hours:
-        parts.append(_("Opening hours: {hours}").format(hours="；".join(centre.hours)))
+        # the first two lines (the counters); the full list belongs to 中心导览
+        parts.append(_("Opening hours: {hours}").format(hours="；".join(centre.hours[:2])))
     if centre is not None and centre.phone:
         parts.append(_("Phone: {phone}").format(phone=centre.phone))
     return HomeModel(centre_name=name, info="\n".join(parts),

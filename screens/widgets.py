@@ -8,10 +8,9 @@ Content text (notice titles, centre names) is shown with markup off: it is never
 from __future__ import annotations
 
 import math
-import re
 import time
-from collections.abc import Callable
 
+from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.text import Label as CoreLabel
 from kivy.lang import Builder
@@ -21,73 +20,15 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.label import Label
 
-# ---- Chinese line breaking ------------------------------------------------------------------
-# Kivy breaks lines only at ASCII spaces (PITFALLS.md): a CJK run is cut wherever it overflows and
-# a line may start with "，". We break ourselves: CJK between any two characters, Latin words and
-# numbers kept whole, and the common 避头尾 rules (no closing punctuation at a line start, no
-# opening bracket at a line end).
-
-NO_LINE_START = frozenset("，。、；：！？）》」』】〕〉…—·,.;:!?)%’”")
-NO_LINE_END = frozenset("（《「『【〔〈(‘“")
-_TOKEN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-./:@+#%]*|\s+|.", re.S)
-
-
-def wrap_cjk(text: str, width_of: Callable[[str], float], max_width: float) -> list[str]:
-    """Split `text` into lines no wider than `max_width` (as measured by `width_of`)."""
-    lines: list[str] = []
-    for para in text.split("\n"):
-        line, width = "", 0.0
-        for token in _TOKEN_RE.findall(para):
-            w = width_of(token)
-            if not line or width + w <= max_width or token.isspace():
-                line, width = line + token, width + w
-                continue
-            if len(token) > 1 and w > max_width:  # an over-long word: break it by characters
-                for ch in token:
-                    line, width = _push(lines, line, width, ch, width_of, max_width)
-                continue
-            line, width = _break(lines, line, token, width_of)
-        lines.append(line.rstrip())
-    return _avoid_orphan(lines)
-
-
-def _avoid_orphan(lines: list[str]) -> list[str]:
-    """Never end a paragraph with one lone character: move one (or two) down with it."""
-    if len(lines) < 2 or len(lines[-1]) != 1 or len(lines[-2]) < 4 or lines[-2][-1].isascii():
-        return lines
-    take = 2 if lines[-2][-1] in NO_LINE_START else 1
-    return lines[:-2] + [lines[-2][:-take], lines[-2][-take:] + lines[-1]]
-
-
-def _push(lines, line, width, ch, width_of, max_width):
-    w = width_of(ch)
-    if line and width + w > max_width:
-        return _break(lines, line, ch, width_of)
-    return line + ch, width + w
-
-
-def _break(lines: list[str], line: str, token: str, width_of) -> tuple[str, float]:
-    """End `line` before `token`, moving one character down when a 避头尾 rule requires it."""
-    carry = ""
-    stripped = line.rstrip()
-    if len(stripped) > 1 and (token[0] in NO_LINE_START or stripped[-1] in NO_LINE_END):
-        stripped, carry = stripped[:-1], stripped[-1]
-    lines.append(stripped.rstrip())
-    new = (carry + token).lstrip()
-    return new, width_of(new)
-
-
-def ellipsize(line: str, width_of: Callable[[str], float], max_width: float) -> str:
-    """`line` cut to fit `max_width` with a trailing "…"."""
-    if width_of(line) <= max_width:
-        return line
-    while line and width_of(line + "…") > max_width:
-        line = line[:-1]
-    return line + "…"
+from kiosk import theme
+from kiosk.i18n import ellipsize, wrap_cjk
 
 
 class CJKLabel(Label):
     """A label for Chinese text: set `plain_text`, it wraps to the label's width.
+
+    Kivy breaks lines only at ASCII spaces (PITFALLS.md); `kiosk.i18n.wrap_cjk` breaks between
+    CJK characters and keeps the 避头尾 rules.
 
     `max_lines` (0 = unlimited) cuts with "…". Markup is always off.
     """
@@ -99,7 +40,7 @@ class CJKLabel(Label):
         self._rewrap = Clock.create_trigger(self._wrap, -1)
         super().__init__(**kwargs)
         self.markup = False
-        for prop in ("plain_text", "max_lines", "width", "font_size", "font_name"):
+        for prop in ("plain_text", "max_lines", "width", "padding", "font_size", "font_name"):
             self.fbind(prop, self._rewrap)
         self._rewrap()
 
@@ -112,7 +53,9 @@ class CJKLabel(Label):
                 cache[s] = measurer.get_extents(s)[0]
             return cache[s]
 
-        limit = max(1.0, self.width - 2 * self.padding_x)
+        # half an em of slack: Kivy measures whole lines, we sum tokens; if Kivy found our
+        # line a pixel too long it would re-break it at the last ASCII space
+        limit = max(1.0, self.width - self.padding[0] - self.padding[2] - self.font_size * 0.5)
         lines: list[str] = []
         for para in self.plain_text.split("\n"):
             wrapped = wrap_cjk(para, width_of, limit)
@@ -123,6 +66,11 @@ class CJKLabel(Label):
                 break
             lines += wrapped
         self.text = "\n".join(lines)
+
+
+class BoldLabel(Label):
+    """Bold-looking text: the Chinese font has no bold face and Kivy does not embolden, so a
+    thin outline in the text colour thickens the strokes."""
 
 
 # ---- buttons --------------------------------------------------------------------------------
@@ -148,7 +96,7 @@ class DebouncedButtonBehavior(ButtonBehavior):
         self._last_tap = now
         self.dispatch("on_tap")
 
-    def on_tap(self):
+    def on_tap(self):  # the event's default handler
         pass
 
 
@@ -180,42 +128,42 @@ class Tile(DebouncedButtonBehavior, FloatLayout):
             self.fbind(prop, self._refit)
 
     def _fit(self, *_):
-        """Drop the badge, then hint lines, until the content fits the tile's height."""
-        from kiosk import theme
+        """Choose what fits the tile: badge + full hint, else drop the badge, then hint lines.
 
+        The badge is decoration: it is shown only when the title keeps its full size and the
+        hint is not cut. Heights are estimated (a line is 1.2 em with this font, measured).
+        """
         inner_w = self.width - 2 * self.pad - self.u * theme.ACCENT
-        inner_h = self.height - self.pad
-        line = 1.2  # a label line is 1.2 em high with this font (measured)
+        inner_h = self.height - self.pad * 0.6
         badge = self.t * theme.FONT_BADGE * 2
+        full_title = self.t * theme.FONT_TILE
         for show_badge, lines in ((True, 2), (False, 2), (False, 1), (False, 0)):
             text_w = inner_w - ((badge + self.pad * 1.2) if (show_badge and self.wide) else 0)
             if text_w <= 0:
                 continue
-            title_fs = min(self.t * theme.FONT_TILE, text_w / (len(self.title) + 0.4))
-            title_h = title_fs * line + 4  # + the outline that fakes bold
-            need_lines = min(lines, math.ceil(len(self.hint) * self.t * theme.FONT_HINT / text_w))
-            texts_h = title_h + (need_lines * self.t * theme.FONT_HINT * line + self.t * 10
-                                 if lines else 0)
-            if self.wide:
-                need = max(badge, texts_h) if show_badge else texts_h
+            title_fs = min(full_title, text_w / (len(self.title) + 0.4))
+            hint_lines = math.ceil(len(self.hint) * self.t * theme.FONT_HINT / text_w)
+            texts_h = title_fs * 1.2 + 4  # + the outline that fakes bold
+            if lines:
+                texts_h += min(lines, hint_lines) * self.t * theme.FONT_HINT * 1.2 + self.t * 10
+            if show_badge:
+                need = max(badge, texts_h) if self.wide else texts_h + badge + self.pad * 0.6
+                if title_fs < full_title or hint_lines > lines or badge * 2.5 > inner_w:
+                    continue
             else:
-                need = texts_h + ((badge + self.pad * 0.6) if show_badge else 0)
-            if need <= inner_h and (not show_badge or badge * 2.5 < inner_w):
+                need = texts_h
+            if need <= inner_h:
                 break
         self.show_badge, self.hint_lines = show_badge, lines
 
     def on_tap(self):
-        from kivy.app import App
-
         App.get_running_app().open_screen(self.screen)
 
 
-class ElderToggle(DebouncedButtonBehavior, Label):
+class ElderToggle(DebouncedButtonBehavior, BoldLabel):
     """The 长辈模式 switch: flips `app.elder_mode` (bigger text everywhere)."""
 
     def on_tap(self):
-        from kivy.app import App
-
         app = App.get_running_app()
         app.elder_mode = not app.elder_mode
 
@@ -228,32 +176,25 @@ class UrgentBanner(DebouncedButtonBehavior, BoxLayout):
     active = BooleanProperty(False)
 
     def on_tap(self):
-        from kivy.app import App
-
         App.get_running_app().open_screen("notices")
 
 
-class Toast(Label):
+class Toast(CJKLabel):
     """A calm message near the bottom of the screen that hides itself after a few seconds."""
 
     shown = BooleanProperty(False)
-
-    def __init__(self, **kwargs):
-        self._hide_event = None
-        super().__init__(**kwargs)
+    _hide_event = None
 
     def show(self, text: str, seconds: float = 3.5) -> None:
-        self.text = text
-        self.shown = True
-        if self._hide_event is not None:
-            self._hide_event.cancel()
+        self.plain_text, self.shown = text, True
+        self.hide(keep_shown=True)
         self._hide_event = Clock.schedule_once(self.hide, seconds)
 
-    def hide(self, *_):
+    def hide(self, *_args, keep_shown: bool = False) -> None:
         if self._hide_event is not None:
             self._hide_event.cancel()
             self._hide_event = None
-        self.shown = False
+        self.shown = self.shown and keep_shown
 
 
 KV_NAME = "screens/widgets.kv"  # a pseudo file name, so the rules load once
@@ -261,6 +202,10 @@ KV_NAME = "screens/widgets.kv"  # a pseudo file name, so the rules load once
 KV = """
 #:import theme kiosk.theme
 #:import _ kiosk.i18n._
+
+<BoldLabel>:
+    outline_width: max(1, int(self.font_size / 40))
+    outline_color: self.color[:3]
 
 <CJKLabel>:
     text_size: self.width, None
@@ -301,16 +246,14 @@ KV = """
         x: root.x + root.pad + root.u * theme.ACCENT
         y: root.center_y - self.height / 2
         spacing: root.pad * (1.2 if root.wide else 0.6) if root.show_badge else 0
-        Label:
+        BoldLabel:
             id: badge
             text: root.badge
             font_size: root.t * theme.FONT_BADGE
-            color: theme.RED if not root.primary else theme.RED
+            color: theme.RED
             size_hint: None, None
             size: (root.t * theme.FONT_BADGE * 2, root.t * theme.FONT_BADGE * 2) if root.show_badge else (0, 0)
             opacity: 1 if root.show_badge else 0
-            outline_width: max(1, int(self.font_size / 40))
-            outline_color: self.color[:3]
             canvas.before:
                 Color:
                     rgba: theme.BADGE_BG if not root.primary else theme.SURFACE
@@ -324,14 +267,12 @@ KV = """
             width: body.width - (badge.width + body.spacing if root.wide else 0)
             height: self.minimum_height
             spacing: root.t * 10
-            Label:
+            BoldLabel:
                 id: title
                 text: root.title
                 # shrink rather than cut: a CJK character is about 1 em wide
                 font_size: max(1, min(root.t * theme.FONT_TILE, texts.width / (len(self.text) + 0.4)))
                 color: theme.ON_RED if root.primary else theme.TEXT
-                outline_width: max(1, int(self.font_size / 40))
-                outline_color: self.color[:3]
                 text_size: self.width, None
                 halign: 'left'
                 shorten: True
@@ -351,8 +292,6 @@ KV = """
     text: _('Elder mode: on') if self.active else _('Elder mode: off')
     font_size: app.text_unit * theme.FONT_BUTTON
     color: theme.ON_RED if self.active else theme.RED
-    outline_width: max(1, int(self.font_size / 40))
-    outline_color: self.color[:3]
     size_hint: None, None
     size: self.texture_size[0] + app.ui_unit * 56, max(self.texture_size[1] + app.ui_unit * 28, theme.MIN_TOUCH_PX * min(1, app.ui_unit))
     canvas.before:
@@ -382,13 +321,11 @@ KV = """
         Rectangle:
             pos: self.pos
             size: self.size
-    Label:
+    BoldLabel:
         id: tag
         text: _('Urgent notice')
         font_size: app.text_unit * theme.FONT_BANNER * 0.85
         color: theme.ON_RED
-        outline_width: max(1, int(self.font_size / 40))
-        outline_color: self.color[:3]
         size_hint: None, None
         size: self.texture_size[0] + app.ui_unit * 28, self.texture_size[1] + app.ui_unit * 12
         pos_hint: {'center_y': 0.5}
@@ -420,10 +357,11 @@ KV = """
 <Toast>:
     font_size: app.text_unit * theme.FONT_TOAST
     color: theme.TOAST_TEXT
+    halign: 'center'
     opacity: 1 if self.shown else 0
-    size_hint: None, None
-    text_size: None, None
-    size: self.texture_size[0] + app.ui_unit * 80, self.texture_size[1] + app.ui_unit * 48
+    size_hint_x: 0.86
+    padding: app.ui_unit * 40, app.ui_unit * 24
+    height: self.texture_size[1]
     pos_hint: {'center_x': 0.5, 'y': 0.14}
     canvas.before:
         Color:

@@ -40,6 +40,47 @@ SCREENSHOT_DIR = Path(__file__).resolve().parent / "_screenshots"
 WINDOW_MAX = (1920, 1920)
 
 
+# ---- content: the real store, built from bundles -------------------------------------------
+
+@pytest.fixture(scope="session")
+def demo_view(tmp_path_factory):
+    """The embedded demo centre installed in a temp data dir, opened with the real store."""
+    from content.demo import write_demo_bundle
+    from content.store import build_version, open_current
+
+    root = tmp_path_factory.mktemp("demo")
+    write_demo_bundle(root / "bundle")
+    build_version(root / "bundle", root / "data")
+    view = open_current(root / "data")
+    yield view
+    view.close()
+
+
+@pytest.fixture
+def make_view(tmp_path):
+    """Factory: `make_view(*items)` -> a real ContentView holding exactly those items."""
+    from content.bundle import BundleWriter
+    from content.store import build_version, open_current
+
+    views = []
+
+    def make(*items, centre: str = "demo-centre"):
+        writer = BundleWriter(centre=centre)
+        for item in items:
+            writer.add_item(item)
+        root = tmp_path / f"content-{len(views)}"
+        writer.write_dir(root / "bundle")
+        build_version(root / "bundle", root / "data")
+        views.append(open_current(root / "data"))
+        return views[-1]
+
+    yield make
+    for view in views:
+        view.close()
+
+
+# ---- Kivy -----------------------------------------------------------------------------------
+
 @pytest.fixture(scope="session")
 def kivy_window():
     """The one offscreen Kivy window of this test session."""
@@ -109,27 +150,35 @@ class UI:
 
 @pytest.fixture
 def ui(kivy_window):
-    """Factory: `ui(settings, view, size=(1080, 1920), now=None)` -> a started UI handle."""
-    from kivy.app import App
+    """Factory: `ui(settings, view, size=(1080, 1920), now=None)` -> a started UI handle.
 
-    started: list = []
+    Calling it again in the same test stops the previous app first (one root at a time).
+    """
+    running: list = []
+
+    def stop() -> None:
+        from kivy.app import App
+
+        while running:
+            app = running.pop()
+            app.dispatch("on_stop")
+            for child in kivy_window.children[:]:
+                kivy_window.remove_widget(child)
+            App._running_app = None
+        kivy_window.rotation = 0
 
     def start(settings, view, size=(1080, 1920), now=None) -> UI:
         from kiosk.app import KioskApp
 
+        stop()
         kivy_window.size = size
         kwargs = {"now": now} if now is not None else {}
         app = KioskApp(settings, view, **kwargs)
-        started.append(app)
+        running.append(app)
         app._run_prepare()  # build, add root to the window, on_start (what App.run does)
         handle = UI(app, kivy_window)
         handle.frames(4)
         return handle
 
     yield start
-    for app in started:
-        app.dispatch("on_stop")
-        for child in kivy_window.children[:]:
-            kivy_window.remove_widget(child)
-        App._running_app = None
-    kivy_window.rotation = 0
+    stop()

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
-
 import pytest
 
-from content.schemas import Centre, Notice
+from content.schemas import CST, Centre, Notice
 from kiosk import theme
+from kiosk.config import Display, Settings, Tickets
 from kiosk.i18n import _, format_date, format_time
 
 pytestmark = pytest.mark.ui
@@ -17,39 +16,11 @@ CENTRE_NAME = "阳光街道幸福里社区党群服务中心"
 URGENT_TITLE = "今晚22:00至明早6:00停水检修，请提前储水 [b]不是标记[/b]"
 
 
-# ---- a fake content view and settings of the same shape as content.store / kiosk.config ----
+# ---- real settings and a real content store holding exactly the items a test needs ------
 
-class FakeView:
-    """Stands in for content.store.ContentView; any other attribute fails loudly."""
-
-    version = "test-1"
-
-    def __init__(self, centre=None, notices=()):
-        self._centre = centre
-        self._notices = list(notices)
-
-    def centre(self):
-        return self._centre
-
-    def items(self, kind, now=None):
-        return [n for n in self._notices if kind == "notice" and n.is_live(now or NOW)]
-
-    def urgent_notices(self, now=None):
-        return [n for n in self.items("notice", now) if n.level == "urgent"]
-
-    def blob_path(self, sha256):
-        raise AssertionError("the home screen must not read blobs")
-
-    def __getattr__(self, name):
-        raise AssertionError(f"FakeView has no {name!r}: the UI used a new ContentView method")
-
-
-def make_settings(tickets_url: str = "", elder: bool = False, rotation: int = 0):
-    return SimpleNamespace(
-        data_dir=None, centre="demo-centre", role="terminal", idle_timeout_s=120,
-        elder_mode_default=elder, locale="zh_CN",
-        display=SimpleNamespace(width=1080, height=1920, fullscreen=False, rotation=rotation),
-        tickets=SimpleNamespace(url=tickets_url))
+def make_settings(tickets_url: str = "", elder: bool = False):
+    return Settings(elder_mode_default=elder, display=Display(fullscreen=False),
+                    tickets=Tickets(url=tickets_url))
 
 
 def make_centre():
@@ -62,15 +33,19 @@ def urgent(n: int, title: str = URGENT_TITLE):
     return Notice(id=f"urgent-{n}", title=title, level="urgent", updated_at=NOW)
 
 
-def start(ui, tickets_url="", notices=(), size=(1080, 1920), elder=False):
-    view = FakeView(make_centre(), notices)
-    return ui(make_settings(tickets_url, elder), view, size=size, now=lambda: NOW)
+@pytest.fixture
+def start(ui, make_view):
+    """start(tickets_url="", notices=(), size=(1080, 1920), elder=False) -> UI handle."""
+    def run(tickets_url="", notices=(), size=(1080, 1920), elder=False):
+        view = make_view(make_centre(), *notices)
+        return ui(make_settings(tickets_url, elder), view, size=size, now=lambda: NOW)
+    return run
 
 
 # ---- tests --------------------------------------------------------------------------------
 
-def test_header_shows_centre_name_date_and_time(ui):
-    h = start(ui)
+def test_header_shows_centre_name_date_and_time(start):
+    h = start()
     texts = h.texts()
     assert CENTRE_NAME in texts
     assert "2026年11月22日 星期日" in texts
@@ -78,14 +53,27 @@ def test_header_shows_centre_name_date_and_time(ui):
     assert h.home.ids.centre_name.texture_size[0] <= h.home.ids.header.width
 
 
-def test_clock_follows_the_real_date_by_default(ui):
-    h = ui(make_settings(), FakeView(make_centre()), size=(1080, 1920))
-    assert format_date(dt.date.today()) in h.texts() or \
-        format_date(dt.date.today() + dt.timedelta(days=1)) in h.texts()  # midnight race
+def test_clock_follows_the_real_date_by_default(ui, make_view):
+    h = ui(make_settings(), make_view(make_centre()), size=(1080, 1920))
+    today = dt.datetime.now(CST).date()
+    assert format_date(today) in h.texts() or \
+        format_date(today + dt.timedelta(days=1)) in h.texts()  # midnight race
 
 
-def test_four_tiles_and_no_ticket_tile_without_a_tickets_url(ui):
-    h = start(ui)
+def test_demo_centre_renders_in_every_shape(ui, demo_view):
+    centre = demo_view.centre()
+    for size in [(1080, 1920), (1920, 1080), (800, 480)]:
+        h = ui(make_settings("http://192.0.2.10:8300"), demo_view, size=size)
+        assert centre.name in h.texts()
+        if demo_view.urgent_notices():
+            assert h.root.banner.ids.title.text == demo_view.urgent_notices()[0].title
+        for tile in h.home.tiles():
+            assert tile.ids.body.height <= tile.height + 1, (size, tile.screen)
+        h.screenshot(f"demo_home_{size[0]}x{size[1]}")
+
+
+def test_four_tiles_and_no_ticket_tile_without_a_tickets_url(start):
+    h = start()
     names = [t.screen for t in h.home.tiles()]
     assert names == ["guides", "disclosures", "notices", "centre"]
     titles = [t.title for t in h.home.tiles()]
@@ -94,8 +82,8 @@ def test_four_tiles_and_no_ticket_tile_without_a_tickets_url(ui):
     assert "查看办理材料、窗口和时限" in h.home.tile("guides").ids.hint.text.replace("\n", "")
 
 
-def test_ticket_tile_appears_with_a_tickets_url(ui):
-    h = start(ui, tickets_url="http://192.168.1.20:8600")
+def test_ticket_tile_appears_with_a_tickets_url(start):
+    h = start(tickets_url="http://192.168.1.20:8600")
     tile = h.home.tile("tickets")
     assert tile is not None and tile.title == "取号" and tile.primary
     assert "取号" in h.texts()
@@ -104,8 +92,8 @@ def test_ticket_tile_appears_with_a_tickets_url(ui):
 
 @pytest.mark.parametrize("elder", [False, True], ids=["normal", "elder"])
 @pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080), (800, 480)])
-def test_tiles_are_finger_sized_and_inside_the_window(ui, size, elder):
-    h = start(ui, tickets_url="http://t", notices=[urgent(1)], size=size, elder=elder)
+def test_tiles_are_finger_sized_and_inside_the_window(start, size, elder):
+    h = start(tickets_url="http://t", notices=[urgent(1)], size=size, elder=elder)
     h.screenshot(f"home_{size[0]}x{size[1]}" + ("_elder" if elder else ""))
     win_w, win_h = size
     min_px = 9 / 25.4 * 160  # 9 mm at 160 dpi, the densest panel we expect
@@ -117,8 +105,8 @@ def test_tiles_are_finger_sized_and_inside_the_window(ui, size, elder):
         assert body.height <= tile.height + 1, f"{tile.screen} content clipped at {size}"
 
 
-def test_urgent_banner_shows_the_title_as_plain_text(ui):
-    h = start(ui, notices=[urgent(1), urgent(2, "燃气管道检修通知")])
+def test_urgent_banner_shows_the_title_as_plain_text(start):
+    h = start(notices=[urgent(1), urgent(2, "燃气管道检修通知")])
     banner = h.root.banner
     assert banner.active and banner.height > 0
     assert banner.ids.title.text == URGENT_TITLE
@@ -127,13 +115,13 @@ def test_urgent_banner_shows_the_title_as_plain_text(ui):
     assert "共 2 条紧急通知" in h.texts()
 
 
-def test_no_banner_without_urgent_notices(ui):
-    h = start(ui, notices=[Notice(id="n1", title="普通通知", updated_at=NOW)])
+def test_no_banner_without_urgent_notices(start):
+    h = start(notices=[Notice(id="n1", title="普通通知", updated_at=NOW)])
     assert not h.root.banner.active and h.root.banner.height == 0
 
 
-def test_tapping_a_tile_shows_a_calm_not_yet_message(ui):
-    h = start(ui)
+def test_tapping_a_tile_shows_a_calm_not_yet_message(start):
+    h = start()
     toast = h.root.toast
     assert not toast.shown
     h.tap(h.home.tile("guides"))
@@ -144,8 +132,8 @@ def test_tapping_a_tile_shows_a_calm_not_yet_message(ui):
     h.screenshot("home_toast_1080x1920")
 
 
-def test_every_tile_opens_its_screen_or_says_not_yet(ui):
-    h = start(ui, tickets_url="http://t")
+def test_every_tile_opens_its_screen_or_says_not_yet(start):
+    h = start(tickets_url="http://t")
     opened = []
     h.app.open_screen = lambda name: opened.append(name) or False
     for tile in h.home.tiles():
@@ -153,8 +141,8 @@ def test_every_tile_opens_its_screen_or_says_not_yet(ui):
     assert opened == ["guides", "disclosures", "notices", "centre", "tickets"]
 
 
-def test_a_double_delivered_tap_acts_once(ui):
-    h = start(ui)
+def test_a_double_delivered_tap_acts_once(start):
+    h = start()
     opened = []
     h.app.open_screen = lambda name: opened.append(name) or False
     tile = h.home.tile("notices")
@@ -163,11 +151,11 @@ def test_a_double_delivered_tap_acts_once(ui):
     assert opened == ["notices"]
 
 
-def test_escape_and_close_requests_do_not_close_the_app(ui):
+def test_escape_and_close_requests_do_not_close_the_app(start):
     from kivy.app import App
     from kivy.base import EventLoop
 
-    h = start(ui)
+    h = start()
     assert h.key(27) is True
     assert h.window.dispatch("on_request_close") is True
     h.frames(2)
@@ -176,8 +164,8 @@ def test_escape_and_close_requests_do_not_close_the_app(ui):
     assert h.app.manager.current == "home"
 
 
-def test_elder_mode_toggle_scales_tile_text(ui):
-    h = start(ui)
+def test_elder_mode_toggle_scales_tile_text(start):
+    h = start()
     title = h.home.tile("guides").ids.title
     toggle = h.home.ids.elder_toggle
     normal = title.font_size
@@ -189,24 +177,24 @@ def test_elder_mode_toggle_scales_tile_text(ui):
     h.screenshot("home_elder_1080x1920")
 
 
-def test_elder_mode_default_comes_from_settings(ui):
-    h = start(ui, elder=True)
+def test_elder_mode_default_comes_from_settings(start):
+    h = start(elder=True)
     assert h.app.elder_mode and h.app.text_scale == theme.ELDER_SCALE
     assert h.app.text_unit == pytest.approx(h.app.ui_unit * theme.ELDER_SCALE)
     assert h.home.tile("guides").ids.title.font_size == pytest.approx(
         theme.FONT_TILE * theme.ELDER_SCALE * h.app.ui_unit)
 
 
-def test_body_text_is_large_at_1080_wide(ui):
-    h = start(ui)
+def test_body_text_is_large_at_1080_wide(start):
+    h = start()
     assert h.home.ids.info.font_size >= 28
     assert h.home.tile("guides").ids.hint.font_size >= 28
 
 
-def test_screenshot_at_1080x1920_is_not_blank(ui):
+def test_screenshot_at_1080x1920_is_not_blank(start):
     from PIL import Image
 
-    h = start(ui, notices=[urgent(1)])
+    h = start(notices=[urgent(1)])
     path = h.screenshot("home_urgent_1080x1920")
     image = Image.open(path).convert("RGB")
     assert image.size == (1080, 1920)
