@@ -21,8 +21,11 @@ def _kivy_env_defaults() -> None:
     # Must run before `import kivy`: Kivy parses sys.argv (and would reject `kiosk run
     # --config ...`) unless KIVY_NO_ARGS is set; file logs would slowly fill an SD card
     # (journald has the console log).
+    # KIVY_LOG_MODE=PYTHON: Kivy logs through the `logging` set up by the CLI (one format, no
+    # duplicate lines) instead of installing its own console handler on the root logger.
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
+    os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
 
 
 _kivy_env_defaults()

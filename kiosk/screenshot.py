@@ -23,6 +23,7 @@ def prepare_headless_env() -> None:
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
     os.environ.setdefault("KIVY_NO_CONFIG", "1")
+    os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
 
 
 def check_names(names: list[str] | None) -> list[str]:

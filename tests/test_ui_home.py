@@ -207,3 +207,74 @@ def test_screenshot_at_1080x1920_is_not_blank(start):
 def test_text_colours_have_enough_contrast():
     for name, (fg, bg) in theme.TEXT_PAIRS.items():
         assert theme.contrast(fg, bg) >= 4.5, name
+
+
+# ---- whole processes: `kiosk screenshot` and `systemctl stop` --------------------------------
+
+CHILD_ENV = {"SDL_VIDEODRIVER": "offscreen", "KIVY_NO_ARGS": "1", "KIVY_NO_FILELOG": "1"}
+
+
+def _child(code: str, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = dict(os.environ, **CHILD_ENV, KIVY_HOME=str(tmp_path / "kivy-home"))
+    root = Path(__file__).resolve().parent.parent
+    return subprocess.Popen([sys.executable, "-c", code], cwd=root, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def test_take_screenshots_writes_one_png_per_screen(demo_view, tmp_path):
+    from PIL import Image
+
+    out = tmp_path / "shots"
+    proc = _child(f"""
+from pathlib import Path
+from content.store import open_current
+from kiosk.config import Settings
+from kiosk.screenshot import take_screenshots
+view = open_current(Path({str(demo_view.data_dir)!r}))
+print("SAVED", take_screenshots(Settings(), view, (800, 480), Path({str(out)!r}), ["home"]))
+""", tmp_path)
+    output, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0, output[-3000:]
+    assert sorted(p.name for p in out.iterdir()) == ["home.png"]
+    assert Image.open(out / "home.png").size == (800, 480)
+
+
+def test_unknown_screen_names_are_refused_with_the_known_ones(tmp_path):
+    from kiosk.screenshot import check_names
+
+    with pytest.raises(ValueError, match="known screens: home"):
+        check_names(["home", "nonsense"])
+    assert check_names(None) == ["home"]
+
+
+def test_sigterm_stops_the_locked_down_app(demo_view, tmp_path):
+    import signal
+    import time
+
+    proc = _child(f"""
+from pathlib import Path
+from kivy.clock import Clock
+from content.store import open_current
+from kiosk.config import Display, Settings
+from kiosk.app import run_app
+Clock.schedule_once(lambda dt: print("RUNNING", flush=True), 0.5)
+run_app(Settings(display=Display(width=800, height=480, fullscreen=False)),
+        open_current(Path({str(demo_view.data_dir)!r})))
+print("STOPPED", flush=True)
+""", tmp_path)
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if line.startswith("RUNNING"):
+            break
+    start = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    rest, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 0, "".join(lines) + rest
+    assert "STOPPED" in rest
+    assert time.monotonic() - start < 10
