@@ -118,8 +118,10 @@ def wrap_cjk(text: str, width_of: Callable[[str], float], max_width: float) -> l
 
 
 def _avoid_orphan(lines: list[str]) -> list[str]:
-    """Never end a paragraph with one lone character: move one (or two) down with it."""
-    if len(lines) < 2 or len(lines[-1]) != 1 or len(lines[-2]) < 4 or lines[-2][-1].isascii():
+    """Never end a paragraph with one lone character (punctuation aside): move one down."""
+    if len(lines) < 2 or len(lines[-2]) < 4 or lines[-2][-1].isascii():
+        return lines
+    if len([ch for ch in lines[-1] if ch not in NO_LINE_START]) > 1:
         return lines
     take = 2 if lines[-2][-1] in NO_LINE_START else 1
     return lines[:-2] + [lines[-2][:-take], lines[-2][-take:] + lines[-1]]

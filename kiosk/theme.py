@@ -63,8 +63,9 @@ NORMAL_SCALE = 1.0
 REFERENCE_SHORT_SIDE = 1080
 # Exponent < 1: a small panel keeps larger text than a linear shrink would give.
 SHRINK_EXPONENT = 0.55
-# A finger needs >= 9 mm; at 160 dpi that is 57 px. Tiles are far larger; this guards buttons.
-MIN_TOUCH_PX = 72
+# A finger needs >= 9 mm; at 160 dpi (the densest panel we expect) that is 57 px. Tiles are
+# far larger; this is the floor for buttons, in real pixels (not scaled down on small panels).
+MIN_TOUCH_PX = 60
 
 
 def ui_unit(width: float, height: float) -> float:

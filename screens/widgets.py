@@ -293,7 +293,7 @@ KV = """
     font_size: app.text_unit * theme.FONT_BUTTON
     color: theme.ON_RED if self.active else theme.RED
     size_hint: None, None
-    size: self.texture_size[0] + app.ui_unit * 56, max(self.texture_size[1] + app.ui_unit * 28, theme.MIN_TOUCH_PX * min(1, app.ui_unit))
+    size: self.texture_size[0] + app.ui_unit * 56, max(self.texture_size[1] + app.ui_unit * 28, theme.MIN_TOUCH_PX)
     canvas.before:
         Color:
             rgba: theme.RED if self.active else theme.SURFACE

@@ -124,6 +124,8 @@ def test_latin_words_and_numbers_stay_whole():
 def test_no_lone_last_character():
     lines = i18n.wrap_cjk("功能室、开放时间、值班人员", width, 24)
     assert len(lines[-1]) > 1
+    lines = i18n.wrap_cjk("如需帮助请咨询工作人员。", width, 20)
+    assert lines == ["如需帮助请咨询工作", "人员。"]
 
 
 def test_ellipsize_fits_and_marks_the_cut():

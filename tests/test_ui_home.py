@@ -103,6 +103,8 @@ def test_tiles_are_finger_sized_and_inside_the_window(start, size, elder):
         assert x >= 0 and y >= 0 and x + tile.width <= win_w + 1 and y + tile.height <= win_h + 1
         body = tile.ids.body
         assert body.height <= tile.height + 1, f"{tile.screen} content clipped at {size}"
+    toggle = h.home.ids.elder_toggle
+    assert toggle.width >= min_px and toggle.height >= min_px
 
 
 def test_urgent_banner_shows_the_title_as_plain_text(start):
@@ -183,6 +185,35 @@ def test_elder_mode_default_comes_from_settings(start):
     assert h.app.text_unit == pytest.approx(h.app.ui_unit * theme.ELDER_SCALE)
     assert h.home.tile("guides").ids.title.font_size == pytest.approx(
         theme.FONT_TILE * theme.ELDER_SCALE * h.app.ui_unit)
+
+
+def test_rotated_panel_lays_out_for_the_rotated_shape(ui, make_view):
+    settings = Settings(display=Display(rotation=90, fullscreen=False))
+    h = ui(settings, make_view(make_centre()), size=(1920, 1080), now=lambda: NOW)
+    assert h.window.rotation == 90
+    assert tuple(h.window.size) == (1080, 1920) and not h.app.landscape
+    assert CENTRE_NAME in h.texts()
+
+
+def test_idle_returns_home_with_default_text_size(start):
+    h = start()
+    h.tap(h.home.ids.elder_toggle)
+    h.app.show_toast("x")
+    assert h.app.elder_mode
+    h.app._last_input -= h.app.settings.idle_timeout_s + 1  # nobody touched it for that long
+    h.frames(1)
+    h.app._tick(0)
+    assert not h.app.elder_mode and not h.root.toast.shown
+    assert h.app.manager.current == "home"
+
+
+def test_a_new_content_version_shows_at_once(start, make_view):
+    h = start()
+    renamed = make_centre().model_copy(update={"name": "新名字社区党群服务中心"})
+    h.app.set_view(make_view(renamed, urgent(1, "新的紧急通知")))
+    h.frames(2)
+    assert "新名字社区党群服务中心" in h.texts()
+    assert h.root.banner.ids.title.text == "新的紧急通知"
 
 
 def test_body_text_is_large_at_1080_wide(start):
