@@ -32,8 +32,8 @@ _kivy_env_defaults()
 
 from kivy.app import App  # noqa: E402
 from kivy.clock import Clock  # noqa: E402
-from kivy.properties import (BooleanProperty, ListProperty, NumericProperty,  # noqa: E402
-                             ObjectProperty, StringProperty)
+from kivy.properties import (BooleanProperty, NumericProperty, ObjectProperty,  # noqa: E402
+                             StringProperty)
 from kivy.uix.boxlayout import BoxLayout  # noqa: E402
 from kivy.uix.floatlayout import FloatLayout  # noqa: E402
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager  # noqa: E402
@@ -108,7 +108,6 @@ class KioskApp(App):
     compact = BooleanProperty(False)    # a small panel (short side < 600 px, e.g. 800x480)
     date_text = StringProperty("")
     time_text = StringProperty("")
-    urgent_titles = ListProperty([])
     view = ObjectProperty(None)
 
     def __init__(self, settings, view, now: Callable[[], dt.datetime] | None = None,
@@ -256,7 +255,6 @@ class KioskApp(App):
     def refresh_urgent(self) -> None:
         now = self.now()
         notices = self.view.urgent_notices(now)
-        self.urgent_titles = [n.title for n in notices]
         banner = self.root_widget.banner
         banner.active = bool(notices)
         banner.title = notices[0].title if notices else ""
