@@ -67,19 +67,6 @@ def configure_kivy(width: int, height: int, fullscreen: bool = False) -> None:
     Config.set("input", "mouse", "mouse,disable_multitouch")
 
 
-def screen_factories() -> dict[str, Callable[["KioskApp"], Screen]]:
-    """Screens the app can open, built on first visit. Later issues add their screens here."""
-    def home(app: "KioskApp") -> Screen:
-        from screens.home import HomeScreen
-
-        screen = HomeScreen()
-        screen.show(app.home_model())
-        app.bind(landscape=screen.arrange)
-        return screen
-
-    return {"home": home}
-
-
 class KioskRoot(FloatLayout):
     """Urgent banner above the screens, and the toast floating over everything."""
 
@@ -122,7 +109,7 @@ class KioskApp(App):
         self._events: list = []
         self._last_input = time.monotonic()
         self._last_minute: tuple | None = None
-        self.factories = screen_factories()
+        self._history: list[str] = []
         self.use_kivy_settings = False
         self.bind(ui_unit=self._update_text_unit, text_scale=self._update_text_unit)
         self.elder_mode = bool(settings.elder_mode_default)
@@ -131,13 +118,14 @@ class KioskApp(App):
     # ---- building --------------------------------------------------------------------------
 
     def build(self):
-        from screens import home, widgets
+        from screens import base, home, widgets
 
         register_default_font()
         set_locale(self.settings.locale)
         self.title = _("Self-service terminal")
         widgets.load_kv()
         home.load_kv()
+        base.load_kv()
         self._fit_window()
         root = KioskRoot()
         self.root_widget = root
@@ -221,19 +209,32 @@ class KioskApp(App):
 
         Returns True when the screen is now shown.
         """
+        from screens import registry
+
         manager = self.manager
         if not manager.has_screen(name):
-            factory = self.factories.get(name)
-            if factory is None:
+            if name not in registry.SCREENS:
                 log.info("screen %r is not available yet", name)
                 self.show_toast(_("This service is coming soon. Please ask the staff for help."))
                 return False
-            manager.add_widget(factory(self))
+            manager.add_widget(registry.create(name, self))
+        if manager.current and manager.current != name:
+            self._history.append(manager.current)
+            del self._history[:-20]
         manager.current = name
+        if name == "home":
+            self._history.clear()
         return True
 
     def go_home(self) -> None:
         self.open_screen("home")
+
+    def go_back(self) -> None:
+        """The previous screen (home when there is none)."""
+        target = self._history.pop() if self._history else "home"
+        self.manager.current = target
+        if target == "home":
+            self._history.clear()
 
     def show_toast(self, text: str, seconds: float = 3.5) -> None:
         self.root_widget.toast.show(text, seconds)

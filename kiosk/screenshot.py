@@ -11,7 +11,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-KNOWN_SCREENS: tuple[str, ...] = ("home",)
+from screens.registry import SCREENS
+
+KNOWN_SCREENS: tuple[str, ...] = tuple(SCREENS)
 FRAMES_BEFORE_CAPTURE = 4  # the first frames after start can be blank (PITFALLS.md)
 
 
@@ -89,6 +91,11 @@ def take_screenshots(settings, view, size: tuple[int, int], out_dir: Path,
         name = pending[0]
         if app.manager.current != name:
             app.open_screen(name)
+            screen = app.manager.get_screen(name)
+            # a detail screen shows a representative item (the first guide, notice, ...)
+            prepare = getattr(screen, "prepare_screenshot", None)
+            if prepare is not None:
+                prepare()
             state["frames"] = 0  # let the new screen draw before capturing
             return
         saved.append(save_window_png(out_dir / f"{name}.png"))

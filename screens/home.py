@@ -141,3 +141,10 @@ class HomeScreen(Screen):
         ticket = self._tiles.get(TICKET_TILE.screen)
         if ticket is not None:
             ticket.size_hint = (0.5, 1) if landscape else (1, 0.3)
+
+
+def create(app) -> HomeScreen:
+    screen = HomeScreen()
+    screen.show(app.home_model())
+    app.bind(landscape=screen.arrange)
+    return screen

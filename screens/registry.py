@@ -1,0 +1,17 @@
+"""Screen name -> module. Each module has `create(app) -> kivy Screen` (built on first visit).
+
+Names are the contract of `kiosk screenshot --screen NAME` (DESIGN.md, CLI).
+"""
+from __future__ import annotations
+
+import importlib
+
+SCREENS: dict[str, str] = {
+    "home": "screens.home",
+}
+
+
+def create(name: str, app):
+    """Build screen `name`; KeyError when no such screen exists."""
+    module = importlib.import_module(SCREENS[name])
+    return module.create(app)
