@@ -14,12 +14,8 @@ from typing import Sequence
 
 from PIL import Image, ImageDraw, ImageFont
 
-# (path, face index): the first that exists is used. Face 2 of the Noto CJK collection is the
-# Simplified Chinese one (face 0 is Japanese and draws some 汉字 in Japanese forms).
-FONT_CANDIDATES = (
-    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
-    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),
-)
+from content import fonts
+
 
 RGB = tuple[int, int, int]
 
@@ -29,15 +25,11 @@ class FontMissing(RuntimeError):
 
 
 def find_cjk_font() -> tuple[str, int]:
-    """(path, face index) of an installed Simplified Chinese font; FontMissing when none."""
-    for path, index in FONT_CANDIDATES:
-        if Path(path).is_file():
-            return path, index
-    tried = ", ".join(p for p, _ in FONT_CANDIDATES)
-    raise FontMissing(
-        f"no Chinese font found (tried {tried}); install Debian's fonts-wqy-microhei "
-        "(apt-get install fonts-wqy-microhei) to draw the demo images"
-    )
+    """(path, face index) of the Simplified Chinese font (content.fonts); FontMissing when none."""
+    try:
+        return str(fonts.find_cjk_font()), 0
+    except fonts.FontNotFound as exc:
+        raise FontMissing(f"{exc} The demo images need it.") from None
 
 
 @functools.lru_cache(maxsize=32)
