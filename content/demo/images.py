@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import io
 import math
-from pathlib import Path
 from typing import Sequence
 
 from PIL import Image, ImageDraw, ImageFont
