@@ -10,6 +10,7 @@ requests truthfully for its current state, which can be changed while it runs:
     cover-open  DLE EOT 2 bit 2: jobs are not printed
     offline     DLE EOT 1 bit 3: jobs are not printed
     silent      receives but never answers a status request (a hung or non-ESC/POS device)
+    garbled     answers status requests with a malformed byte (0x00: bits 1 and 4 clear)
 
 `paper_mm` (optional) is the paper left on the roll: a job that needs more is cut off where the
 paper ends, and the state becomes `out` (paper running out between or during jobs).
@@ -25,7 +26,7 @@ from devices.escpos_decode import EscPosDecoder
 
 log = logging.getLogger(__name__)
 
-STATES = ("ok", "near-end", "out", "cover-open", "offline", "silent")
+STATES = ("ok", "near-end", "out", "cover-open", "offline", "silent", "garbled")
 DOTS_PER_MM = 8  # 203 dpi
 
 
@@ -161,6 +162,8 @@ class PrinterSimulator:
         with self._lock:
             if self.state == "silent":
                 return None
+            if self.state == "garbled":
+                return b"\x00"
             return bytes([status_byte(self.state, n)])
 
     def _finish_job(self, image, decoder: EscPosDecoder) -> None:

@@ -171,6 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=50)
     p.set_defaults(func=cmd_content_search)
 
+    from kiosk import cli_devices
+
+    cli_devices.add_parsers(sub, common)
+
     p = sub.add_parser("hash-pin", help="print the argon2 hash of a maintenance PIN for maintenance.pin_hash")
     p.add_argument("--pin", help="the PIN (default: ask without echo)")
     p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
@@ -187,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
     )
     try:
+        if getattr(args, "needs_settings", False):
+            return args.func(args, _settings(args))
         return args.func(args)
     except ConfigError as exc:
         print(f"kiosk: {exc}", file=sys.stderr)

@@ -1,5 +1,5 @@
-"""Translations: every msgid in the code has Chinese text, the .mo matches the .po, dates read
-the way residents expect, and Chinese line breaking keeps the 避头尾 rules."""
+"""Translations: every msgid in the code has Chinese text, the .mo matches the .po, and dates read
+the way residents expect. (Line breaking: tests/test_linebreak.py.)"""
 from __future__ import annotations
 
 import ast
@@ -12,14 +12,14 @@ import pytest
 from kiosk import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ("kiosk", "screens")
+SOURCES = ("kiosk", "screens", "devices")
 # _("...") / N_('...') in Python and kv files; the string literal is read with ast.
 _CALL_RE = re.compile(r"""\bN?_\(\s*((["'])(?:\\.|(?!\2).)*\2)\s*\)""")
 _FIELD_RE = re.compile(r"\{(\w*)[^}]*\}")
 
 
 def used_msgids() -> dict[str, str]:
-    """{msgid: 'file:line'} of every marked string in kiosk/ and screens/."""
+    """{msgid: 'file:line'} of every marked string in kiosk/, screens/ and devices/."""
     found: dict[str, str] = {}
     for folder in SOURCES:
         for path in sorted((ROOT / folder).rglob("*")):
@@ -94,41 +94,3 @@ def test_english_is_the_msgid_and_unknown_locales_fail_loudly():
     assert i18n.format_date(dt.date(2026, 11, 22)) == "Sunday, 2026-11-22"
     with pytest.raises(FileNotFoundError, match="fr_FR"):
         i18n.set_locale("fr_FR")
-
-
-# ---- Chinese line breaking (pure functions; each character is 2 units, ASCII 1) ----------
-
-def width(text: str) -> int:
-    return sum(1 if ch.isascii() else 2 for ch in text)
-
-
-def test_cjk_breaks_between_characters():
-    lines = i18n.wrap_cjk("查看办理材料窗口和时限", width, 10)
-    assert lines == ["查看办理材", "料窗口和", "时限"]  # and no lone "限" on the last line
-
-
-def test_no_closing_punctuation_at_a_line_start():
-    assert i18n.wrap_cjk("请带好身份证，户口簿", width, 12) == ["请带好身份", "证，户口簿"]
-
-
-def test_no_opening_bracket_at_a_line_end():
-    assert i18n.wrap_cjk("办理地点为一（综合窗口）", width, 14) == ["办理地点为一", "（综合窗口）"]
-
-
-def test_latin_words_and_numbers_stay_whole():
-    lines = i18n.wrap_cjk("订单号 ABC-123 已提交", width, 12)
-    assert any("ABC-123" in line for line in lines)
-    assert i18n.wrap_cjk("8:30-12:00，13:30-17:00", width, 12) == ["8:30-12:00，", "13:30-17:00"]
-
-
-def test_no_lone_last_character():
-    lines = i18n.wrap_cjk("功能室、开放时间、值班人员", width, 24)
-    assert len(lines[-1]) > 1
-    lines = i18n.wrap_cjk("如需帮助请咨询工作人员。", width, 20)
-    assert lines == ["如需帮助请咨询工作", "人员。"]
-
-
-def test_ellipsize_fits_and_marks_the_cut():
-    assert i18n.ellipsize("短", width, 10) == "短"
-    cut = i18n.ellipsize("这是一条很长很长的通知标题", width, 10)
-    assert cut.endswith("…") and width(cut) <= 10
