@@ -135,6 +135,7 @@ class Printer:
         self.timeout, self.native_qr = timeout, native_qr
         self.has_status = not url.startswith("file:")
         self._lock = threading.Lock()
+        self.last_error = ""  # why the last status was unknown, for a maintainer
         open_transport(url, timeout)  # fail early on a malformed URL
 
     # ---- status -----------------------------------------------------------------------------
@@ -148,6 +149,7 @@ class Printer:
                 return self._status(dev)
             except Exception as exc:  # any transport failure means: we do not know
                 log.info("printer %s: status unknown (%s)", self.url, exc)
+                self.last_error = f"cannot reach it ({type(exc).__name__}: {str(exc).splitlines()[-1] if str(exc) else ''})"
                 return PrinterStatus()
             finally:
                 _close(dev)
@@ -161,6 +163,7 @@ class Printer:
             reply = self._read_reply(dev)
             if valid_status_byte(reply) is None:  # no or garbled answer: stop asking, it is unknown
                 log.info("printer %s: DLE EOT %d answered %r", self.url, n, reply)
+                self.last_error = f"no valid answer to DLE EOT {n} (got {reply!r}): not an ESC/POS printer, or hung"
                 return PrinterStatus()
             replies.append(reply)
         return parse_status(*replies)

@@ -171,9 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=50)
     p.set_defaults(func=cmd_content_search)
 
-    from kiosk import cli_devices
+    from kiosk import cli_devices, doctor
 
     cli_devices.add_parsers(sub, common)
+    doctor.add_parser(sub, common)
 
     p = sub.add_parser("hash-pin", help="print the argon2 hash of a maintenance PIN for maintenance.pin_hash")
     p.add_argument("--pin", help="the PIN (default: ask without echo)")

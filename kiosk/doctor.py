@@ -1,0 +1,149 @@
+"""`kiosk doctor`: one table of what this terminal needs, each line ok / warn / FAIL with a fix.
+
+Required checks fail the command (exit 1): a Chinese font, GL libraries, a display, a writable
+data dir, and the printer / ID reader when the config says they are there. The hub and the
+tickets service are reported too; an unreachable hub is only a warning (terminals run offline
+on their last content).
+"""
+from __future__ import annotations
+
+import ctypes.util
+import glob
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class Check:
+    name: str
+    status: str  # "ok" | "warn" | "FAIL" | "off"
+    detail: str
+
+
+def check_font() -> Check:
+    from content.fonts import FontNotFound, find_cjk_font
+
+    try:
+        return Check("font", "ok", str(find_cjk_font()))
+    except FontNotFound as exc:
+        return Check("font", "FAIL", str(exc))
+
+
+def check_gl() -> Check:
+    found = {name: ctypes.util.find_library(name) for name in ("GL", "EGL")}
+    missing = [n for n, lib in found.items() if not lib]
+    if missing:
+        return Check("GL", "FAIL", f"lib{'/lib'.join(missing)} not found: apt install libgl1-mesa-dri libegl1")
+    dri = "/usr/lib/*/dri/*_dri.so"
+    if not glob.glob(dri) and not glob.glob("/usr/lib/dri/*_dri.so"):
+        return Check("GL", "warn", "no Mesa DRI drivers found (apt install libgl1-mesa-dri)")
+    return Check("GL", "ok", ", ".join(f"{k}: {v}" for k, v in found.items()))
+
+
+def check_display(env=os.environ) -> Check:
+    driver = env.get("SDL_VIDEODRIVER", "")
+    if driver in ("offscreen", "dummy"):
+        return Check("display", "warn", f"SDL_VIDEODRIVER={driver}: no screen will show the app")
+    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return Check("display", "ok", f"desktop session ({env.get('DISPLAY') or env.get('WAYLAND_DISPLAY')})")
+    cards = sorted(glob.glob("/dev/dri/card*"))
+    if not cards:
+        return Check("display", "FAIL", "no desktop session and no /dev/dri/card* (KMS/DRM): is the panel connected "
+                     "and the vc4-kms overlay enabled?")
+    denied = [c for c in cards if not os.access(c, os.R_OK | os.W_OK)]
+    if len(denied) == len(cards):
+        return Check("display", "FAIL", f"{', '.join(cards)} not accessible: add the user to groups video render input")
+    return Check("display", "ok", f"KMS/DRM {', '.join(cards)} (SDL_KMSDRM_DEVICE_INDEX picks one)")
+
+
+def check_data_dir(data_dir: Path) -> list[Check]:
+    from content.store import current_version
+
+    data_dir = Path(data_dir)
+    probe = data_dir if data_dir.exists() else data_dir.parent
+    if not os.access(probe, os.W_OK):
+        out = [Check("data dir", "FAIL", f"{data_dir} is not writable by uid {os.getuid()}")]
+    else:
+        free = shutil.disk_usage(probe).free / 1e9
+        status = "ok" if free > 0.5 else "warn"
+        out = [Check("data dir", status, f"{data_dir} ({free:.1f} GB free)")]
+    version = current_version(data_dir)
+    out.append(Check("content", "ok" if version else "warn",
+                     f"version {version}" if version else "none installed: the demo centre is shown until the hub sends content"))
+    return out
+
+
+def check_printer(settings) -> Check:
+    url = settings.printer.url
+    if not url:
+        return Check("printer", "off", "no printer configured ([printer] url)")
+    from devices.printer import Printer
+
+    try:
+        printer = Printer(url, settings.printer.encoding, settings.printer.paper_width_mm, timeout=2)
+    except ValueError as exc:
+        return Check("printer", "FAIL", str(exc))
+    status = printer.status()
+    problem = status.problem()
+    if problem:
+        detail = printer.last_error if problem == "unknown" and printer.last_error else problem
+        return Check("printer", "FAIL", f"{url}: {detail}")
+    return Check("printer", "warn" if status.paper_near_end else "ok",
+                 f"{url}: " + ("paper near end" if status.paper_near_end else "ready"))
+
+
+def check_reader(settings) -> Check:
+    if not settings.idcard.enabled:
+        return Check("ID reader", "off", "not enabled ([idcard] enabled)")
+    try:
+        from devices.idcard.reader import probe
+    except ImportError:
+        return Check("ID reader", "FAIL", "this build has no ID reader driver")
+    try:
+        ok, detail = probe(settings.idcard.port)
+    except Exception as exc:  # a port that cannot be opened: say why
+        return Check("ID reader", "FAIL", f"{settings.idcard.port}: {exc}")
+    return Check("ID reader", "ok" if ok else "FAIL", f"{settings.idcard.port}: {detail}")
+
+
+def check_http(name: str, url: str, path: str, required: bool) -> Check:
+    if not url:
+        return Check(name, "off", "not configured")
+    import requests
+
+    try:
+        r = requests.get(url + path, timeout=3)
+    except requests.RequestException as exc:
+        return Check(name, "FAIL" if required else "warn", f"{url}: unreachable ({type(exc).__name__})")
+    return Check(name, "ok", f"{url}: HTTP {r.status_code}")
+
+
+def run_checks(settings) -> list[Check]:
+    checks = [check_font(), check_gl(), check_display()]
+    checks += check_data_dir(settings.data_dir)
+    checks += [check_printer(settings), check_reader(settings)]
+    checks.append(check_http("hub", settings.hub_url, "/api/v1/manifest", required=False))
+    checks.append(check_http("tickets service", settings.tickets.url, "/api/queue", required=True))
+    return checks
+
+
+def format_table(checks: list[Check]) -> str:
+    width = max(len(c.name) for c in checks)
+    return "\n".join(f"{c.name:<{width}}  {c.status:<4}  {c.detail}" for c in checks)
+
+
+def cmd_doctor(args, settings) -> int:
+    checks = run_checks(settings)
+    print(format_table(checks))
+    failed = [c.name for c in checks if c.status == "FAIL"]
+    if failed:
+        print(f"\n{len(failed)} required check(s) failed: {', '.join(failed)}")
+        return 1
+    return 0
+
+
+def add_parser(sub, common) -> None:
+    p = sub.add_parser("doctor", parents=[common], help="check font, GL, display, data dir, printer, reader, hub, tickets")
+    p.set_defaults(func=cmd_doctor, needs_settings=True)
