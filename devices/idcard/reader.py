@@ -110,7 +110,10 @@ class IdCardReader:
         """The one place the state changes; logs every change (never card data)."""
         old, self._state = self._state, new
         if old != new:
-            log.info("idcard %s: %s -> %s%s", self.port, old, new, f" ({why})" if why else "")
+            # While the same failure repeats (reader unplugged for a day), retries log at DEBUG.
+            retrying = self._last_error is not None and new in (ReaderState.OPENING, ReaderState.PROBING, ReaderState.ERROR)
+            log.log(logging.DEBUG if retrying else logging.INFO, "idcard %s: %s -> %s%s",
+                    self.port, old, new, f" ({why})" if why else "")
             self._emit("on_state", new)
 
     def _emit(self, event: str, *args) -> None:
@@ -173,7 +176,8 @@ class IdCardReader:
             self._emit("on_removed")
 
     def _fail(self, reason: str, exc: BaseException) -> None:
-        log.warning("idcard %s: %s: %s", self.port, reason, exc)
+        log.log(logging.DEBUG if reason == self._last_error else logging.WARNING,
+                "idcard %s: %s: %s", self.port, reason, exc)
         if isinstance(exc, PortError) or not isinstance(exc, ReaderError):
             self._close()
         elif isinstance(exc, _REPROBE):
