@@ -1,5 +1,5 @@
-"""Translations of every resident-facing string (gettext domain ``kiosk``), dates, and
-Chinese line breaking.
+"""Translations of every resident-facing string (gettext domain ``kiosk``) and dates.
+(Chinese line breaking is in ``kiosk.linebreak``.)
 
 Message ids are English; the catalogue ``kiosk/locale/zh_CN/LC_MESSAGES/kiosk.po`` holds the
 Chinese text and is compiled to ``kiosk.mo`` next to it (both ship as package data). Content text
@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
-import re
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 DOMAIN = "kiosk"
@@ -87,64 +85,6 @@ def format_date(day: dt.date) -> str:
 def format_time(moment: dt.datetime | dt.time) -> str:
     """24-hour clock, "14:05" (the same in every locale we ship)."""
     return f"{moment.hour:02d}:{moment.minute:02d}"
-
-
-# ---- Chinese line breaking (used by screens.widgets.CJKLabel) ------------------------------
-# Kivy breaks lines only at ASCII spaces (PITFALLS.md): a CJK run is cut wherever it overflows and
-# a line may start with "，". We break ourselves: CJK between any two characters, Latin words and
-# numbers kept whole, and the common 避头尾 rules (no closing punctuation at a line start, no
-# opening bracket at a line end).
-
-NO_LINE_START = frozenset("，。、；：！？）》」』】〕〉…—·,.;:!?)%’”")
-NO_LINE_END = frozenset("（《「『【〔〈(‘“")
-_TOKEN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-./:@+#%]*|\s+|.", re.S)
-
-
-def wrap_cjk(text: str, width_of: Callable[[str], float], max_width: float) -> list[str]:
-    """Split `text` into lines no wider than `max_width` (as measured by `width_of`)."""
-    lines: list[str] = []
-    for para in text.split("\n"):
-        line, width = "", 0.0
-        for word in _TOKEN_RE.findall(para):
-            # a word wider than a whole line is broken by characters
-            for token in (word,) if len(word) == 1 or width_of(word) <= max_width else word:
-                w = width_of(token)
-                if not line or width + w <= max_width or token.isspace():
-                    line, width = line + token, width + w
-                else:
-                    line, width = _break(lines, line, token, width_of)
-        lines.append(line.rstrip())
-    return _avoid_orphan(lines)
-
-
-def _avoid_orphan(lines: list[str]) -> list[str]:
-    """Never end a paragraph with one lone character (punctuation aside): move one down."""
-    if len(lines) < 2 or len(lines[-2]) < 4 or lines[-2][-1].isascii():
-        return lines
-    if len([ch for ch in lines[-1] if ch not in NO_LINE_START]) > 1:
-        return lines
-    take = 2 if lines[-2][-1] in NO_LINE_START else 1
-    return lines[:-2] + [lines[-2][:-take], lines[-2][-take:] + lines[-1]]
-
-
-def _break(lines: list[str], line: str, token: str, width_of) -> tuple[str, float]:
-    """End `line` before `token`, moving one character down when a 避头尾 rule requires it."""
-    carry = ""
-    stripped = line.rstrip()
-    if len(stripped) > 1 and (token[0] in NO_LINE_START or stripped[-1] in NO_LINE_END):
-        stripped, carry = stripped[:-1], stripped[-1]
-    lines.append(stripped.rstrip())
-    new = (carry + token).lstrip()
-    return new, width_of(new)
-
-
-def ellipsize(line: str, width_of: Callable[[str], float], max_width: float) -> str:
-    """`line` cut to fit `max_width` with a trailing "…"."""
-    if width_of(line) <= max_width:
-        return line
-    while line and width_of(line + "…") > max_width:
-        line = line[:-1]
-    return line + "…"
 
 
 # ---- catalogue maintenance (babel is a test/dev dependency, imported lazily) --------------

@@ -8,6 +8,8 @@ import importlib
 
 SCREENS: dict[str, str] = {
     "home": "screens.home",
+    "notices": "screens.notices",
+    "notice_detail": "screens.notice_detail",
 }
 
 

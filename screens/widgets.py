@@ -4,6 +4,7 @@ and a label that wraps Chinese text properly.
 Sizes bind to the running app's `ui_unit` (layout) and `text_unit` (text, includes the elder-mode
 factor), so every widget follows window size and elder mode without code of its own.
 Content text (notice titles, centre names) is shown with markup off: it is never interpreted.
+`CJKLabel` lives in screens.cjk_label and is re-exported here.
 """
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ import time
 
 from kivy.app import App
 from kivy.clock import Clock
-from kivy.core.text import Label as CoreLabel
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
@@ -21,51 +21,11 @@ from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.label import Label
 
 from kiosk import theme
-from kiosk.i18n import ellipsize, wrap_cjk
+from screens import cjk_label
+from screens.cjk_label import CJKLabel
 
-
-class CJKLabel(Label):
-    """A label for Chinese text: set `plain_text`, it wraps to the label's width.
-
-    Kivy breaks lines only at ASCII spaces (PITFALLS.md); `kiosk.i18n.wrap_cjk` breaks between
-    CJK characters and keeps the 避头尾 rules.
-
-    `max_lines` (0 = unlimited) cuts with "…". Markup is always off.
-    """
-
-    plain_text = StringProperty("")
-    max_lines = NumericProperty(0)
-
-    def __init__(self, **kwargs):
-        self._rewrap = Clock.create_trigger(self._wrap, -1)
-        super().__init__(**kwargs)
-        self.markup = False
-        for prop in ("plain_text", "max_lines", "width", "padding", "font_size", "font_name"):
-            self.fbind(prop, self._rewrap)
-        self._rewrap()
-
-    def _wrap(self, *_):
-        measurer = CoreLabel(font_size=self.font_size, font_name=self.font_name)
-        cache: dict[str, float] = {}
-
-        def width_of(s: str) -> float:
-            if s not in cache:
-                cache[s] = measurer.get_extents(s)[0]
-            return cache[s]
-
-        # half an em of slack: Kivy measures whole lines, we sum tokens; if Kivy found our
-        # line a pixel too long it would re-break it at the last ASCII space
-        limit = max(1.0, self.width - self.padding[0] - self.padding[2] - self.font_size * 0.5)
-        lines: list[str] = []
-        for para in self.plain_text.split("\n"):
-            wrapped = wrap_cjk(para, width_of, limit)
-            if self.max_lines and len(lines) + len(wrapped) > self.max_lines:
-                room = int(self.max_lines) - len(lines)
-                if room > 0:  # this paragraph is cut: say so with "…"
-                    lines += wrapped[:room - 1] + [ellipsize(wrapped[room - 1] + "…", width_of, limit)]
-                break
-            lines += wrapped
-        self.text = "\n".join(lines)
+__all__ = ["BoldLabel", "CJKLabel", "DebouncedButtonBehavior", "ElderToggle", "Tile", "Toast",
+           "UrgentBanner", "load_kv"]
 
 
 class BoldLabel(Label):
@@ -169,14 +129,25 @@ class ElderToggle(DebouncedButtonBehavior, BoldLabel):
 
 
 class UrgentBanner(DebouncedButtonBehavior, BoxLayout):
-    """Amber banner with the first urgent notice's title; collapses when there is none."""
+    """Amber banner with the first urgent notice's title; collapses when there is none.
+
+    Tapping opens that notice itself; with several urgent notices, the notice list (where
+    they come first).
+    """
 
     title = StringProperty("")
     more = StringProperty("")
     active = BooleanProperty(False)
 
     def on_tap(self):
-        App.get_running_app().open_screen("notices")
+        from screens.notice_detail import open_notice
+
+        app = App.get_running_app()
+        urgent = app.view.urgent_notices(app.now())
+        if len(urgent) == 1:
+            open_notice(app, urgent[0].id)
+        else:
+            app.open_screen("notices")
 
 
 class Toast(CJKLabel):
@@ -206,13 +177,6 @@ KV = """
 <BoldLabel>:
     outline_width: max(1, int(self.font_size / 40))
     outline_color: self.color[:3]
-
-<CJKLabel>:
-    text_size: self.width, None
-    size_hint_y: None
-    height: self.texture_size[1]
-    halign: 'left'
-    valign: 'top'
 
 <Tile>:
     u: app.ui_unit
@@ -375,5 +339,6 @@ KV = """
 
 def load_kv() -> None:
     """Load the widget rules once (called by the app before it builds any screen)."""
+    cjk_label.load_kv()
     if KV_NAME not in Builder.files:
         Builder.load_string(KV, filename=KV_NAME)
