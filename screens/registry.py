@@ -10,6 +10,9 @@ SCREENS: dict[str, str] = {
     "home": "screens.home",
     "notices": "screens.notices",
     "notice_detail": "screens.notice_detail",
+    "guides": "screens.guides",
+    "guide_search": "screens.guide_search",
+    "guide_detail": "screens.guide_detail",
 }
 
 

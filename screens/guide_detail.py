@@ -1,0 +1,260 @@
+"""One 办事指南 in full: what it is, where and when, conditions, the materials as a checklist,
+numbered steps, basis, FAQ; a QR code to the online service; 朗读 (read aloud) when offline TTS
+exists. Long content scrolls.
+
+`show_guide(guide_id)` renders a guide from `app.view` (guides.open_guide calls it before the
+screen switch). The QR code is drawn in memory (qrcode -> Pillow -> PNG bytes -> Kivy texture):
+no temp files. Content text is shown with markup off (CJKLabel / markup=False).
+"""
+from __future__ import annotations
+
+import io
+
+from kivy.clock import Clock
+from kivy.core.image import Image as CoreImage
+from kivy.factory import Factory
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
+from kivy.uix.scrollview import ScrollView
+from kivy.uix.widget import Widget
+
+from content.schemas import Guide
+from kiosk import tts
+from kiosk.i18n import N_, _
+from screens import guides
+from screens.base import KioskScreen
+from screens.widgets import BoldLabel, DebouncedButtonBehavior
+
+ORIGINAL_OR_COPY = {
+    "original": N_("original"),
+    "copy": N_("photocopy"),
+    "original_and_copy": N_("original and photocopy"),
+}
+QR_CACHE_SIZE = 64
+
+
+# ---- text -------------------------------------------------------------------------------------
+
+def material_detail(material) -> str:
+    """"1份 · 原件及复印件"."""
+    return _("{count} copies").format(count=material.copies) + " · " + \
+        _(ORIGINAL_OR_COPY[material.original_or_copy])
+
+
+def speech_text(guide: Guide) -> str:
+    """What 朗读 reads: title, summary, the materials and where to go."""
+    parts = [guide.title, guide.summary]
+    if guide.materials:
+        items = "；".join(f"{m.name}，{material_detail(m).replace(' · ', '，')}"
+                         for m in guide.materials)
+        parts.append(_("Required materials: {items}").format(items=items))
+    if guide.location:
+        parts.append(_("Where to apply: {location}").format(location=guide.location))
+    return "。".join(p.strip().rstrip("。") for p in parts if p.strip()) + "。"
+
+
+def qr_texture(url: str):
+    """A Kivy texture of the QR code for `url`, made in memory."""
+    import qrcode
+
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=2)
+    code.add_data(url)
+    code.make(fit=True)
+    buffer = io.BytesIO()
+    code.make_image(fill_color="black", back_color="white").save(buffer)
+    buffer.seek(0)
+    texture = CoreImage(buffer, ext="png").texture
+    texture.mag_filter = "nearest"  # sharp modules when scaled up
+    return texture
+
+
+# ---- widgets (rules in guides.kv) ---------------------------------------------------------------
+
+class GuideHeading(BoldLabel):
+    heading = StringProperty("")
+
+
+class GuideSection(BoxLayout):
+    heading = StringProperty("")
+
+
+class GuideMarkerRow(BoxLayout):
+    marker = StringProperty("")
+    text = StringProperty("")
+    round = BooleanProperty(False)
+
+
+class GuideFactRow(BoxLayout):
+    label = StringProperty("")
+    value = StringProperty("")
+
+
+class GuideCheckBox(Widget):
+    """An empty tick box, drawn (the Chinese font has no ☐ glyph)."""
+
+
+class GuideMaterialRow(BoxLayout):
+    name = StringProperty("")
+    detail = StringProperty("")
+    note = StringProperty("")
+
+
+class GuideFaqRow(BoxLayout):
+    q = StringProperty("")
+    a = StringProperty("")
+
+
+class GuideTag(Label):
+    pass
+
+
+class ReadAloudButton(DebouncedButtonBehavior, BoldLabel):
+    active = BooleanProperty(False)
+
+
+class GuideDetailHeader(BoxLayout):
+    screen = ObjectProperty(None)
+    title = StringProperty("")
+    category = StringProperty("")
+    visits = StringProperty("")
+    tts = BooleanProperty(False)
+    speaking = BooleanProperty(False)
+    qr_texture = ObjectProperty(None, allownone=True)
+
+
+class GuideDetailBody(ScrollView):
+    pass
+
+
+def _section(heading: str, rows) -> GuideSection:
+    section = GuideSection(heading=heading)
+    for row in rows:
+        section.ids.rows.add_widget(row)
+    return section
+
+
+def build_sections(guide: Guide) -> list[GuideSection]:
+    """Every section of the guide, in reading order; empty ones are left out."""
+    Text = Factory.GuideText  # noqa: N806 (a dynamic class of guides.kv)
+    bullet = "•"
+    facts = [(_("Where to apply"), guide.location), (_("Hours"), guide.hours),
+             (_("Time limit"), guide.time_limit), (_("Visits in person"), guides.visits_text(guide.visits)),
+             (_("Fee"), guide.fee), (_("Enquiries"), guide.phone),
+             (_("Complaints"), guide.complaint_phone)]
+    plan = [
+        (_("Summary"), [Text(plain_text=guide.summary)] if guide.summary else []),
+        (_("Service information"), [GuideFactRow(label=k, value=v) for k, v in facts if v]),
+        (_("Conditions"), [GuideMarkerRow(marker=bullet, text=c) for c in guide.conditions]),
+        (_("Required materials"), [GuideMaterialRow(name=m.name, detail=material_detail(m), note=m.note)
+                                   for m in guide.materials]),
+        (_("Procedure"), [GuideMarkerRow(marker=str(n), text=s, round=True)
+                          for n, s in enumerate(guide.steps, 1)]),
+        (_("Legal basis"), [GuideMarkerRow(marker=bullet, text=b) for b in guide.basis]),
+        (_("Frequently asked questions"),
+         [GuideFaqRow(q=_("Q: {text}").format(text=f.q), a=_("A: {text}").format(text=f.a))
+          for f in guide.faq]),
+    ]
+    return [_section(heading, rows) for heading, rows in plan if rows]
+
+
+# ---- the screen ---------------------------------------------------------------------------------
+
+class GuideDetailScreen(KioskScreen):
+    guide_id = StringProperty("")
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("name", "guide_detail")
+        super().__init__(**kwargs)
+        self.title = _("Guide details")
+        self.speaker = tts.Speaker()
+        self.scroll = GuideDetailBody()
+        self.header = GuideDetailHeader(screen=self)
+        self.scroll.ids.column.add_widget(self.header)
+        self.ids.body.add_widget(self.scroll)
+        self.guide: Guide | None = None
+        self.sections: list[GuideSection] = []
+        self._view = None
+        self._qr_cache: dict[str, object] = {}
+        self._poll = None
+
+    # ---- showing a guide ---------------------------------------------------------------------
+
+    def show_guide(self, guide_id: str) -> bool:
+        """Render guide `guide_id` from the app's view; False when it is not (or no longer) live."""
+        app = self.app
+        guide = app.view.item(guide_id, now=app.now())
+        if not isinstance(guide, Guide):
+            return False
+        self.stop_reading()
+        self._view = app.view
+        self.guide, self.guide_id = guide, guide.id
+        header = self.header
+        header.title, header.category = guide.title, guide.category
+        header.visits = guides.visits_text(guide.visits)
+        header.qr_texture = self._qr(guide.online_url) if guide.online_url else None
+        header.tts = tts.available()
+        column = self.scroll.ids.column
+        for section in self.sections:
+            column.remove_widget(section)
+        self.sections = build_sections(guide)
+        for section in self.sections:
+            column.add_widget(section)
+        self.scroll.scroll_y = 1
+        return True
+
+    def refresh(self) -> None:
+        if self.guide_id and self.app.view is not self._view:  # a new content version
+            self.show_guide(self.guide_id)
+
+    def reset(self) -> None:
+        self.stop_reading()
+        self.scroll.scroll_y = 1
+
+    def prepare_screenshot(self) -> None:
+        """Show a representative guide (the first one) for `kiosk screenshot`."""
+        first = self.app.view.guides(now=self.app.now())
+        if first:
+            self.show_guide(first[0].id)
+
+    def section_headings(self) -> list[str]:
+        return [s.heading for s in self.sections]
+
+    def _qr(self, url: str):
+        texture = self._qr_cache.get(url)
+        if texture is None:
+            if len(self._qr_cache) >= QR_CACHE_SIZE:
+                self._qr_cache.clear()
+            texture = self._qr_cache[url] = qr_texture(url)
+        return texture
+
+    # ---- read aloud --------------------------------------------------------------------------
+
+    def toggle_reading(self) -> None:
+        if self.speaker.speaking:
+            self.stop_reading()
+            return
+        if self.guide is None or not self.speaker.speak(speech_text(self.guide)):
+            return
+        self.header.speaking = True
+        if self._poll is None:
+            self._poll = Clock.schedule_interval(self._check_speaking, 0.5)
+
+    def stop_reading(self) -> None:
+        self.speaker.stop()
+        self._check_speaking()
+
+    def _check_speaking(self, *_args) -> None:
+        speaking = self.speaker.speaking
+        self.header.speaking = speaking
+        if not speaking and self._poll is not None:
+            self._poll.cancel()
+            self._poll = None
+
+    def on_leave(self, *_args) -> None:
+        self.stop_reading()
+
+
+def create(app) -> GuideDetailScreen:
+    guides.load_kv()
+    return GuideDetailScreen()

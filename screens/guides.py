@@ -1,0 +1,289 @@
+"""办事指南: category chips, the list of guides (a RecycleView) and the way into search.
+
+Also the pieces the two other guide screens share: the list row (`GuideRow`, used by the search
+results too), the summary line of a guide, and `open_guide(app, guide_id)`, which shows one guide
+on the `guide_detail` screen. The kv rules of all three screens are in guides.kv.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from kivy.app import App
+from kivy.lang import Builder
+from kivy.properties import (BooleanProperty, NumericProperty, ObjectProperty,
+                             StringProperty)
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
+from kivy.uix.recycleview import RecycleView
+from kivy.uix.recycleview.views import RecycleDataViewBehavior
+from kivy.uix.widget import Widget
+
+from kiosk import theme
+from kiosk.i18n import _
+from screens.base import KioskScreen
+from screens.widgets import DebouncedButtonBehavior
+
+KV_PATH = Path(__file__).with_suffix(".kv")
+
+# design px (x app.text_unit)
+FONT_SEARCH = 34
+FONT_CHIP = 30
+FONT_ROW_TITLE = 38
+FONT_ROW_META = 28
+FONT_QUERY = 44
+FONT_MESSAGE = 34
+FONT_KEY = 40
+KEY_HEIGHT = 96
+FONT_DETAIL_TITLE = 50
+FONT_SECTION = 36
+FONT_BODY = 31
+FACT_LABEL_EMS = 6.6    # width of the 办理地点/窗口 … labels, in characters
+QR_SIDE = 230
+
+
+def load_kv() -> None:
+    """Load guides.kv once (every guide screen's create() calls this)."""
+    if str(KV_PATH) not in Builder.files:
+        Builder.load_file(str(KV_PATH))
+
+
+# ---- text shared by the list, the search results and the detail ---------------------------
+
+def visits_text(visits: int) -> str:
+    """到现场次数 as residents know it: 0 -> 无需到现场, n -> 到现场n次."""
+    if visits <= 0:
+        return _("No visit in person needed")
+    return _("{count} visit(s) in person").format(count=visits)
+
+
+def guide_meta(guide) -> str:
+    """The summary line under a guide's title: visits, then the promised time limit."""
+    parts = [visits_text(guide.visits)]
+    if guide.time_limit:
+        parts.append(_("Time limit: {text}").format(text=guide.time_limit))
+    return " ｜ ".join(parts)
+
+
+def row_data(guides, meta: bool = True) -> list[dict]:
+    """RecycleView data for `guides` (rows are GuideRow); `meta=False`: titles only."""
+    return [{"guide_id": g.id, "title": g.title, "category": g.category,
+             "meta": guide_meta(g) if meta else ""} for g in guides]
+
+
+def row_height(text_unit: float, ui_unit: float, lines: int = 2) -> float:
+    """Height of one GuideRow (title, and the summary line when `lines` is 2); never below
+    a finger."""
+    if lines < 2:
+        return max(theme.MIN_TOUCH_PX, text_unit * FONT_ROW_TITLE * 1.35 + ui_unit * 28)
+    return max(theme.MIN_TOUCH_PX * 1.2,
+               text_unit * (FONT_ROW_TITLE + FONT_ROW_META) * 1.35 + ui_unit * 28)
+
+
+def key_height(ui_unit: float, text_scale: float, compact: bool) -> float:
+    """Height of an on-screen key: x1.4 in elder mode, the finger floor on a small panel
+    (where three rows of keys must leave room for the results)."""
+    if compact:
+        return theme.MIN_TOUCH_PX
+    return max(theme.MIN_TOUCH_PX, ui_unit * KEY_HEIGHT * text_scale)
+
+
+def qr_side(ui_unit: float) -> float:
+    """Side of the QR code: big enough for a phone camera at arm's length."""
+    return max(130.0, ui_unit * QR_SIDE)
+
+
+_FADE = {}
+
+
+def fade_texture():
+    """A horizontal ramp from transparent to opaque white (tinted by the kv Color)."""
+    texture = _FADE.get("texture")
+    if texture is None:
+        from kivy.graphics.texture import Texture
+
+        width = 32
+        texture = Texture.create(size=(width, 1), colorfmt="rgba")
+        ramp = bytes(v for i in range(width) for v in (255, 255, 255, int(255 * i / (width - 1))))
+        texture.blit_buffer(ramp, colorfmt="rgba", bufferfmt="ubyte")
+        _FADE["texture"] = texture
+    return texture
+
+
+def open_guide(app, guide_id: str) -> bool:
+    """Show guide `guide_id` on the detail screen (built on first use), then switch to it.
+
+    The guide is set before the switch, so the screen never shows the previous guide first.
+    """
+    from screens import registry
+
+    manager = app.manager
+    if not manager.has_screen("guide_detail"):
+        manager.add_widget(registry.create("guide_detail", app))
+    if not manager.get_screen("guide_detail").show_guide(guide_id):
+        app.show_toast(_("This guide is no longer available. Please ask the staff."))
+        return False
+    return app.open_screen("guide_detail")
+
+
+# ---- widgets --------------------------------------------------------------------------------
+
+class GuideMagnifier(Widget):
+    """A drawn magnifying glass (the Chinese font has no emoji)."""
+
+
+class GuideSearchButton(DebouncedButtonBehavior, BoxLayout):
+    text = StringProperty("")
+
+
+class GuideCategoryChip(DebouncedButtonBehavior, Label):
+    """One category filter; `category` "" means 全部 (all)."""
+
+    category = StringProperty("")
+    selected = BooleanProperty(False)
+    screen = ObjectProperty(None, allownone=True)
+
+    def on_tap(self):
+        if self.screen is not None:
+            self.screen.select_category(self.category)
+
+
+class GuideRow(RecycleDataViewBehavior, DebouncedButtonBehavior, BoxLayout):
+    """A guide in a list: title, category tag, summary line. Tapping opens the guide.
+
+    Kivy keeps unused RecycleView rows in a module-level cache shared by every RecycleView (and
+    every App in a test process), so a row must not bind to `app` in kv: it follows the app
+    that shows it (`t`/`u` = that app's text_unit/ui_unit), rebinding when reused elsewhere.
+    """
+
+    guide_id = StringProperty("")
+    title = StringProperty("")
+    category = StringProperty("")
+    meta = StringProperty("")
+    t = NumericProperty(1.0)
+    u = NumericProperty(1.0)
+
+    def __init__(self, **kwargs):
+        self._app = None
+        self._follow_units = lambda app, _value: self._copy_units(app)
+        super().__init__(**kwargs)
+        self._follow(App.get_running_app())
+
+    def refresh_view_attrs(self, rv, index, data):
+        self._follow(App.get_running_app())
+        return super().refresh_view_attrs(rv, index, data)
+
+    def _follow(self, app) -> None:
+        if app is self._app or app is None:
+            return
+        if self._app is not None:
+            self._app.unbind(text_unit=self._follow_units, ui_unit=self._follow_units)
+        self._app = app
+        app.bind(text_unit=self._follow_units, ui_unit=self._follow_units)
+        self._copy_units(app)
+
+    def _copy_units(self, app) -> None:
+        self.t, self.u = app.text_unit, app.ui_unit
+
+    def on_tap(self):
+        if self.guide_id:
+            open_guide(App.get_running_app(), self.guide_id)
+
+
+class GuideList(RecycleView):
+    """A RecycleView of GuideRow (rules in guides.kv)."""
+
+    cols = NumericProperty(1)
+    lines = NumericProperty(2)   # 1: rows show the title only (small panels)
+
+    def rows(self) -> list[GuideRow]:
+        """The row widgets on screen now (a RecycleView builds only what is visible)."""
+        return sorted((w for w in self.ids.layout.children if isinstance(w, GuideRow)),
+                      key=lambda w: -w.y)
+
+    def row(self, guide_id: str) -> GuideRow | None:
+        return next((w for w in self.rows() if w.guide_id == guide_id), None)
+
+
+class GuidesBody(BoxLayout):
+    screen = ObjectProperty(None)
+    count_text = StringProperty("")
+
+
+class GuidesScreen(KioskScreen):
+    """办事指南: 全部 + one chip per category, then the guides of the chosen category."""
+
+    category = StringProperty("")  # "" = all categories
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("name", "guides")
+        super().__init__(**kwargs)
+        self.title = _("Service guides")
+        self.content = GuidesBody(screen=self)
+        self.ids.body.add_widget(self.content)
+        self._view = None
+        self._chips: dict[str, GuideCategoryChip] = {}
+
+    # ---- what the tests and other screens use ------------------------------------------
+
+    @property
+    def guide_list(self) -> GuideList:
+        return self.content.ids.list
+
+    def chip(self, category: str) -> GuideCategoryChip | None:
+        """The chip of `category` ("" = 全部)."""
+        return self._chips.get(category)
+
+    def chips(self) -> list[GuideCategoryChip]:
+        return list(self._chips.values())
+
+    # ---- behaviour -----------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        view = self.app.view
+        if view is not self._view:  # first visit, or a new content version
+            self._view = view
+            self._build_chips(view.guide_categories(now=self.app.now()))
+            if self.category and self.category not in self._chips:
+                self.category = ""
+        self._show()
+
+    def reset(self) -> None:
+        self.select_category("")
+
+    def select_category(self, category: str) -> None:
+        self.category = category
+        self._show()
+        self.guide_list.scroll_y = 1
+
+    def open_search(self) -> None:
+        """A fresh search (the query of the last resident is not kept)."""
+        from screens import registry
+
+        manager = self.app.manager
+        if not manager.has_screen("guide_search"):
+            manager.add_widget(registry.create("guide_search", self.app))
+        manager.get_screen("guide_search").reset()
+        self.app.open_screen("guide_search")
+
+    def _build_chips(self, categories: list[str]) -> None:
+        box = self.content.ids.chips
+        box.clear_widgets()
+        self._chips = {}
+        for category, text in [("", _("All"))] + [(c, c) for c in categories]:
+            chip = GuideCategoryChip(text=text, category=category, screen=self)
+            self._chips[category] = chip
+            box.add_widget(chip)
+
+    def _show(self) -> None:
+        if self._view is None:
+            return
+        guides = self._view.guides(self.category or None, now=self.app.now())
+        for category, chip in self._chips.items():
+            chip.selected = category == self.category
+        self.content.count_text = _("{count} service guides").format(count=len(guides))
+        self.guide_list.data = row_data(guides)
+
+
+def create(app) -> GuidesScreen:
+    load_kv()
+    return GuidesScreen()
