@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import socket
 import subprocess
 import sys
 import threading
@@ -293,7 +294,7 @@ def test_cli_read_and_failure(sim):
 
 def test_cli_sim_serves_a_pty_and_takes_commands(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "devices.idcard.cli", "sim", "idcard", "--card", "resident.json",
-                             "--read-delay", "0.02"], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             "--read-delay", "0.02", "--control", str(tmp_path / "ctl")], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     answers: queue.Queue = queue.Queue()
     threading.Thread(target=lambda: [answers.put(line.strip()) for line in proc.stdout], daemon=True).start()
@@ -308,9 +309,41 @@ def test_cli_sim_serves_a_pty_and_takes_commands(tmp_path):
             proc.stdin.flush()
             assert answers.get(timeout=10).startswith(answer)
         assert read_once(path, 10, FAST)["card_type"] == "J"
+        with socket.socket(socket.AF_UNIX) as ctl:  # the same commands on the control socket
+            ctl.connect(str(tmp_path / "ctl"))
+            ctl.sendall(b"remove\nstatus\n")
+            ctl.settimeout(10)
+            got = b""
+            while got.count(b"\n") < 2:
+                got += ctl.recv(1024)
+        assert got.decode().splitlines() == ["ok removed", "ok card=- fault=none"]
         proc.stdin.write("quit\n")
         proc.stdin.flush()
         assert proc.wait(10) == 0
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_argparse_wiring_shares_sim_with_the_printer():
+    import argparse
+
+    from devices.idcard.cli import add_idcard_command, add_sim_idcard, add_subcommands, cmd_idcard_read, sim_main
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config")
+    parser = argparse.ArgumentParser(prog="kiosk")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sim_sub = sub.add_parser("sim").add_subparsers(dest="sim_command", required=True)
+    sim_sub.add_parser("printer")  # the printer part's child
+    add_idcard_command(sub, common, default_port=lambda args: "/dev/ttyCONFIGURED")
+    add_sim_idcard(sim_sub, common)
+    args = parser.parse_args(["idcard", "read", "--timeout", "3"])
+    assert (args.func, args.port, args.timeout) == (cmd_idcard_read, None, 3.0)
+    assert args.idcard_default_port(args) == "/dev/ttyCONFIGURED"
+    args = parser.parse_args(["sim", "idcard", "--card", "resident.json", "--fault", "silence"])
+    assert (args.func, args.card, args.fault) == (sim_main, "resident.json", "silence")
+    alone = argparse.ArgumentParser(prog="kiosk")
+    returned = add_subcommands(alone.add_subparsers(dest="command", required=True), common)
+    returned.add_parser("printer")  # the returned sim subparsers takes the printer child too
+    assert alone.parse_args(["sim", "printer"]).command == "sim"

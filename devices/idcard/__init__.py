@@ -14,6 +14,6 @@ Layers, lowest first (each importable and testable on its own):
 * ``cli``       — ``kiosk idcard read`` and ``kiosk sim idcard``.
 """
 from .card import IdCard, mask_id, mask_name
-from .reader import IdCardReader, ReaderListener, ReaderState
+from .reader import IdCardReader, ReaderListener, ReaderState, ReaderTimings
 
-__all__ = ["IdCard", "IdCardReader", "ReaderListener", "ReaderState", "mask_id", "mask_name"]
+__all__ = ["IdCard", "IdCardReader", "ReaderListener", "ReaderState", "ReaderTimings", "mask_id", "mask_name"]
