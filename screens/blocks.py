@@ -1,0 +1,466 @@
+"""`BlockView`: the small block format of disclosures and notices (content.schemas: paragraph,
+heading, list, table, image) as Kivy widgets.
+
+    BlockView(blocks=item.blocks, blob_path=app.view.blob_path)
+
+is a vertical BoxLayout whose height follows its content, to sit inside a vertical ScrollView;
+set `.blocks` again to show other content. Content text is never markup: every text widget here
+is a CJKLabel (markup off, Chinese wrapping, 避头尾). Sizes follow `app.text_unit` (elder mode);
+tables recompute their column widths when the text size or the width changes.
+
+A table wider than the room scrolls sideways in its own `HScrollView`. In Kivy 2.3.1 an inner
+ScrollView keeps every touch that starts on it, so a vertical drag on a wide table would not
+scroll the page (kivy#5617, #7182; a fix is proposed in kivy#9118): HScrollView hands a drag that
+is mostly vertical back to the enclosing ScrollView.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from kivy.clock import Clock
+from kivy.core.text import Label as CoreLabel
+from kivy.effects.scroll import ScrollEffect
+from kivy.lang import Builder
+from kivy.properties import (BooleanProperty, ListProperty, NumericProperty, ObjectProperty,
+                             StringProperty)
+from kivy.uix.anchorlayout import AnchorLayout
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.scrollview import ScrollView
+from pydantic import TypeAdapter
+
+from content.schemas import Block, Heading, ImageBlock, ListBlock, Paragraph, Table
+from kiosk.i18n import _
+from kiosk.theme import TEXT, hex_rgba
+from screens.widgets import CJKLabel
+
+HEADING_SCALE = {1: 1.45, 2: 1.22, 3: 1.08}
+_NUMBER_RE = re.compile(r"^[-+−]?[¥￥]?\d[\d,]*(\.\d+)?\s*[%‰]?$")
+_TOKEN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-./:@+#%,]*")
+_BLOCK = TypeAdapter(Block)
+HEADER_BG = hex_rgba("#EFE4D6")   # table header row (TEXT on it: 13:1)
+STRIPE_BG = hex_rgba("#FAF6F1")   # every other body row
+MIN_TEXT_COLUMN_EM = 5.0   # a text column is not squeezed below this many characters
+
+
+# ---- pure helpers (tested without Kivy widgets) ---------------------------------------------
+
+def is_number(text: str) -> bool:
+    """'1,630', '28,400.00', '-12.5', '96.2%' are numbers; '不低于700', '80周岁' are not."""
+    return bool(_NUMBER_RE.match(text.strip()))
+
+
+def column_alignments(table: Table) -> list[str]:
+    """The table's own `align`, else right for columns whose every filled cell is a number."""
+    if table.align:
+        return list(table.align)
+    aligns = []
+    for col in range(len(table.columns)):
+        cells = [row[col].strip() for row in table.rows if row[col].strip()]
+        aligns.append("right" if cells and all(is_number(c) for c in cells) else "left")
+    return aligns
+
+
+def fit_columns(natural: Sequence[float], minimum: Sequence[float], grows: Sequence[bool],
+                avail: float) -> list[float]:
+    """Column widths for a table `avail` wide.
+
+    Natural widths (every cell on one line) when they fit, the spare room going to the columns
+    that `grow` (text); else every column shrinks toward its minimum in proportion to its slack
+    (text wraps; a number column only lets its header wrap); when even the minimum widths do
+    not fit, the minimum widths: the table is then wider than `avail` and scrolls sideways.
+    """
+    natural = [max(n, m) for n, m in zip(natural, minimum)]
+    total = sum(natural)
+    if total <= avail:
+        grow = [n if g else 0.0 for n, g in zip(natural, grows)]
+        if not any(grow):
+            grow = list(natural)
+        share = sum(grow) or 1.0
+        return [n + (avail - total) * g / share for n, g in zip(natural, grow)]
+    slack = [n - m for n, m in zip(natural, minimum)]
+    need, room = total - avail, sum(slack)
+    if room >= need and room > 0:
+        return [n - need * s / room for n, s in zip(natural, slack)]
+    return list(minimum)
+
+
+# ---- widgets ----------------------------------------------------------------------------------
+
+class BlockText(CJKLabel):
+    """A paragraph (or caption, with `muted`)."""
+
+    scale = NumericProperty(1.0)
+    muted = BooleanProperty(False)
+
+
+class BlockHeading(CJKLabel):
+    level = NumericProperty(2)
+
+
+class BlockListRow(BoxLayout):
+    """One list item: the bullet or number in a fixed column, the text wrapping beside it."""
+
+    marker = StringProperty("")
+    text = StringProperty("")
+    indent_em = NumericProperty(1.4)
+
+
+class BlockImage(BoxLayout):
+    source = StringProperty("")
+    caption = StringProperty("")
+
+
+class HScrollView(ScrollView):
+    """Scrolls sideways only; a drag that is mostly vertical goes to the enclosing ScrollView.
+
+    While this view's own state for the touch is still 'unknown' (not yet a scroll), a vertical
+    travel beyond `scroll_distance` that exceeds the horizontal one releases the touch: from then
+    on `on_scroll_move` answers False, so the parent ScrollView (which asks its children first)
+    starts its own scroll with the same touch.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("do_scroll_x", True)
+        kwargs.setdefault("do_scroll_y", False)
+        kwargs.setdefault("effect_cls", ScrollEffect)  # stops at the edges: no springy overscroll
+        super().__init__(**kwargs)
+
+    def _released_key(self) -> str:
+        return f"sv.released.{self.uid}"  # 'sv.' keeps the parent in its scroll handling
+
+    def on_scroll_move(self, touch):
+        if self._released_key() in touch.ud:
+            return False
+        state = touch.ud.get(self._get_uid())
+        if state is not None and state["mode"] == "unknown" and self._touch is touch:
+            dx = state["dx"] + abs(touch.dx)
+            dy = state["dy"] + abs(touch.dy)
+            if dy > self.scroll_distance and dy > dx:
+                state["mode"] = "released"      # no click when the scroll timeout fires
+                state["user_stopped"] = True
+                touch.ud[self._released_key()] = True
+                if self.effect_x:
+                    self.effect_x.cancel()
+                self._touch = None
+                return False
+        return super().on_scroll_move(touch)
+
+    def on_scroll_stop(self, touch, check_children=True):
+        if self._released_key() in touch.ud:
+            self._touch = None
+            return False
+        return super().on_scroll_stop(touch, check_children)
+
+
+class TableCell(AnchorLayout):
+    """Background + padding around one cell's label (the row gives every cell its height)."""
+
+    header = BooleanProperty(False)
+    shaded = BooleanProperty(False)
+
+
+class TableRow(BoxLayout):
+    """One table row: its height is the tallest cell's text plus padding."""
+
+    pad_y = NumericProperty(0.0)
+
+    def __init__(self, **kwargs):
+        self._refit = Clock.create_trigger(self._fit, -1)
+        super().__init__(**kwargs)
+        self.labels: list[CJKLabel] = []
+        self.cells: list[TableCell] = []
+        self.fbind("pad_y", self._refit)
+
+    def add_cell(self, text: str, align: str, header: bool, shaded: bool) -> TableCell:
+        label = CJKLabel(plain_text=text, halign=align, color=TEXT)
+        if header:  # bold: a thin outline in the text colour (see widgets.BoldLabel)
+            label.outline_color = TEXT[:3]
+            label.bind(font_size=lambda lbl, fs: setattr(lbl, "outline_width", max(1, int(fs / 40))))
+        cell = TableCell(header=header, shaded=shaded, size_hint_x=None)
+        cell.add_widget(label)
+        label.fbind("height", self._refit)
+        self.labels.append(label)
+        self.cells.append(cell)
+        self.add_widget(cell)
+        return cell
+
+    def _fit(self, *_):
+        self.height = max((label.height for label in self.labels), default=0) + 2 * self.pad_y
+
+
+class TableView(BoxLayout):
+    """A table: caption, then the grid (header row shaded) in a sideways HScrollView.
+
+    `font_size` comes from the kv rule (app.text_unit); column widths are recomputed when it or
+    the width changes. `overflow` is True when the table is wider than the room (it scrolls).
+    """
+
+    font_size = NumericProperty(20.0)
+    overflow = BooleanProperty(False)
+    caption = StringProperty("")
+
+    def __init__(self, table: Table, **kwargs):
+        self._refit = Clock.create_trigger(self._fit, -1)
+        self.table = table
+        self.aligns = column_alignments(table)
+        self.rows: list[TableRow] = []
+        super().__init__(**kwargs)
+        self.caption = table.caption
+        grid = self.ids.grid
+        header = TableRow()
+        for text, align in zip(table.columns, self.aligns):
+            header.add_cell(text, align, header=True, shaded=True)
+        self.rows.append(header)
+        for i, row in enumerate(table.rows):
+            table_row = TableRow()
+            for text, align in zip(row, self.aligns):
+                table_row.add_cell(text, align, header=False, shaded=bool(i % 2))
+            self.rows.append(table_row)
+        for table_row in self.rows:
+            grid.add_widget(table_row)
+        self.fbind("width", self._refit)
+        self.fbind("font_size", self._refit)
+        self._fit()
+
+    def _fit(self, *_):
+        font_size = self.font_size
+        pad_x = font_size * 0.45
+        measurer = CoreLabel(font_size=font_size)
+        cache: dict[str, float] = {}
+
+        def width_of(text: str) -> float:
+            if text not in cache:
+                cache[text] = measurer.get_extents(text)[0] if text else 0.0
+            return cache[text]
+
+        natural, minimum, grows = [], [], []
+        extra = 2 * pad_x + font_size * 0.5
+        for col, align in enumerate(self.aligns):
+            header, cells = self.table.columns[col], [r[col] for r in self.table.rows]
+            lines = [line for t in [header] + cells for line in t.split("\n")]
+            natural.append(max(width_of(line) for line in lines) + extra)
+            numeric = align == "right" and all(is_number(c) or not c.strip() for c in cells)
+            if numeric:  # numbers stay on one line; only the header may wrap
+                low = max([width_of(c) for c in cells] + [font_size * 2])
+            else:
+                tokens = [tok for t in [header] + cells for tok in _TOKEN_RE.findall(t)]
+                longest = max((width_of(tok) for tok in tokens), default=0.0)
+                low = max(longest, min(natural[-1] - extra, font_size * MIN_TEXT_COLUMN_EM))
+            minimum.append(low + extra)
+            grows.append(not numeric)
+        grid = self.ids.grid
+        border = grid.padding[0] + grid.padding[2]
+        gaps = self.rows[0].spacing * (len(self.aligns) - 1) if self.rows else 0
+        avail = max(1.0, self.width - border - gaps)
+        widths = fit_columns(natural, minimum, grows, avail)
+        for table_row in self.rows:
+            table_row.pad_y = font_size * 0.35
+            for cell, label, width in zip(table_row.cells, table_row.labels, widths):
+                cell.width = width
+                cell.padding = (pad_x, 0)
+                label.font_size = font_size
+        grid.width = sum(widths) + gaps + border
+        self.overflow = grid.width > self.width + 0.5
+
+    def column_labels(self, col: int) -> list[CJKLabel]:
+        """Every label of column `col`, header first (tests check alignment)."""
+        return [r.labels[col] for r in self.rows]
+
+
+class BlockView(BoxLayout):
+    """Renders `blocks` (content.schemas blocks, or their dicts) one under another."""
+
+    blocks = ListProperty([])
+    blob_path = ObjectProperty(None, allownone=True)  # sha256 -> path of an image blob
+
+    def __init__(self, **kwargs):
+        load_kv()
+        kwargs.setdefault("orientation", "vertical")
+        self.block_widgets: list = []
+        super().__init__(**kwargs)
+        self.fbind("blocks", self._build)
+        self.fbind("blob_path", self._build)
+        self._build()
+
+    def _build(self, *_):
+        self.clear_widgets()
+        self.block_widgets = []
+        for block in self.blocks:
+            if isinstance(block, dict):
+                block = _BLOCK.validate_python(block)
+            widget = self._widget_for(block)
+            if widget is not None:
+                self.block_widgets.append(widget)
+                self.add_widget(widget)
+
+    def _widget_for(self, block):
+        if isinstance(block, Paragraph):
+            return BlockText(plain_text=block.text)
+        if isinstance(block, Heading):
+            return BlockHeading(plain_text=block.text, level=block.level)
+        if isinstance(block, ListBlock):
+            return _list_widget(block)
+        if isinstance(block, Table):
+            return TableView(block)
+        if isinstance(block, ImageBlock):
+            source = str(self.blob_path(block.blob)) if self.blob_path is not None else ""
+            return BlockImage(source=source, caption=block.caption)
+        return None
+
+    def tables(self) -> list[TableView]:
+        return [w for w in self.block_widgets if isinstance(w, TableView)]
+
+
+def _list_widget(block: ListBlock) -> BoxLayout:
+    box = BlockList()
+    width = len(str(len(block.items))) + 1.2 if block.ordered else 1.4
+    for n, text in enumerate(block.items, 1):
+        marker = f"{n}." if block.ordered else "•"
+        box.add_widget(BlockListRow(marker=marker, text=text, indent_em=width))
+    return box
+
+
+class BlockList(BoxLayout):
+    pass
+
+
+KV_NAME = "screens/blocks.kv"  # a pseudo file name, so the rules load once
+
+KV = """
+#:import theme kiosk.theme
+#:import _ kiosk.i18n._
+#:import blocks screens.blocks
+#:set BODY theme.FONT_BODY
+
+<BlockView>:
+    size_hint_y: None
+    height: self.minimum_height
+    spacing: app.text_unit * BODY * 0.55
+
+<BlockText>:
+    font_size: app.text_unit * BODY * self.scale
+    color: theme.TEXT_MUTED if self.muted else theme.TEXT
+    line_height: 1.2
+
+<BlockHeading>:
+    font_size: app.text_unit * BODY * {1: 1.45, 2: 1.22, 3: 1.08}.get(int(self.level), 1.2)
+    color: theme.TEXT
+    outline_width: max(1, int(self.font_size / 40))
+    outline_color: self.color[:3]
+    padding: 0, app.text_unit * BODY * (0.5 if self.level <= 2 else 0.2), 0, 0
+
+<BlockList>:
+    orientation: 'vertical'
+    size_hint_y: None
+    height: self.minimum_height
+    spacing: app.text_unit * BODY * 0.3
+
+<BlockListRow>:
+    orientation: 'horizontal'
+    size_hint_y: None
+    height: max(marker.height, body.height)
+    Label:
+        id: marker
+        text: root.marker
+        markup: False
+        font_size: app.text_unit * BODY
+        color: theme.RED
+        size_hint: None, None
+        width: self.font_size * root.indent_em
+        height: self.texture_size[1]
+        text_size: self.width - self.font_size * 0.4, None
+        halign: 'right'
+        padding: 0, 0, self.font_size * 0.4, 0
+        line_height: 1.2
+    BlockText:
+        id: body
+        plain_text: root.text
+
+<BlockImage>:
+    orientation: 'vertical'
+    size_hint_y: None
+    height: self.minimum_height
+    spacing: app.text_unit * BODY * 0.3
+    Image:
+        id: image
+        source: root.source
+        fit_mode: 'contain'
+        size_hint_y: None
+        height: self.width / max(0.01, self.image_ratio) if self.texture else 0
+    BlockText:
+        id: caption
+        plain_text: root.caption
+        muted: True
+        scale: 0.85
+        halign: 'center'
+        opacity: 1 if root.caption else 0
+        height: self.texture_size[1] if root.caption else 0
+
+<TableView>:
+    orientation: 'vertical'
+    size_hint_y: None
+    height: self.minimum_height
+    spacing: self.font_size * 0.4
+    font_size: app.text_unit * BODY * 0.93
+    BlockText:
+        id: caption
+        plain_text: root.caption
+        scale: 0.95
+        halign: 'center'
+        outline_width: max(1, int(self.font_size / 40))
+        outline_color: self.color[:3]
+        opacity: 1 if root.caption else 0
+        height: self.texture_size[1] if root.caption else 0
+    HScrollView:
+        id: scroll
+        size_hint_y: None
+        height: grid.height + (self.bar_width + root.font_size * 0.3 if root.overflow else 0)
+        bar_width: max(6, root.font_size * 0.35)
+        bar_color: theme.RED[:3] + (0.75,)
+        bar_inactive_color: theme.RED[:3] + (0.45,)
+        scroll_type: ['bars', 'content']
+        BoxLayout:
+            id: grid
+            orientation: 'vertical'
+            size_hint: None, None
+            height: self.minimum_height
+            padding: 1
+            spacing: 1
+            canvas.before:
+                Color:
+                    rgba: theme.BORDER
+                Rectangle:
+                    pos: self.pos
+                    size: self.size
+    BlockText:
+        id: hint
+        plain_text: _("Swipe left or right to see the whole table") if root.overflow else ''
+        muted: True
+        scale: 0.8
+        halign: 'right'
+        opacity: 1 if root.overflow else 0
+        height: self.texture_size[1] if root.overflow else 0
+
+<TableRow>:
+    orientation: 'horizontal'
+    size_hint: None, None
+    width: self.minimum_width
+    spacing: 1
+
+<TableCell>:
+    anchor_y: 'center'
+    canvas.before:
+        Color:
+            rgba: blocks.HEADER_BG if self.header else (blocks.STRIPE_BG if self.shaded else theme.SURFACE)
+        Rectangle:
+            pos: self.pos
+            size: self.size
+
+"""
+
+
+def load_kv() -> None:
+    """Load the block rules once (BlockView does it on first use)."""
+    if KV_NAME not in Builder.files:
+        Builder.load_string(KV, filename=KV_NAME)
