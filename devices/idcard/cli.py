@@ -111,8 +111,9 @@ def read_once(port: str, timeout: float = 20.0, timings: ReaderTimings | None = 
 
 def cmd_idcard_read(args) -> int:
     port = args.port
-    if not port and args.idcard_default_port is not None:
-        port = args.idcard_default_port(args)
+    default_port = getattr(args, "idcard_default_port", None)
+    if not port and default_port is not None:
+        port = default_port(args)
     port = port or DEFAULT_PORT
     try:
         result = read_once(port, args.timeout)
