@@ -171,9 +171,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=50)
     p.set_defaults(func=cmd_content_search)
 
+    from devices.idcard.cli import add_idcard_command, add_sim_idcard
     from kiosk import cli_devices, doctor
 
-    cli_devices.add_parsers(sub, common)
+    sim_sub = cli_devices.add_parsers(sub, common)
+    add_sim_idcard(sim_sub, common)
+    add_idcard_command(sub, common, default_port=lambda a: _settings(a).idcard.port)
     doctor.add_parser(sub, common)
 
     p = sub.add_parser("hash-pin", help="print the argon2 hash of a maintenance PIN for maintenance.pin_hash")

@@ -40,3 +40,14 @@ def test_table_lists_every_check(tmp_path):
     assert names == ["font", "GL", "display", "data dir", "content", "printer", "ID reader", "hub", "tickets service"]
     table = format_table(checks)
     assert "font" in table and Path("/usr/share/fonts").as_posix()[:5] in table
+
+
+def test_reader_probe(tmp_path):
+    from kiosk.doctor import check_reader
+
+    def with_port(port, enabled=True):
+        return Settings.model_validate({"data_dir": str(tmp_path), "idcard": {"enabled": enabled, "port": port}})
+    assert check_reader(with_port("virtual")).status == "ok"
+    bad = check_reader(with_port(str(tmp_path / "ttyNONE")))
+    assert bad.status == "FAIL" and "cannot open" in bad.detail
+    assert check_reader(with_port("virtual", enabled=False)).status == "off"

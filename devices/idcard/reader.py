@@ -199,3 +199,18 @@ class IdCardReader:
         self._probed = False
         if link is not None:
             link.transport.close()
+
+
+def probe(port: str, timeout: float = 0.5) -> tuple[bool, str]:
+    """Ask the reader's SAM for its status once (`kiosk doctor`). (ok, what happened)."""
+    try:
+        transport = open_transport(port)
+    except ReaderError as exc:
+        return False, f"cannot open: {exc}"
+    try:
+        ReaderLink(transport, command_timeout=timeout).sam_status()
+        return True, "SAM answered (reader ready)"
+    except ReaderError as exc:
+        return False, f"{getattr(exc, 'reason', 'error')}: {exc}"
+    finally:
+        transport.close()
