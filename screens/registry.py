@@ -8,6 +8,7 @@ import importlib
 
 SCREENS: dict[str, str] = {
     "home": "screens.home",
+    "centre": "screens.centre",
     "notices": "screens.notices",
     "notice_detail": "screens.notice_detail",
     "guides": "screens.guides",
