@@ -66,9 +66,10 @@ def fit_columns(natural: Sequence[float], minimum: Sequence[float], grows: Seque
     """Column widths for a table `avail` wide.
 
     Natural widths (every cell on one line) when they fit, the spare room going to the columns
-    that `grow` (text); else every column shrinks toward its minimum in proportion to its slack
-    (text wraps; a number column only lets its header wrap); when even the minimum widths do
-    not fit, the minimum widths: the table is then wider than `avail` and scrolls sideways.
+    that `grow` (text); else the text columns shrink toward their minimum (their cells wrap),
+    then the number columns (only their headers wrap), each in proportion to its slack; when
+    even the minimum widths do not fit, the minimum widths: the table is then wider than
+    `avail` and scrolls sideways.
     """
     natural = [max(n, m) for n, m in zip(natural, minimum)]
     total = sum(natural)
@@ -78,10 +79,17 @@ def fit_columns(natural: Sequence[float], minimum: Sequence[float], grows: Seque
             grow = list(natural)
         share = sum(grow) or 1.0
         return [n + (avail - total) * g / share for n, g in zip(natural, grow)]
-    slack = [n - m for n, m in zip(natural, minimum)]
-    need, room = total - avail, sum(slack)
-    if room >= need and room > 0:
-        return [n - need * s / room for n, s in zip(natural, slack)]
+    widths, need = list(natural), total - avail
+    for group in (list(grows), [not g for g in grows]):
+        slack = [(w - m) if member else 0.0 for w, m, member in zip(widths, minimum, group)]
+        room = sum(slack)
+        if room <= 0:
+            continue
+        take = min(need, room)
+        widths = [w - take * s / room for w, s in zip(widths, slack)]
+        need -= take
+        if need <= 1e-6:
+            return widths
     return list(minimum)
 
 

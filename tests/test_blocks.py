@@ -52,9 +52,11 @@ def test_fit_columns_fills_shrinks_then_overflows():
     wide = fit_columns(natural, minimum, grows, 1000)
     assert sum(wide) == pytest.approx(1000) and wide[1] == 160  # spare room to text columns
     assert wide[0] / wide[2] == pytest.approx(300 / 200)
-    tight = fit_columns(natural, minimum, grows, 500)
-    assert sum(tight) == pytest.approx(500)
-    assert all(m <= t < n for t, m, n in zip(tight, minimum, natural))
+    tight = fit_columns(natural, minimum, grows, 500)  # text columns wrap first
+    assert sum(tight) == pytest.approx(500) and tight[1] == 160
+    assert all(m <= t < n for t, m, n in zip(tight[::2], minimum[::2], natural[::2]))
+    tighter = fit_columns(natural, minimum, grows, 330)  # then number headers wrap
+    assert tighter == pytest.approx([100, 130, 100])
     too_narrow = fit_columns(natural, minimum, grows, 250)
     assert too_narrow == [100, 120, 100]  # wider than the room: the table scrolls sideways
 

@@ -1,0 +1,470 @@
+"""信息公开: tabs, period filter, list and detail (blocks, 公示期, page images with pinch-zoom),
+driven through the real KioskApp offscreen (`ui` fixture) with real touches."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import time
+
+import pytest
+
+from content.schemas import CST, Centre, Disclosure, Paragraph, Table
+from kiosk import theme
+from kiosk.config import Display, Settings
+
+pytestmark = pytest.mark.ui
+
+NOW = dt.datetime(2026, 11, 22, 9, 41, tzinfo=CST)
+TODAY = NOW.date()
+SIZES = [(1080, 1920), (1920, 1080), (800, 480)]
+CATEGORIES = ["党务公开", "政务公开", "居务公开", "财务公开"]
+CENTRE = Centre(id="demo-centre", title="测试社区党群服务中心", name="测试社区党群服务中心",
+                address="测试路1号", updated_at=NOW - dt.timedelta(days=30))
+
+
+def settings(elder: bool = False) -> Settings:
+    return Settings(elder_mode_default=elder, display=Display(fullscreen=False))
+
+
+def disclosure(n: int, category: str = "党务公开", period: str = "2026-11", days_ago: int = 1,
+               **kwargs) -> Disclosure:
+    kwargs.setdefault("publisher", "测试社区居民委员会")
+    kwargs.setdefault("title", f"第{n}条公开")
+    return Disclosure(id=f"d-{n}", category=category, period=period,
+                      updated_at=NOW - dt.timedelta(days=days_ago), **kwargs)
+
+
+def wait(h, seconds: float = 0.3) -> None:
+    """Step frames for `seconds` of real time: a ScrollView hands a tap to its children only
+    after it has decided the touch is not a scroll (it re-sends the release 0.2 s later)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        h.frames(1)
+        time.sleep(0.005)
+
+
+def tap(h, widget) -> None:
+    h.tap(widget, frames=1)
+    wait(h)
+
+
+def touch_path(h, points_a, points_b=None) -> None:
+    """One finger (or two) pressed at the first point(s), moved along, then lifted."""
+    from kivy.tests.common import UnitTestTouch
+
+    fingers = [UnitTestTouch(*points_a[0])] + ([UnitTestTouch(*points_b[0])] if points_b else [])
+    for finger in fingers:
+        finger.touch_down()
+        h.frames(1)
+    paths = [points_a] + ([points_b] if points_b else [])
+    for step in range(1, len(points_a)):
+        for finger, path in zip(fingers, paths):
+            finger.touch_move(*path[step])
+        h.frames(1)
+    for finger in fingers:
+        finger.touch_up()
+    h.frames(2)
+
+
+def line(start, end, steps: int = 8):
+    return [(start[0] + (end[0] - start[0]) * i / steps, start[1] + (end[1] - start[1]) * i / steps)
+            for i in range(steps + 1)]
+
+
+def open_list(h):
+    assert h.app.open_screen("disclosures")
+    h.frames(3)
+    return h.app.manager.get_screen("disclosures")
+
+
+def row_titles(screen) -> list[str]:
+    return [r.title for r in screen.rows()]
+
+
+def detail_of(h):
+    return h.app.manager.get_screen("disclosure_detail")
+
+
+# ---- the list ----------------------------------------------------------------------------------
+
+def test_home_tile_opens_four_tabs_with_every_live_item(ui, demo_view):
+    h = ui(settings(), demo_view)
+    tap(h, h.home.tile("disclosures"))
+    assert h.app.manager.current == "disclosures"
+    screen = h.app.manager.get_screen("disclosures")
+    assert [t.text for t in screen.tabs.values()] == CATEGORIES
+    live = demo_view.items("disclosure", h.app.now())
+    counts = {}
+    for category, tab in screen.tabs.items():
+        tap(h, tab)
+        assert tab.selected and screen.category == category
+        rows = screen.rows()
+        counts[category] = len(rows)
+        assert {r.item_id for r in rows} == {i.id for i in live if i.category == category}
+        assert screen.panel.ids.count.text == f"共 {len(rows)} 条"
+        assert screen.chips()[0].text == "全部" and screen.chips()[0].selected
+    assert counts == {"党务公开": 5, "政务公开": 4, "居务公开": 4, "财务公开": 3}
+    assert sum(counts.values()) == len(live) == 16
+
+
+def test_period_chips_narrow_the_list(ui, make_view):
+    items = [disclosure(1, period="2026-11"), disclosure(2, period="2026-11", days_ago=2),
+             disclosure(3, period="2026-Q3"), disclosure(4, period="2026-H1"),
+             disclosure(5, period="2026"), disclosure(6, category="财务公开", period="2026-10")]
+    h = ui(settings(), make_view(CENTRE, *items), now=lambda: NOW)
+    screen = open_list(h)
+    chips = screen.chips()
+    assert [c.text for c in chips] == ["全部", "2026年11月", "2026年第3季度", "2026年上半年", "2026年"]
+    assert len(screen.rows()) == 5
+    tap(h, chips[1])
+    assert screen.period == "2026-11" and screen.chips()[1].selected
+    assert row_titles(screen) == ["第1条公开", "第2条公开"]
+    assert screen.panel.ids.count.text == "共 2 条"
+    tap(h, screen.chips()[2])
+    assert row_titles(screen) == ["第3条公开"]
+    tap(h, screen.chips()[0])
+    assert len(screen.rows()) == 5
+    tap(h, screen.tabs["财务公开"])  # another tab: its own periods, back to 全部
+    assert [c.text for c in screen.chips()] == ["全部", "2026年10月"] and screen.period == ""
+
+
+def test_newest_first_by_period_then_update_time(ui, make_view):
+    items = [disclosure(1, period="2026-Q3", days_ago=1), disclosure(2, period="2026-11", days_ago=5),
+             disclosure(3, period="2026-11", days_ago=2), disclosure(4, period="2025-12", days_ago=1),
+             disclosure(5, period="2026", days_ago=3), disclosure(6, period="2026-10", days_ago=9)]
+    h = ui(settings(), make_view(CENTRE, *items), now=lambda: NOW)
+    screen = open_list(h)
+    assert [r.item_id for r in screen.rows()] == ["d-3", "d-2", "d-6", "d-1", "d-5", "d-4"]
+
+
+def test_expired_and_future_items_are_hidden_by_the_terminal_clock(ui, make_view):
+    items = [disclosure(1, title="正在公示"),
+             disclosure(2, title="已经撤下", publish_at=NOW - dt.timedelta(days=20),
+                        expire_at=NOW - dt.timedelta(minutes=1)),
+             disclosure(3, title="尚未发布", publish_at=NOW + dt.timedelta(hours=2)),
+             disclosure(4, title="公示期已过的存档", valid_from=TODAY - dt.timedelta(days=20),
+                        valid_to=TODAY - dt.timedelta(days=1)),
+             disclosure(5, title="公示期内", valid_from=TODAY - dt.timedelta(days=2),
+                        valid_to=TODAY)]
+    h = ui(settings(), make_view(CENTRE, *items), now=lambda: NOW)
+    screen = open_list(h)
+    assert sorted(row_titles(screen)) == sorted(["正在公示", "公示期已过的存档", "公示期内"])
+    rows = {r.title: r for r in screen.rows()}
+    archive, current = rows["公示期已过的存档"], rows["公示期内"]
+    assert archive.ended and archive.ids.ended_label.text == "公示期已结束"
+    assert archive.ids.ended_label.opacity == 1
+    assert not current.ended and current.ids.ended_label.opacity == 0  # the last day still counts
+    assert current.ids.validity.text == "公示期：2026年11月20日至2026年11月22日"
+    assert rows["正在公示"].ids.validity.height == 0  # no 公示期: no line
+
+
+def test_rows_show_title_publisher_period_and_are_finger_sized(ui, demo_view):
+    h = ui(settings(), demo_view, size=(800, 480))
+    screen = open_list(h)
+    tap(h, screen.tabs["财务公开"])
+    row = screen.rows()[0]
+    item = demo_view.item(row.item_id)
+    assert row.ids.title.text.replace("\n", "") == item.title
+    assert item.publisher in row.ids.meta.text and "年" in row.ids.meta.text
+    assert row.ids.validity.text.replace("\n", "").startswith("公示期：")
+    for widget in list(screen.tabs.values()) + screen.chips() + screen.rows():
+        assert widget.height >= theme.MIN_TOUCH_PX - 0.5, widget
+
+
+def test_tapping_a_row_opens_its_detail_and_back_keeps_the_tab(ui, demo_view):
+    h = ui(settings(), demo_view)
+    screen = open_list(h)
+    tap(h, screen.tabs["居务公开"])
+    row = screen.rows()[1]
+    tap(h, row)
+    assert h.app.manager.current == "disclosure_detail"
+    detail = detail_of(h)
+    item = demo_view.item(row.item_id)
+    content = detail.content.ids
+    assert content.title.text.replace("\n", "") == item.title
+    assert content.publisher.text == f"发布单位：{item.publisher}"
+    assert content.period.text.startswith("所属期间：")
+    assert content.validity.text.replace("\n", "").startswith("公示期：")
+    assert h.root.manager.current_screen.ids.screen_title.text == "居务公开"
+    tap(h, detail.ids.back_button)
+    assert h.app.manager.current == "disclosures" and screen.category == "居务公开"
+
+
+def test_a_reset_returns_to_the_first_tab(ui, demo_view):
+    h = ui(settings(), demo_view)
+    screen = open_list(h)
+    tap(h, screen.tabs["财务公开"])
+    screen.reset()
+    h.app.go_home()
+    screen = open_list(h)
+    assert screen.category == "党务公开" and screen.tabs["党务公开"].selected
+
+
+# ---- the detail --------------------------------------------------------------------------------
+
+def finance_detail(h, demo_view):
+    from screens.disclosure_detail import open_disclosure
+
+    open_disclosure(h.app, "disclosure-finance-last-month")
+    h.frames(4)
+    return detail_of(h)
+
+
+def test_finance_table_numbers_are_right_aligned(ui, demo_view):
+    h = ui(settings(), demo_view)
+    detail = finance_detail(h, demo_view)
+    table = detail.blocks.tables()[0]
+    assert [label.text for label in table.rows[0].labels] == ["科目", "收入（元）", "支出（元）", "备注"]
+    assert table.rows[0].cells[0].header
+    for col, align in enumerate(["left", "right", "right", "left"]):
+        assert {label.halign for label in table.column_labels(col)} == {align}
+    assert table.rows[-1].labels[0].text == "合计"
+    assert table.rows[1].labels[1].text == "30,000.00"
+    h.screenshot("disclosure_detail_finance_1080x1920")
+
+
+def test_a_wide_table_scrolls_sideways_inside_the_scrolling_detail(ui, demo_view):
+    """At 800x480 the 8-column 民生微实事 table is wider than the screen."""
+    from screens.disclosure_detail import open_disclosure
+
+    h = ui(settings(), demo_view, size=(800, 480))
+    open_disclosure(h.app, "disclosure-projects")
+    h.frames(4)
+    detail = detail_of(h)
+    page = detail.scroll
+    table = detail.blocks.tables()[0]
+    sideways = table.ids.scroll
+    assert table.overflow and table.ids.grid.width > sideways.width
+    page.scroll_to(table, animate=False)
+    wait(h, 0.2)
+    x, y = sideways.to_window(*sideways.center)
+    y = min(max(y, 150), 330)
+    assert sideways.collide_point(*sideways.parent.to_widget(x, y))
+    page_y = page.scroll_y
+    touch_path(h, line((x + 150, y), (x - 100, y)))
+    wait(h, 0.5)
+    assert sideways.scroll_x > 0.3
+    assert page.scroll_y == pytest.approx(page_y, abs=0.002)
+    table_x = sideways.scroll_x
+    touch_path(h, line((x, y - 60), (x, y + 100)))
+    wait(h, 0.5)
+    assert page.scroll_y < page_y - 0.02
+    assert sideways.scroll_x == pytest.approx(table_x, abs=0.002)
+    h.screenshot("disclosure_detail_wide_table_800x480")
+
+
+def test_markup_like_content_is_shown_literally(ui, make_view):
+    from screens.disclosure_detail import open_disclosure
+
+    item = disclosure(1, title="标题 [b]不是粗体[/b]", blocks=[Paragraph(text="[b]x[/b] 与 [i]y[/i]")],
+                      publisher="[color=ff0000]居委会[/color]")
+    h = ui(settings(), make_view(CENTRE, item), now=lambda: NOW)
+    open_disclosure(h.app, "d-1")
+    h.frames(4)
+    detail = detail_of(h)
+    paragraph = detail.blocks.block_widgets[0]
+    assert paragraph.text == "[b]x[/b] 与 [i]y[/i]" and paragraph.markup is False
+    assert detail.content.ids.title.text == "标题 [b]不是粗体[/b]"
+    assert "[color=ff0000]居委会[/color]" in detail.content.ids.publisher.text
+
+
+def test_an_item_that_expired_meanwhile_shows_a_calm_message(ui, make_view):
+    from screens.disclosure_detail import open_disclosure
+
+    clock = {"now": NOW}
+    item = disclosure(1, title="即将撤下", expire_at=NOW + dt.timedelta(minutes=5))
+    h = ui(settings(), make_view(CENTRE, item), now=lambda: clock["now"])
+    screen = open_list(h)
+    assert row_titles(screen) == ["即将撤下"]
+    clock["now"] = NOW + dt.timedelta(minutes=6)
+    open_disclosure(h.app, "d-1")
+    h.frames(3)
+    assert detail_of(h).content.ids.title.text == "该公开信息已过期或已撤下。"
+    tap(h, detail_of(h).ids.back_button)
+    assert row_titles(screen) == []  # the list follows the clock when shown again
+    assert screen.panel.ids.rows.children == [] and screen.panel.empty
+
+
+def test_prepare_screenshot_shows_the_newest_finance_item_with_a_table(ui, demo_view):
+    h = ui(settings(), demo_view)
+    assert h.app.open_screen("disclosure_detail")
+    detail = detail_of(h)
+    detail.prepare_screenshot()
+    h.frames(3)
+    assert detail.item.id == "disclosure-finance-last-month"
+    assert detail.blocks.tables()
+
+
+# ---- page images -------------------------------------------------------------------------------
+
+def page_png(number: int) -> bytes:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (620, 877), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((40, 40, 580, 837), outline="black", width=4)
+    draw.text((60, 60), f"page {number}", fill="black")
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def paged_view(tmp_path):
+    """A real content version with one disclosure of two page images (blobs)."""
+    from content.bundle import BundleWriter
+    from content.store import build_version, open_current
+
+    writer = BundleWriter(centre="demo-centre")
+    writer.add_item(CENTRE)
+    pages = [writer.add_blob(page_png(n), "image/png") for n in (1, 2)]
+    writer.add_item(disclosure(1, title="公共租赁住房保障资格审核结果公示", category="政务公开",
+                               blocks=[Paragraph(text="名单见原件。")], pages=pages,
+                               valid_from=TODAY, valid_to=TODAY + dt.timedelta(days=6)))
+    writer.write_dir(tmp_path / "bundle")
+    build_version(tmp_path / "bundle", tmp_path / "data")
+    view = open_current(tmp_path / "data")
+    yield view
+    view.close()
+
+
+def open_pages(h):
+    from screens.disclosure_detail import open_disclosure
+
+    open_disclosure(h.app, "d-1")
+    h.frames(4)
+    detail = detail_of(h)
+    assert detail.content.page_count == 2
+    assert [t.caption for t in reversed(detail.content.ids.pages.children)] == ["第1页/共2页", "第2页/共2页"]
+    tap(h, detail.content.ids.zoom_button)
+    assert detail.viewer_open and detail.viewer in detail.ids.body.children
+    assert detail.scroll not in detail.ids.body.children
+    h.frames(3)
+    return detail, detail.viewer
+
+
+def test_pages_pinch_zoom_pan_and_reset(ui, paged_view):
+    h = ui(settings(), paged_view, size=(1080, 1920), now=lambda: NOW)
+    _detail, viewer = open_pages(h)
+    area, scatter = viewer.area, viewer.area.scatter
+    assert viewer.ids.page_label.text == "第1页/共2页"
+    assert scatter.scale == pytest.approx(1)
+    assert scatter.width <= area.width + 1 and scatter.height <= area.height + 1  # whole page
+    cx, cy = area.to_window(*area.center)
+    # pinch: two fingers, one moves away from the other
+    touch_path(h, [(cx - 60, cy)] * 9, line((cx + 60, cy), (cx + 260, cy)))
+    assert scatter.scale > 1.5
+    assert scatter.do_rotation is False and scatter.rotation == pytest.approx(0, abs=0.01)
+    # the zoomed page still covers the area: no gap at any edge
+    (bx, by), (bw, bh) = scatter.bbox
+    assert bx <= area.x + 0.5 and bx + bw >= area.right - 0.5
+    # pan: one finger drags the page
+    before = tuple(scatter.pos)
+    touch_path(h, line((cx, cy), (cx + 80, cy + 120)))
+    assert tuple(scatter.pos) != before
+    # pan far beyond the edge: it stops at the edge
+    touch_path(h, line((cx, cy), (cx + 2000, cy - 2000)))
+    (bx, by), (bw, bh) = scatter.bbox
+    assert bx == pytest.approx(area.x, abs=1) and by + bh >= area.top - 1
+    # zooming out below 1 is impossible
+    touch_path(h, [(cx - 300, cy)] * 9, line((cx + 300, cy), (cx - 250, cy)))
+    assert scatter.scale >= 1 - 1e-6
+    tap(h, viewer.ids.zoom_in)
+    tap(h, viewer.ids.reset)
+    assert scatter.scale == pytest.approx(1)
+    assert scatter.center_x == pytest.approx(area.center_x, abs=1)
+    h.screenshot("disclosure_pages_viewer_1080x1920")
+
+
+def test_pages_next_previous_and_back_to_the_text(ui, paged_view):
+    h = ui(settings(), paged_view, size=(800, 480), now=lambda: NOW)
+    detail, viewer = open_pages(h)
+    assert viewer.ids.prev.disabled and not viewer.ids.next.disabled
+    tap(h, viewer.ids.zoom_in)
+    assert viewer.scale > 1.5
+    tap(h, viewer.ids.next)
+    assert viewer.index == 1 and viewer.ids.page_label.text == "第2页/共2页"
+    assert viewer.scale == pytest.approx(1)  # a new page starts whole
+    assert viewer.ids.next.disabled
+    tap(h, viewer.ids.prev)
+    assert viewer.index == 0
+    for button in ("prev", "next", "zoom_in", "reset", "close"):
+        widget = viewer.ids[button]
+        x, y = widget.to_window(widget.x, widget.y)
+        assert widget.height >= theme.MIN_TOUCH_PX - 0.5
+        assert x >= -0.5 and x + widget.width <= 800.5, button  # nothing off the screen
+    tap(h, viewer.ids.close)
+    assert not detail.viewer_open and detail.scroll in detail.ids.body.children
+
+
+def test_tapping_a_page_opens_the_viewer_on_that_page(ui, paged_view):
+    h = ui(settings(), paged_view, size=(1080, 1920), now=lambda: NOW)
+    from screens.disclosure_detail import open_disclosure
+
+    open_disclosure(h.app, "d-1")
+    h.frames(4)
+    detail = detail_of(h)
+    second = list(reversed(detail.content.ids.pages.children))[1]
+    detail.scroll.scroll_to(second, animate=False)
+    wait(h, 0.2)
+    tap(h, second)
+    assert detail.viewer_open and detail.viewer.index == 1
+    detail.reset()
+    assert not detail.viewer_open
+
+
+# ---- elder mode and every size ---------------------------------------------------------------
+
+def inside_window(widget, size) -> bool:
+    x, y = widget.to_window(widget.x, widget.y)
+    return x >= -1 and y >= -1 and x + widget.width <= size[0] + 1 and y + widget.height <= size[1] + 1
+
+
+def test_elder_mode_enlarges_list_and_detail_text(ui, demo_view):
+    h = ui(settings(), demo_view, size=(800, 480))
+    screen = open_list(h)
+    row = screen.rows()[0]
+    normal_title = row.ids.title.font_size
+    tap(h, screen.ids.elder_toggle)
+    assert h.app.elder_mode
+    assert row.ids.title.font_size == pytest.approx(normal_title * theme.ELDER_SCALE)
+    for tab in screen.tabs.values():
+        assert tab.texture_size[0] <= tab.width + 1 and inside_window(tab, (800, 480))
+    detail = finance_detail(h, demo_view)
+    paragraph = detail.blocks.block_widgets[0]
+    assert paragraph.font_size == pytest.approx(h.app.text_unit * theme.FONT_BODY)
+    table = detail.blocks.tables()[0]
+    for table_row in table.rows:
+        for cell, label in zip(table_row.cells, table_row.labels):
+            assert label.texture_size[0] <= cell.width + 1
+
+
+@pytest.mark.parametrize("elder", [False, True], ids=["normal", "elder"])
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_screenshots_of_every_tab_and_detail(ui, demo_view, size, elder):
+    h = ui(settings(elder), demo_view, size=size)
+    suffix = f"{size[0]}x{size[1]}" + ("_elder" if elder else "")
+    screen = open_list(h)
+    for n, tab in enumerate(screen.tabs.values()):
+        tap(h, tab)
+        for widget in list(screen.tabs.values()) + [screen.panel.ids.count]:
+            assert inside_window(widget, size), (widget, size)
+            assert widget.texture_size[0] <= widget.width + 1
+        for row in screen.rows():
+            assert row.ids.title.texture_size[0] <= row.ids.texts.width + 1
+        h.screenshot(f"disclosures_{n + 1}_{suffix}")
+    detail = finance_detail(h, demo_view)
+    h.screenshot(f"disclosure_detail_finance_{suffix}")
+    detail.scroll.scroll_to(detail.blocks.tables()[0], animate=False)
+    wait(h, 0.2)
+    h.screenshot(f"disclosure_detail_finance_table_{suffix}")
+    from screens.disclosure_detail import open_disclosure
+
+    open_disclosure(h.app, "disclosure-public-housing")
+    h.frames(4)
+    h.screenshot(f"disclosure_detail_pages_{suffix}")
+    detail.open_pages(0)
+    h.frames(4)
+    for name in ("prev", "next", "zoom_in", "reset", "close", "page_label"):
+        assert inside_window(detail.viewer.ids[name], size), (name, size)
+    h.screenshot(f"disclosure_pages_{suffix}")
