@@ -132,7 +132,8 @@ class UrgentBanner(DebouncedButtonBehavior, BoxLayout):
     """Amber banner with the first urgent notice's title; collapses when there is none.
 
     Tapping opens that notice itself; with several urgent notices, the notice list (where
-    they come first).
+    they come first). The banner may already show a content version the screens have not
+    switched to yet (kiosk.content_watch): tapping it switches first.
     """
 
     title = StringProperty("")
@@ -143,6 +144,7 @@ class UrgentBanner(DebouncedButtonBehavior, BoxLayout):
         from screens.notice_detail import open_notice
 
         app = App.get_running_app()
+        app.apply_pending_content()
         urgent = app.view.urgent_notices(app.now())
         if len(urgent) == 1:
             open_notice(app, urgent[0].id)

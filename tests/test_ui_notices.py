@@ -259,3 +259,20 @@ def test_prepare_screenshot_shows_the_first_notice(ui, demo_view):
     h.frames(3)
     assert detail.notice_id == demo_view.urgent_notices(h.app.now())[0].id
     assert detail.block_texts()
+
+
+def test_banner_of_a_new_content_version_opens_that_notice(ui, notices_view):
+    """A new version arrives while the resident reads something else: the banner shows its
+    urgent notice at once, and tapping the banner opens it (from the new version)."""
+    h = ui(settings(), notices_view(notice(1, "旧版本的普通通知")), now=lambda: NOW)
+    screen = open_list(h)
+    tap(h, screen.rows()[0])
+    assert h.app.manager.current == "notice_detail" and not h.root.banner.active
+    h.app.content_changed(notices_view(notice(1, "旧版本的普通通知"),
+                                       notice(2, "新版本的紧急通知", level="urgent")))
+    h.frames(2)
+    assert h.root.banner.active and h.root.banner.ids.title.text == "新版本的紧急通知"
+    h.tap(h.root.banner)
+    detail = h.app.manager.get_screen("notice_detail")
+    assert h.app.manager.current == "notice_detail" and detail.notice_id == "n-2"
+    assert detail.content.ids.title.text == "新版本的紧急通知"
