@@ -50,6 +50,7 @@ class GuideSearchBody(BoxLayout):
         self.clear_widgets()
         ids.query_bar.stacked = compact
         ids.query_bar.size_hint = (0.34, 1) if compact else (1, None)
+        ids.results_area.size_hint_x = 0.48 if (landscape and not compact) else 1
         gap = self.spacing
         if compact:
             self.orientation = "vertical"
@@ -61,7 +62,7 @@ class GuideSearchBody(BoxLayout):
         elif landscape:
             self.orientation = "horizontal"
             self.add_widget(ids.results_area)
-            column = BoxLayout(orientation="vertical", size_hint_x=0.52, spacing=gap)
+            column = BoxLayout(orientation="vertical", size_hint_x=0.52, spacing=gap)  # keys ~90 px
             column.add_widget(Widget())
             column.add_widget(ids.query_bar)
             column.add_widget(ids.keyboard)

@@ -198,7 +198,7 @@ class GuideList(RecycleView):
     def rows(self) -> list[GuideRow]:
         """The row widgets on screen now (a RecycleView builds only what is visible)."""
         return sorted((w for w in self.ids.layout.children if isinstance(w, GuideRow)),
-                      key=lambda w: -w.y)
+                      key=lambda w: (-round(w.y), w.x))
 
     def row(self, guide_id: str) -> GuideRow | None:
         return next((w for w in self.rows() if w.guide_id == guide_id), None)
