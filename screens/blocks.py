@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 from kivy.clock import Clock
 from kivy.core.text import Label as CoreLabel
@@ -30,7 +31,6 @@ from kivy.uix.scrollview import ScrollView
 from pydantic import TypeAdapter
 
 from content.schemas import Block, Heading, ImageBlock, ListBlock, Paragraph, Table
-from kiosk.i18n import _
 from kiosk.theme import TEXT, hex_rgba
 from screens.widgets import CJKLabel
 
@@ -333,142 +333,10 @@ class BlockList(BoxLayout):
     pass
 
 
-KV_NAME = "screens/blocks.kv"  # a pseudo file name, so the rules load once
-
-KV = """
-#:import theme kiosk.theme
-#:import _ kiosk.i18n._
-#:import blocks screens.blocks
-#:set BODY theme.FONT_BODY
-
-<BlockView>:
-    size_hint_y: None
-    height: self.minimum_height
-    spacing: app.text_unit * BODY * 0.55
-
-<BlockText>:
-    font_size: app.text_unit * BODY * self.scale
-    color: theme.TEXT_MUTED if self.muted else theme.TEXT
-    line_height: 1.2
-
-<BlockHeading>:
-    font_size: app.text_unit * BODY * {1: 1.45, 2: 1.22, 3: 1.08}.get(int(self.level), 1.2)
-    color: theme.TEXT
-    outline_width: max(1, int(self.font_size / 40))
-    outline_color: self.color[:3]
-    padding: 0, app.text_unit * BODY * (0.5 if self.level <= 2 else 0.2), 0, 0
-
-<BlockList>:
-    orientation: 'vertical'
-    size_hint_y: None
-    height: self.minimum_height
-    spacing: app.text_unit * BODY * 0.3
-
-<BlockListRow>:
-    orientation: 'horizontal'
-    size_hint_y: None
-    height: max(marker.height, body.height)
-    Label:
-        id: marker
-        text: root.marker
-        markup: False
-        font_size: app.text_unit * BODY
-        color: theme.RED
-        size_hint: None, None
-        width: self.font_size * root.indent_em
-        height: self.texture_size[1]
-        text_size: self.width - self.font_size * 0.4, None
-        halign: 'right'
-        padding: 0, 0, self.font_size * 0.4, 0
-        line_height: 1.2
-    BlockText:
-        id: body
-        plain_text: root.text
-
-<BlockImage>:
-    orientation: 'vertical'
-    size_hint_y: None
-    height: self.minimum_height
-    spacing: app.text_unit * BODY * 0.3
-    Image:
-        id: image
-        source: root.source
-        fit_mode: 'contain'
-        size_hint_y: None
-        height: self.width / max(0.01, self.image_ratio) if self.texture else 0
-    BlockText:
-        id: caption
-        plain_text: root.caption
-        muted: True
-        scale: 0.85
-        halign: 'center'
-        opacity: 1 if root.caption else 0
-        height: self.texture_size[1] if root.caption else 0
-
-<TableView>:
-    orientation: 'vertical'
-    size_hint_y: None
-    height: self.minimum_height
-    spacing: self.font_size * 0.4
-    font_size: app.text_unit * BODY * 0.93
-    BlockText:
-        id: caption
-        plain_text: root.caption
-        scale: 0.95
-        halign: 'center'
-        outline_width: max(1, int(self.font_size / 40))
-        outline_color: self.color[:3]
-        opacity: 1 if root.caption else 0
-        height: self.texture_size[1] if root.caption else 0
-    HScrollView:
-        id: scroll
-        size_hint_y: None
-        height: grid.height + (self.bar_width + root.font_size * 0.3 if root.overflow else 0)
-        bar_width: max(6, root.font_size * 0.35)
-        bar_color: theme.RED[:3] + (0.75,)
-        bar_inactive_color: theme.RED[:3] + (0.45,)
-        scroll_type: ['bars', 'content']
-        BoxLayout:
-            id: grid
-            orientation: 'vertical'
-            size_hint: None, None
-            height: self.minimum_height
-            padding: 1
-            spacing: 1
-            canvas.before:
-                Color:
-                    rgba: theme.BORDER
-                Rectangle:
-                    pos: self.pos
-                    size: self.size
-    BlockText:
-        id: hint
-        plain_text: _("Swipe left or right to see the whole table") if root.overflow else ''
-        muted: True
-        scale: 0.8
-        halign: 'right'
-        opacity: 1 if root.overflow else 0
-        height: self.texture_size[1] if root.overflow else 0
-
-<TableRow>:
-    orientation: 'horizontal'
-    size_hint: None, None
-    width: self.minimum_width
-    spacing: 1
-
-<TableCell>:
-    anchor_y: 'center'
-    canvas.before:
-        Color:
-            rgba: blocks.HEADER_BG if self.header else (blocks.STRIPE_BG if self.shaded else theme.SURFACE)
-        Rectangle:
-            pos: self.pos
-            size: self.size
-
-"""
+KV_PATH = Path(__file__).with_suffix(".kv")
 
 
 def load_kv() -> None:
     """Load the block rules once (BlockView does it on first use)."""
-    if KV_NAME not in Builder.files:
-        Builder.load_string(KV, filename=KV_NAME)
+    if str(KV_PATH) not in Builder.files:
+        Builder.load_file(str(KV_PATH))

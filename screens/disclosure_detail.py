@@ -56,6 +56,7 @@ class DetailContent(BoxLayout):
     updated = StringProperty("")
     ended = BooleanProperty(False)
     page_count = NumericProperty(0)
+    side = NumericProperty(0.0)  # the side margin (kv rule)
 
 
 class DisclosureDetailScreen(KioskScreen):
@@ -200,7 +201,9 @@ KV = """
     orientation: 'vertical'
     size_hint_y: None
     height: self.minimum_height
-    padding: app.ui_unit * theme.PAD * (0.3 if app.compact else 0.6), app.ui_unit * theme.PAD * 0.5, app.ui_unit * theme.PAD * 0.9, app.ui_unit * theme.PAD * 1.5
+    # lines longer than ~46 characters are hard to follow: a wide screen gets wide margins
+    side: max(0, (self.width - app.text_unit * theme.FONT_BODY * 46) / 2)
+    padding: max(self.side, app.ui_unit * theme.PAD * (0.3 if app.compact else 0.6)), app.ui_unit * theme.PAD * 0.5, max(self.side, app.ui_unit * theme.PAD * 0.9), app.ui_unit * theme.PAD * 1.5
     spacing: app.text_unit * 8
     CJKLabel:
         id: title

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from content.schemas import CST, Centre, Disclosure, Paragraph, Table
+from content.schemas import CST, Centre, Disclosure, Paragraph
 from kiosk import theme
 from kiosk.config import Display, Settings
 
