@@ -75,6 +75,8 @@ class DisclosureDetailScreen(KioskScreen):
         self.viewer = PageViewer()
         self.viewer.bind(on_close=lambda *_: self.close_pages())
         self.content.ids.zoom_button.bind(on_tap=lambda *_: self.open_pages(0))
+        # a strong reference: the heading leaves the tree for items without pages (ids are weak)
+        self._pages_header = self.content.ids.pages_header.__self__
         self.ids.body.add_widget(self.scroll)
 
     # ---- data ------------------------------------------------------------------------------
@@ -82,7 +84,7 @@ class DisclosureDetailScreen(KioskScreen):
     def refresh(self) -> None:
         app = self.app
         item = app.view.item(self.item_id, app.now()) if self.item_id else None
-        shown = (id(app.view), self.item_id, item is not None, app.now().date())
+        shown = (app.view.version, self.item_id, item is not None, app.now().date())
         if shown == self._shown:
             return
         self._shown = shown
@@ -132,8 +134,14 @@ class DisclosureDetailScreen(KioskScreen):
         self._fill_pages([str(view.blob_path(sha)) for sha in item.pages])
 
     def _fill_pages(self, sources: list[str]) -> None:
-        self.content.page_count = len(sources)
-        box = self.content.ids.pages
+        content = self.content
+        content.page_count = len(sources)
+        box, header = content.ids.pages, self._pages_header
+        # the 原件 heading and 放大查看 exist only for an item with pages (not just hidden)
+        if sources and header.parent is None:
+            content.add_widget(header, index=content.children.index(box) + 1)
+        elif not sources and header.parent is not None:
+            content.remove_widget(header)
         box.clear_widgets()
         for n, source in enumerate(sources):
             thumb = PageThumb(source=source, index=n, caption=_("Page {page} of {pages}").format(
@@ -251,9 +259,7 @@ KV = """
     BoxLayout:
         id: pages_header
         size_hint_y: None
-        height: zoom_button.height if root.page_count else 0
-        opacity: 1 if root.page_count else 0
-        disabled: not root.page_count
+        height: zoom_button.height
         spacing: app.ui_unit * theme.GAP * 0.5
         BoldLabel:
             text: _("Original document ({pages} pages)").format(pages=root.page_count)

@@ -134,6 +134,7 @@ class DisclosuresScreen(KioskScreen):
             self.panel.ids.tabs.add_widget(tab)
         self._items: list[Disclosure] = []
         self._signature: tuple | None = None
+        self._today = dt.date.min  # set from the app's clock by refresh()
 
     # ---- data ------------------------------------------------------------------------------
 
@@ -141,7 +142,7 @@ class DisclosuresScreen(KioskScreen):
         app = self.app
         now = app.now()
         items = newest_first(i for i in app.view.items("disclosure", now) if isinstance(i, Disclosure))
-        signature = (id(app.view), now.date(), tuple(i.id for i in items))
+        signature = (app.view.version, now.date(), tuple(i.id for i in items))
         if signature == self._signature:
             return  # back from a detail: keep the list and its scroll position
         self._signature, self._items, self._today = signature, items, now.date()

@@ -219,6 +219,7 @@ def test_finance_table_numbers_are_right_aligned(ui, demo_view):
     for col, align in enumerate(["left", "right", "right", "left"]):
         assert {label.halign for label in table.column_labels(col)} == {align}
     assert table.rows[-1].labels[0].text == "合计"
+    assert detail.content.page_count == 0 and "放大查看" not in h.texts()  # no pages, no viewer
     assert table.rows[1].labels[1].text == "30,000.00"
     h.screenshot("disclosure_detail_finance_1080x1920")
 
@@ -335,6 +336,7 @@ def open_pages(h):
     h.frames(4)
     detail = detail_of(h)
     assert detail.content.page_count == 2
+    assert "原件（共2页）" in h.texts() and "放大查看" in h.texts()
     assert [t.caption for t in reversed(detail.content.ids.pages.children)] == ["第1页/共2页", "第2页/共2页"]
     tap(h, detail.content.ids.zoom_button)
     assert detail.viewer_open and detail.viewer in detail.ids.body.children
