@@ -83,22 +83,17 @@ def _qr_native(block: QR) -> bytes:
 
 
 def raster(image) -> bytes:
-    """A 1-bit Pillow image as `GS v 0` raster bytes (black = 1)."""
-    img = image.convert("1")
-    width, height = img.size
+    """A Pillow image as `GS v 0` raster bytes: one bit per dot, MSB first, 1 = black."""
+    from PIL import Image, ImageOps
+
+    grey = image.convert("L")
+    width, height = grey.size
     row_bytes = (width + 7) // 8
-    px = img.load()
-    data = bytearray()
-    for y in range(height):
-        for xb in range(row_bytes):
-            byte = 0
-            for bit in range(8):
-                x = xb * 8 + bit
-                if x < width and px[x, y] == 0:
-                    byte |= 0x80 >> bit
-            data.append(byte)
+    # invert so black becomes 1, threshold without dithering; mode "1" packs rows MSB first
+    bits = ImageOps.invert(grey).point(lambda v: 255 if v >= 128 else 0).convert("1", dither=Image.Dither.NONE)
+    data = bits.tobytes()
     header = GS + b"v0\x00" + bytes([row_bytes & 0xFF, row_bytes >> 8, height & 0xFF, height >> 8])
-    return header + bytes(data)
+    return header + data
 
 
 def raster_text(block: Text, width_dots: int) -> bytes:

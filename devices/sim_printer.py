@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
 from pathlib import Path
 
 from devices.escpos_decode import EscPosDecoder
@@ -62,6 +63,7 @@ class PrinterSimulator:
         self.texts: list[str] = []
         self.qr_payloads: list[str] = []
         self.received = bytearray()
+        self.job_last_byte_at: list[float] = []  # time.perf_counter() when each job's last byte arrived
         self._lock = threading.Lock()
         self._server: socket.socket | None = None
         self._thread: threading.Thread | None = None
@@ -139,6 +141,7 @@ class PrinterSimulator:
                     break
                 if not data:
                     break
+                arrived = time.perf_counter()
                 self.received += data
                 with self._lock:
                     if self._trip and len(self.received) >= self._trip[0]:
@@ -153,6 +156,7 @@ class PrinterSimulator:
                             except OSError:
                                 break
                     elif event[0] == "job":
+                        self.job_last_byte_at.append(arrived)
                         self._finish_job(event[1], decoder)
             leftover = decoder.flush_job()
             if leftover is not None:

@@ -204,3 +204,17 @@ def test_a_double_tap_prints_once_is_the_callers_job_but_jobs_never_interleave(s
     assert all(j.printed for j in results)
     assert sim.wait_jobs(3) and len(sim.jobs) == 3
     assert sim.texts.count("A023") == 3
+
+
+def test_bitmap_text_arrives_as_the_same_dots():
+    from PIL import ImageChops
+
+    from devices.receipt_png import render_text_block
+
+    block = Text("低保申请 A023", 2, True, "center")
+    sent = render_text_block(block, 576).point(lambda v: 0 if v < 128 else 255)
+    dec = EscPosDecoder()
+    events = dec.feed(encode(Receipt([block, Cut()]), "bitmap"))
+    got = events[0][1].crop((0, 0, 576, sent.height)).point(lambda v: 0 if v < 128 else 255)
+    assert ImageChops.difference(sent, got).getbbox() is None
+    assert sent.histogram()[0] > 500  # there is ink to compare
