@@ -36,16 +36,23 @@ from kivy.properties import (BooleanProperty, NumericProperty, ObjectProperty,  
                              StringProperty)
 from kivy.uix.boxlayout import BoxLayout  # noqa: E402
 from kivy.uix.floatlayout import FloatLayout  # noqa: E402
-from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager  # noqa: E402
+from kivy.uix.screenmanager import NoTransition, ScreenManager  # noqa: E402
 
 from content.schemas import CST, aware  # noqa: E402
 from kiosk import theme  # noqa: E402
+from kiosk.content_watch import POLL_S, ContentWatcher, LiveContentMixin  # noqa: E402
 from kiosk.fonts import register_default_font  # noqa: E402
 from kiosk.i18n import _, format_date, format_time, set_locale  # noqa: E402
+from kiosk.idle import IdleTimer  # noqa: E402
+from kiosk.lockdown import CornerTaps, LockdownMixin, PinGuard, restart_process  # noqa: E402
 
 log = logging.getLogger(__name__)
 
-ESCAPE_KEY = 27
+# screens that are never a "back" target: the attract loop, and maintenance (behind a PIN)
+NO_HISTORY = frozenset({"attract", "maintenance"})
+# opening these means the resident left what they were reading: a waiting content version
+# applies (home; the notices list, reached from the urgent banner showing the new notice)
+SWAP_CONTENT_ON = frozenset({"home", "notices"})
 
 
 def configure_kivy(width: int, height: int, fullscreen: bool = False) -> None:
@@ -84,8 +91,13 @@ class KioskRoot(FloatLayout):
         self.add_widget(self.toast)
 
 
-class KioskApp(App):
-    """The terminal app, built with the settings and a content view (see content.store)."""
+class KioskApp(LockdownMixin, LiveContentMixin, App):
+    """The terminal app, built with the settings and a content view (see content.store).
+
+    `now` (wall clock, for content and the header) and `monotonic` (idle timer, PIN lock,
+    corner gesture) are injectable so tests control time; `restart` replaces the process
+    (default: os.execv of the same command line, kiosk.lockdown.restart_process).
+    """
 
     ui_unit = NumericProperty(1.0)      # real px per design px (kiosk.theme), follows window size
     text_scale = NumericProperty(1.0)   # 1.0, or 1.4 in elder mode
@@ -98,7 +110,8 @@ class KioskApp(App):
     view = ObjectProperty(None)
 
     def __init__(self, settings, view, now: Callable[[], dt.datetime] | None = None,
-                 rotate: bool = True, **kwargs):
+                 rotate: bool = True, monotonic: Callable[[], float] = time.monotonic,
+                 restart: Callable[[], None] = restart_process, **kwargs):
         super().__init__(**kwargs)
         self.settings = settings
         self._rotate = rotate  # screenshots render the logical (unrotated) view
@@ -106,10 +119,20 @@ class KioskApp(App):
         # China Standard Time, like the content's dates: a Pi left on UTC still shows the
         # lobby's clock. Naive datetimes from `now` count as CST too.
         self._now = now or (lambda: dt.datetime.now(CST))
+        self._restart = restart
         self._events: list = []
-        self._last_input = time.monotonic()
         self._last_minute: tuple | None = None
         self._history: list[str] = []
+        self.session: dict = {}  # whatever belongs to the current resident (ID data later)
+        self.idle = IdleTimer(settings.idle_timeout_s, monotonic)
+        self.corner = CornerTaps(clock=monotonic)
+        self.pin_guard = PinGuard(settings.maintenance, monotonic)
+        self._pin_pad = None
+        self._maintenance_unlocked = False
+        self._pending_view = None     # a new content version waiting for the next home
+        self._opened_views: list = []  # views this app opened (closed when replaced)
+        self._stale: set[str] = set()  # screens still showing the old content (current at swap)
+        self.watcher = ContentWatcher(view.data_dir, view.version, self.content_changed)
         self.use_kivy_settings = False
         self.bind(ui_unit=self._update_text_unit, text_scale=self._update_text_unit)
         self.elder_mode = bool(settings.elder_mode_default)
@@ -129,6 +152,7 @@ class KioskApp(App):
         self._fit_window()
         root = KioskRoot()
         self.root_widget = root
+        root.manager.bind(current=self._on_screen_changed)
         self.open_screen("home")
         self.refresh_urgent()
         self._tick(0)
@@ -159,6 +183,7 @@ class KioskApp(App):
                     on_touch_down=self._on_any_touch, size=self._fit_window)
         self._fit_window()
         self._events.append(Clock.schedule_interval(self._tick, 1.0))
+        self._events.append(Clock.schedule_interval(self.watcher.poll, POLL_S))
 
     def on_stop(self):
         from kivy.core.window import Window
@@ -166,21 +191,25 @@ class KioskApp(App):
         for event in self._events:
             event.cancel()
         self._events.clear()
+        self._close_pin_pad()
         Window.unbind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard,
                       on_touch_down=self._on_any_touch, size=self._fit_window)
+        for view in self._opened_views:
+            view.close()
+        self._opened_views.clear()
 
-    def _refuse_close(self, *_args, **_kwargs) -> bool:
-        # Escape, Alt-F4 and the window's close button must not end a public terminal; the
-        # process stops through SIGTERM (systemd), see run_app.
-        log.info("close request refused (kiosk lockdown)")
-        return True
+    # ---- touches ---------------------------------------------------------------------------
 
-    def _on_keyboard(self, _window, key, *_args) -> bool:
-        return key == ESCAPE_KEY  # swallow Escape before Kivy's own handler sees it
-
-    def _on_any_touch(self, *_args) -> bool:
-        self._last_input = time.monotonic()
-        return False  # let the touch reach the widgets
+    def _on_any_touch(self, window, touch) -> bool:
+        """Every touch, before any widget: idle timer, maintenance gesture, attract loop."""
+        self.idle.poke()
+        if self.corner.observe(touch.x, touch.y, window.height):
+            self.maintenance_gesture()
+            return True
+        if self.manager.current == "attract":
+            self.go_home()
+            return True  # the touch that wakes the terminal does not press what lies beneath
+        return False
 
     # ---- sizes, elder mode -----------------------------------------------------------------
 
@@ -204,26 +233,41 @@ class KioskApp(App):
     def manager(self) -> ScreenManager:
         return self.root_widget.manager
 
+    def _ensure_screen(self, name: str) -> bool:
+        from screens import registry
+
+        if self.manager.has_screen(name):
+            return True
+        if name not in registry.SCREENS:
+            return False
+        self.manager.add_widget(registry.create(name, self))
+        return True
+
     def open_screen(self, name: str) -> bool:
         """Show screen `name`, building it on first visit. Unknown screens get a calm toast.
 
-        Returns True when the screen is now shown.
+        Returns True when the screen is now shown. `maintenance` opens only after the PIN.
         """
-        from screens import registry
-
+        if name == "maintenance" and not self._maintenance_unlocked:
+            log.warning("maintenance screen refused: no PIN entered")
+            return False
         manager = self.manager
-        if not manager.has_screen(name):
-            if name not in registry.SCREENS:
-                log.info("screen %r is not available yet", name)
-                self.show_toast(_("This service is coming soon. Please ask the staff for help."))
-                return False
-            manager.add_widget(registry.create(name, self))
-        if manager.current and manager.current != name:
-            self._history.append(manager.current)
+        previous = manager.current
+        # the resident left what they were reading: a waiting content version applies now
+        swapped = name in SWAP_CONTENT_ON and self.apply_pending_content()
+        if not self._ensure_screen(name):
+            log.info("screen %r is not available yet", name)
+            self.show_toast(_("This service is coming soon. Please ask the staff for help."))
+            return False
+        if previous and previous != name and previous not in NO_HISTORY and not swapped:
+            self._history.append(previous)
             del self._history[:-20]
         manager.current = name
-        if name == "home":
-            self._history.clear()
+        if previous in self._stale and previous != name:  # built from the old content
+            self._stale.discard(previous)
+            manager.remove_widget(manager.get_screen(previous))
+        if name in ("home", "attract", "maintenance"):
+            self._history.clear()  # back from maintenance goes home, never to a resident's page
         return True
 
     def go_home(self) -> None:
@@ -232,37 +276,54 @@ class KioskApp(App):
     def go_back(self) -> None:
         """The previous screen (home when there is none)."""
         target = self._history.pop() if self._history else "home"
+        if target == "home" or not self._ensure_screen(target):
+            self.go_home()
+            return
         self.manager.current = target
-        if target == "home":
-            self._history.clear()
+
+    def _on_screen_changed(self, _manager, name: str) -> None:
+        if name != "maintenance":
+            self._maintenance_unlocked = False  # leaving maintenance locks it again
 
     def show_toast(self, text: str, seconds: float = 3.5) -> None:
         self.root_widget.toast.show(text, seconds)
 
-    # ---- content ---------------------------------------------------------------------------
+    # ---- the resident's session -------------------------------------------------------------
 
-    def set_view(self, view) -> None:
-        """A new content version is installed (main thread): show it everywhere."""
-        self.view = view
-        manager = self.manager
-        if manager.has_screen("home"):
-            manager.get_screen("home").show(self.home_model())
-        self.refresh_urgent()
+    def reset_session(self) -> None:
+        """Forget everything about the last resident (idle timeout)."""
+        for screen in self.manager.screens:
+            reset = getattr(screen, "reset", None)
+            if callable(reset):
+                reset()
+        self.elder_mode = bool(self.settings.elder_mode_default)
+        self.session.clear()
+        self.root_widget.toast.hide()
+        self._close_pin_pad()
+        self._history.clear()
+        self.apply_pending_content()
+
+    def on_idle(self) -> None:
+        log.info("idle for %ss: attract loop", self.settings.idle_timeout_s)
+        self.reset_session()
+        if not self.open_screen("attract"):
+            self.go_home()
+
+    # ---- content ---------------------------------------------------------------------------
 
     def now(self) -> dt.datetime:
         """The terminal's clock, timezone-aware (what the content view compares with)."""
         return aware(self._now()).astimezone(CST)
 
-    def refresh_urgent(self) -> None:
-        now = self.now()
-        notices = self.view.urgent_notices(now)
-        banner = self.root_widget.banner
-        banner.active = bool(notices)
-        banner.title = notices[0].title if notices else ""
-        banner.more = (_("{count} urgent notices in total").format(count=len(notices))
-                       if len(notices) > 1 else "")
-
     # ---- clock and idle --------------------------------------------------------------------
+
+    @property
+    def _last_input(self) -> float:  # kept for tests written before kiosk.idle existed
+        return self.idle.last_input
+
+    @_last_input.setter
+    def _last_input(self, value: float) -> None:
+        self.idle.last_input = value
 
     def _tick(self, _dt) -> None:
         now = self.now()
@@ -272,19 +333,8 @@ class KioskApp(App):
         if self._last_minute is not None and minute != self._last_minute:
             self.refresh_urgent()  # notices expire/publish by the terminal's own clock
         self._last_minute = minute
-        self._check_idle()
-
-    def _check_idle(self) -> None:
-        """After idle_timeout_s without a touch, return to home with default text size."""
-        timeout = self.settings.idle_timeout_s
-        if not timeout or time.monotonic() - self._last_input < timeout:
-            return
-        if self.manager.current != "home" or self.elder_mode != self.settings.elder_mode_default:
-            log.info("idle for %ss: back to home", timeout)
-            self.go_home()
-            self.elder_mode = bool(self.settings.elder_mode_default)
-            self.root_widget.toast.hide()
-        self._last_input = time.monotonic()
+        if self.idle.due():
+            self.on_idle()
 
 
 def _install_stop_signals(app: KioskApp) -> None:

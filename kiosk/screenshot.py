@@ -90,7 +90,10 @@ def take_screenshots(settings, view, size: tuple[int, int], out_dir: Path,
             return False
         name = pending[0]
         if app.manager.current != name:
-            app.open_screen(name)
+            if name == "maintenance":
+                app.unlock_maintenance()  # rendered directly for docs, not via the PIN pad
+            if not app.open_screen(name):
+                raise RuntimeError(f"screen {name!r} could not be opened")
             screen = app.manager.get_screen(name)
             # a detail screen shows a representative item (the first guide, notice, ...)
             prepare = getattr(screen, "prepare_screenshot", None)

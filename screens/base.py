@@ -24,7 +24,9 @@ KV = """
     color: theme.ON_RED
     font_size: app.text_unit * theme.FONT_BUTTON
     size_hint: None, 1
-    width: max(self.texture_size[0] + app.ui_unit * theme.PAD, theme.MIN_TOUCH_PX * 1.5)
+    # a CJK character is about 1 em wide: sized from the text so elder mode scales it x1.4
+    # exactly; never narrower than the drawn text, never below the finger floor
+    width: max(app.text_unit * (len(self.text) * theme.FONT_BUTTON + theme.PAD), self.texture_size[0] + app.ui_unit * theme.PAD * 0.5, theme.MIN_TOUCH_PX * 1.5 * app.text_scale)
     halign: 'center'
     valign: 'middle'
     canvas.before:
@@ -47,7 +49,8 @@ KV = """
         BoxLayout:
             id: navbar
             size_hint_y: None
-            height: max(theme.MIN_TOUCH_PX * 1.3, app.text_unit * theme.FONT_BUTTON * 2.6)
+            # elder mode scales the bar, the floor included: touch targets x1.4 at every size
+            height: max(theme.MIN_TOUCH_PX * (1.15 if app.compact else 1.3) * app.text_scale, app.text_unit * theme.FONT_BUTTON * 2.6)
             padding: app.ui_unit * theme.PAD * 0.5, 0
             spacing: app.ui_unit * theme.PAD * 0.5
             canvas.before:

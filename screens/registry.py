@@ -14,6 +14,8 @@ SCREENS: dict[str, str] = {
     "guides": "screens.guides",
     "guide_search": "screens.guide_search",
     "guide_detail": "screens.guide_detail",
+    "attract": "screens.attract",
+    "maintenance": "screens.maintenance",
     "disclosures": "screens.disclosures",
     "disclosure_detail": "screens.disclosure_detail",
 }

@@ -97,6 +97,25 @@ def kivy_window():
     yield Window
 
 
+class ManualClock:
+    """A monotonic clock the test moves by hand: `clock.advance(91)` instead of sleeping."""
+
+    def __init__(self, start: float = 1000.0):
+        self.t = start
+
+    def __call__(self) -> float:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
+
+
+@pytest.fixture
+def manual_clock():
+    """A ManualClock: pass it as the app's `monotonic` to cross timeouts without sleeping."""
+    return ManualClock()
+
+
 class UI:
     """Handle on a running KioskApp: step frames, tap widgets, read text, take screenshots."""
 
@@ -121,9 +140,40 @@ class UI:
         touch.touch_up()
         self.frames(frames)
 
-    def key(self, key: int, scancode: int = 0) -> bool:
+    def tap_at(self, x: float, y: float, frames: int = 3) -> None:
+        """A real touch down + up at window position (x, y); y grows upwards (Kivy)."""
+        from kivy.tests.common import UnitTestTouch
+
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        self.frames(1)
+        touch.touch_up()
+        self.frames(frames)
+
+    @property
+    def current(self) -> str:
+        """The name of the screen on display."""
+        return self.app.manager.current
+
+    def screen(self, name: str | None = None):
+        """Screen `name` (default: the one on display)."""
+        return self.app.manager.get_screen(name or self.current)
+
+    def open(self, name: str, frames: int = 3):
+        """Open screen `name` the way `kiosk screenshot` does (a detail screen shows its
+        representative item) and return it."""
+        if name == "maintenance":
+            self.app.unlock_maintenance()
+        assert self.app.open_screen(name), f"screen {name} did not open"
+        prepare = getattr(self.screen(name), "prepare_screenshot", None)
+        if prepare is not None:
+            prepare()
+        self.frames(frames)
+        return self.screen(name)
+
+    def key(self, key: int, scancode: int = 0, modifiers: list[str] | None = None) -> bool:
         """Dispatch a key press to the window; True when a handler consumed it."""
-        return bool(self.window.dispatch("on_keyboard", key, scancode, None, []))
+        return bool(self.window.dispatch("on_keyboard", key, scancode, None, modifiers or []))
 
     @property
     def root(self):
@@ -159,21 +209,30 @@ def ui(kivy_window):
     def stop() -> None:
         from kivy.app import App
 
+        from kivy.lang import global_idmap
+
         while running:
             app = running.pop()
             app.dispatch("on_stop")
+            kivy_window.unbind(on_keyboard=app._on_keyboard_settings)
             for child in kivy_window.children[:]:
                 kivy_window.remove_widget(child)
             App._running_app = None
+            # kv's `app` caches the running app and forgets it on that app's on_stop; removing
+            # widgets above re-evaluates kv rules and would cache this stopped app again, so
+            # the next test's buttons would call the old app
+            object.__setattr__(global_idmap["app"], "_obj", None)
         kivy_window.rotation = 0
+        kivy_window.show_cursor = True
 
-    def start(settings, view, size=(1080, 1920), now=None) -> UI:
+    def start(settings, view, size=(1080, 1920), now=None, **app_kwargs) -> UI:
+        """`app_kwargs` go to KioskApp (e.g. monotonic=ManualClock(), restart=callable)."""
         from kiosk.app import KioskApp
 
         stop()
         kivy_window.size = size
         kwargs = {"now": now} if now is not None else {}
-        app = KioskApp(settings, view, **kwargs)
+        app = KioskApp(settings, view, **kwargs, **app_kwargs)
         running.append(app)
         app._run_prepare()  # build, add root to the window, on_start (what App.run does)
         handle = UI(app, kivy_window)
