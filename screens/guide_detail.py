@@ -32,6 +32,7 @@ ORIGINAL_OR_COPY = {
     "original_and_copy": N_("original and photocopy"),
 }
 QR_CACHE_SIZE = 64
+FIRST_FRAME_SECTIONS = 3   # header, 事项简介, 办理信息, 办理条件: the first screenful
 
 
 # ---- text -------------------------------------------------------------------------------------
@@ -120,6 +121,7 @@ class GuideDetailHeader(BoxLayout):
     visits = StringProperty("")
     tts = BooleanProperty(False)
     speaking = BooleanProperty(False)
+    has_qr = BooleanProperty(False)     # room for the QR code (its texture may follow)
     qr_texture = ObjectProperty(None, allownone=True)
 
 
@@ -127,35 +129,55 @@ class GuideDetailBody(ScrollView):
     pass
 
 
-def _section(heading: str, rows) -> GuideSection:
-    section = GuideSection(heading=heading)
-    for row in rows:
-        section.ids.rows.add_widget(row)
-    return section
-
-
-def build_sections(guide: Guide) -> list[GuideSection]:
-    """Every section of the guide, in reading order; empty ones are left out."""
-    Text = Factory.GuideText  # noqa: N806 (a dynamic class of guides.kv)
+def section_plan(guide: Guide) -> list[tuple[str, list[tuple[str, dict]]]]:
+    """Every section of the guide in reading order, as (heading, [(row class, properties)]);
+    empty sections are left out."""
     bullet = "•"
     facts = [(_("Where to apply"), guide.location), (_("Hours"), guide.hours),
-             (_("Time limit"), guide.time_limit), (_("Visits in person"), guides.visits_text(guide.visits)),
+             (_("Time limit"), guide.time_limit),
+             (_("Visits in person"), guides.visits_text(guide.visits)),
              (_("Fee"), guide.fee), (_("Enquiries"), guide.phone),
              (_("Complaints"), guide.complaint_phone)]
     plan = [
-        (_("Summary"), [Text(plain_text=guide.summary)] if guide.summary else []),
-        (_("Service information"), [GuideFactRow(label=k, value=v) for k, v in facts if v]),
-        (_("Conditions"), [GuideMarkerRow(marker=bullet, text=c) for c in guide.conditions]),
-        (_("Required materials"), [GuideMaterialRow(name=m.name, detail=material_detail(m), note=m.note)
-                                   for m in guide.materials]),
-        (_("Procedure"), [GuideMarkerRow(marker=str(n), text=s, round=True)
-                          for n, s in enumerate(guide.steps, 1)]),
-        (_("Legal basis"), [GuideMarkerRow(marker=bullet, text=b) for b in guide.basis]),
+        (_("Summary"), [("GuideText", {"plain_text": guide.summary})] if guide.summary else []),
+        (_("Service information"),
+         [("GuideFactRow", {"label": k, "value": v}) for k, v in facts if v]),
+        (_("Conditions"),
+         [("GuideMarkerRow", {"marker": bullet, "text": c, "round": False})
+          for c in guide.conditions]),
+        (_("Required materials"),
+         [("GuideMaterialRow", {"name": m.name, "detail": material_detail(m), "note": m.note})
+          for m in guide.materials]),
+        (_("Procedure"),
+         [("GuideMarkerRow", {"marker": str(n), "text": step, "round": True})
+          for n, step in enumerate(guide.steps, 1)]),
+        (_("Legal basis"),
+         [("GuideMarkerRow", {"marker": bullet, "text": b, "round": False}) for b in guide.basis]),
         (_("Frequently asked questions"),
-         [GuideFaqRow(q=_("Q: {text}").format(text=f.q), a=_("A: {text}").format(text=f.a))
+         [("GuideFaqRow", {"q": _("Q: {text}").format(text=f.q), "a": _("A: {text}").format(text=f.a)})
           for f in guide.faq]),
     ]
-    return [_section(heading, rows) for heading, rows in plan if rows]
+    return [(heading, rows) for heading, rows in plan if rows]
+
+
+class WidgetPool:
+    """Detail widgets kept for the next guide: creating Kivy widgets (kv rules, labels) is the
+    slow part of showing a guide, changing the text of an existing one is cheap."""
+
+    def __init__(self):
+        self._free: dict[str, list] = {}
+
+    def take(self, kind: str, props: dict):
+        free = self._free.get(kind)
+        widget = free.pop() if free else Factory.get(kind)()
+        for name, value in props.items():
+            setattr(widget, name, value)
+        return widget
+
+    def give(self, widget) -> None:
+        if widget.parent is not None:
+            widget.parent.remove_widget(widget)
+        self._free.setdefault(type(widget).__name__, []).append(widget)
 
 
 # ---- the screen ---------------------------------------------------------------------------------
@@ -177,6 +199,9 @@ class GuideDetailScreen(KioskScreen):
         self._view = None
         self._qr_cache: dict[str, object] = {}
         self._poll = None
+        self._pool = WidgetPool()
+        self._pending: list = []      # sections still to build (next frame)
+        self._finish = Clock.create_trigger(self._build_pending, 0)
 
     # ---- showing a guide ---------------------------------------------------------------------
 
@@ -192,16 +217,38 @@ class GuideDetailScreen(KioskScreen):
         header = self.header
         header.title, header.category = guide.title, guide.category
         header.visits = guides.visits_text(guide.visits)
-        header.qr_texture = self._qr(guide.online_url) if guide.online_url else None
         header.tts = tts.available()
-        column = self.scroll.ids.column
         for section in self.sections:
-            column.remove_widget(section)
-        self.sections = build_sections(guide)
-        for section in self.sections:
-            column.add_widget(section)
+            for row in list(section.ids.rows.children):
+                self._pool.give(row)
+            self._pool.give(section)
+        self.sections = []
+        # What the resident sees first is built now; the sections further down and the QR
+        # code follow in the next frame, so the tap shows its result at once.
+        plan = section_plan(guide)
+        for heading, rows in plan[:FIRST_FRAME_SECTIONS]:
+            self._add_section(heading, rows)
+        self._pending = plan[FIRST_FRAME_SECTIONS:]
+        header.has_qr = bool(guide.online_url)
+        header.qr_texture = self._qr_cache.get(guide.online_url) if guide.online_url else None
+        self._finish()
         self.scroll.scroll_y = 1
         return True
+
+    def _add_section(self, heading: str, rows: list[tuple[str, dict]]) -> None:
+        section = self._pool.take("GuideSection", {"heading": heading})
+        for kind, props in rows:
+            section.ids.rows.add_widget(self._pool.take(kind, props))
+        self.scroll.ids.column.add_widget(section)
+        self.sections.append(section)
+
+    def _build_pending(self, *_args) -> None:
+        pending, self._pending = self._pending, []
+        for heading, rows in pending:
+            self._add_section(heading, rows)
+        guide = self.guide
+        if guide is not None and guide.online_url and self.header.qr_texture is None:
+            self.header.qr_texture = self._qr(guide.online_url)
 
     def refresh(self) -> None:
         if self.guide_id and self.app.view is not self._view:  # a new content version

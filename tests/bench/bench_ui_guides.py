@@ -1,0 +1,194 @@
+"""Tap-to-frame of the 办事指南 screens in the real app (offscreen): home -> guides,
+guides -> guide detail, and one key of the on-screen keyboard -> new search results.
+
+    .venv/bin/python tests/bench/bench_ui_guides.py [--runs 30] [--size 1080x1920]
+
+The demo centre is installed into a temp data dir (not timed); one KioskApp runs on an offscreen
+SDL window (Mesa), driven like the `ui` fixture in tests/conftest.py: real touch events posted to
+Kivy's event loop, frames stepped by hand with `EventLoop.idle()` (clock, input, layout, draw).
+Each sample runs from posting the touch-down to the end of the first frame that shows the
+result (the new screen with its content laid out, or the first result row redrawn), with
+glFinish() so the software rasterizer's work is counted in the frame that caused it. The first
+visit of a screen (which builds it) is reported apart from the warm figures.
+Figures are printed, never asserted; record them in docs/benchmarks.md with the command line.
+Goals (issue #3): screen switch p95 <= 80 ms, keystroke-to-results p95 <= 50 ms.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+MAX_FRAMES = 60
+QUERIES = ("dbsq", "yibao", "cjr", "ylbx", "dfyz", "lnr", "hzbl")
+
+
+def setup_env() -> None:
+    os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
+    os.environ["KIVY_HOME"] = tempfile.mkdtemp(prefix="kiosk-bench-kivy-")
+    os.environ.update(KIVY_NO_ARGS="1", KIVY_NO_FILELOG="1", KIVY_NO_CONFIG="1",
+                      KIVY_NO_CONSOLELOG="1")
+    sys.path.insert(0, str(ROOT))
+
+
+def start_app(data_dir: Path, width: int, height: int):
+    from content.store import open_current
+    from kiosk.app import KioskApp, configure_kivy
+    from kiosk.config import Display, Settings
+
+    configure_kivy(width, height, fullscreen=False)
+    from kivy.base import EventLoop
+
+    from kiosk.fonts import register_default_font
+
+    register_default_font()
+    EventLoop.ensure_window()
+    settings = Settings(data_dir=data_dir, display=Display(width=width, height=height,
+                                                           fullscreen=False))
+    app = KioskApp(settings, open_current(data_dir))
+    app._run_prepare()  # what App.run does before its loop (as the ui fixture)
+    frames(5)
+    return app
+
+
+def frames(count: int) -> None:
+    from kivy.base import EventLoop
+
+    for _ in range(count):
+        EventLoop.idle()
+
+
+def tap_to_frame(widget, shown) -> float:
+    """Seconds from posting a tap on `widget` to the end of the first frame where `shown()`."""
+    from kivy.base import EventLoop
+    from kivy.tests.common import UnitTestTouch
+
+    from kivy.graphics.opengl import glFinish
+
+    time.sleep(getattr(widget, "debounce_s", 0.5) + 0.02)  # not a double tap of the last one
+    x, y = widget.to_window(*widget.center)
+    touch = UnitTestTouch(x, y)
+    glFinish()  # nothing of the previous frame left to pay for
+    start = time.perf_counter()
+    touch.touch_down()
+    EventLoop.idle()
+    touch.touch_up()
+    for _ in range(MAX_FRAMES):
+        EventLoop.idle()  # clock, input, layout, draw, flip
+        # Mesa's llvmpipe rasterizes after the flip, in its own threads: wait for the pixels,
+        # or the cost would land on the next frame's first texture upload
+        glFinish()
+        if shown():
+            return time.perf_counter() - start
+    raise RuntimeError(f"not shown after {MAX_FRAMES} frames")
+
+
+def bench_home_to_guides(app, runs: int) -> list[float]:
+    manager = app.manager
+    samples = []
+    for _ in range(runs):
+        app.go_home()
+        frames(3)
+
+        def shown():
+            return manager.current == "guides" and bool(
+                manager.get_screen("guides").guide_list.rows())
+
+        samples.append(tap_to_frame(manager.get_screen("home").tile("guides"), shown))
+    return samples
+
+
+def bench_guides_to_detail(app, runs: int) -> list[float]:
+    manager = app.manager
+    guides = manager.get_screen("guides")
+    samples = []
+    for i in range(runs):
+        app.open_screen("guides")
+        frames(3)
+        rows = guides.guide_list.rows()
+        row = rows[i % min(len(rows), 4)]  # rows fully on screen at every size
+        guide_id = row.guide_id
+
+        def shown():
+            if manager.current != "guide_detail":
+                return False
+            detail = manager.get_screen("guide_detail")
+            return (detail.guide_id == guide_id and detail.sections
+                    and detail.sections[-1].ids.rows.children[0].height > 0)
+
+        samples.append(tap_to_frame(row, shown))
+        app.go_back()
+        frames(2)
+    return samples
+
+
+def bench_keystrokes(app, runs: int) -> list[float]:
+    from screens.keyboard import CLEAR
+
+    manager = app.manager
+    app.open_screen("guide_search")
+    search = manager.get_screen("guide_search")
+    frames(3)
+    samples: list[float] = []
+    while len(samples) < runs:
+        for query in QUERIES:
+            search.press(CLEAR)
+            frames(2)
+            for n, key in enumerate(query, 1):
+                expected = [g.title for g in app.view.search(query[:n], limit=1)]
+
+                def shown():
+                    if search.content.ids.query_bar.ids.query.text != query[:n]:
+                        return False
+                    if not expected:  # the calm "nothing found" message instead
+                        return bool(search.content.message)
+                    rows = search.guide_list.rows()
+                    return bool(rows) and rows[0].title == expected[0]
+
+                samples.append(tap_to_frame(search.keyboard.key(key), shown))
+    return samples[:runs]
+
+
+def summary(name: str, samples: list[float]) -> str:
+    ms = sorted(s * 1000 for s in samples)
+    p50 = statistics.median(ms)
+    p95 = ms[max(0, round(0.95 * len(ms)) - 1)]
+    return f"{name:<28} n={len(ms):<3} p50={p50:6.1f} ms  p95={p95:6.1f} ms  max={ms[-1]:6.1f} ms"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--size", default="1080x1920")
+    args = parser.parse_args(argv)
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    setup_env()
+    from content.demo import write_demo_bundle
+    from content.store import build_version
+
+    with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as tmp:
+        write_demo_bundle(Path(tmp) / "bundle")
+        build_version(Path(tmp) / "bundle", Path(tmp) / "data")
+        app = start_app(Path(tmp) / "data", width, height)
+        home = bench_home_to_guides(app, args.runs + 1)
+        detail = bench_guides_to_detail(app, args.runs + 1)
+        keys = bench_keystrokes(app, args.runs + 1)
+        app.dispatch("on_stop")
+    print(f"window {width}x{height}, {args.runs} warm runs each; load average "
+          f"{' '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} CPUs")
+    print(summary("home -> guides (first)", home[:1]))
+    print(summary("home -> guides", home[1:]))
+    print(summary("guides -> detail (first)", detail[:1]))
+    print(summary("guides -> detail", detail[1:]))
+    print(summary("keystroke -> results (first)", keys[:1]))
+    print(summary("keystroke -> results", keys[1:]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
