@@ -53,6 +53,7 @@ class PinPad(ModalView):
         kwargs.setdefault("auto_dismiss", False)
         super().__init__(**kwargs)
         self._on_submit = on_submit
+        App.get_running_app().bind(landscape=self.arrange)
 
     @property
     def dots(self) -> str:
@@ -60,8 +61,17 @@ class PinPad(ModalView):
 
     def open_pad(self) -> None:
         self.digits, self.message = "", ""
+        self.arrange()
         if self.parent is None:
             self.open(animation=False)
+
+    def arrange(self, *_args) -> None:
+        """取消 sits under the title in landscape (left column), under the keys in portrait."""
+        cancel, info, pad = self.ids.cancel, self.ids.info, self.ids.pad
+        target = info if App.get_running_app().landscape else pad
+        if cancel.parent is not target:
+            cancel.parent.remove_widget(cancel)
+            target.add_widget(cancel)
 
     def press(self, key: str) -> None:
         """A key was tapped: a digit, "delete", "ok" or "cancel"."""

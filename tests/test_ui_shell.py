@@ -157,6 +157,29 @@ def test_attract_plays_only_slides_in_their_daypart_for_their_duration(shell):
     h.screenshot("attract_slide_1080x1920")
 
 
+@pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080), (800, 480)])
+def test_attract_plays_the_demo_slides_at_every_size(ui, demo_view, manual_clock, size):
+    h = ui(settings(), demo_view, size=size, now=lambda: SUNDAY_MORNING, monotonic=manual_clock)
+    h.clock = manual_clock
+    go_idle(h)
+    attract = h.screen("attract")
+    assert attract.showing_slide and attract.slide_id == "slide-party"
+    image = attract.ids.slide
+    assert image.texture is not None and image.texture.size == (1080, 1920)
+    drawn_w, drawn_h = image.norm_image_size
+    assert drawn_w <= size[0] + 1 and drawn_h <= attract.height + 1  # letterboxed, never cut
+    hint = attract.ids.hint
+    assert hint.top <= image.center_y - drawn_h / 2 + 1  # the hint covers no part of the slide
+    assert hint.height >= theme.MIN_TOUCH_PX * 0.9
+    h.screenshot(f"attract_demo_{size[0]}x{size[1]}")
+    seen = set()
+    for _ in range(8):
+        seen.add(attract.slide_id)
+        attract.advance()
+    weekend = {s.id for s in demo_view.items("slide") if s.in_daypart(SUNDAY_MORNING)}
+    assert seen == weekend and "slide-family-doctor" not in seen  # weekday mornings only
+
+
 def test_attract_follows_the_weekday_dayparts(shell):
     h = shell(now=MONDAY_MORNING)
     go_idle(h)
@@ -168,18 +191,20 @@ def test_attract_follows_the_weekday_dayparts(shell):
     assert seen == {"slide-all-day", "slide-weekday-morning"}
 
 
-def test_attract_without_slides_shows_the_centre_name(shell):
-    h = shell(slides=[])
+@pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080), (800, 480)])
+def test_attract_without_slides_shows_the_centre_name(shell, size):
+    h = shell(slides=[], size=size)
     go_idle(h)
     attract = h.screen("attract")
     assert not attract.showing_slide and attract.ids.fallback.opacity == 1
     assert attract.ids.centre_name.text.replace("\n", "") == CENTRE_NAME
     assert "轻触屏幕，开始使用" in h.texts(attract)
     assert attract.seconds_to_next() is not None  # it looks again later (a daypart may begin)
-    path = h.screenshot("attract_fallback_1080x1920")
+    assert attract.ids.centre_name.texture_size[0] <= attract.ids.fallback.width + 1
+    path = h.screenshot(f"attract_fallback_{size[0]}x{size[1]}")
     from PIL import Image
 
-    colours = Image.open(path).convert("RGB").resize((108, 192)).getcolors(1_000_000)
+    colours = Image.open(path).convert("RGB").resize((108, 108)).getcolors(1_000_000)
     assert len(colours) > 10  # text on red, not a flat screen
 
 
