@@ -52,7 +52,7 @@ KV = """
             rgba: (0, 0, 0, 0) if self.action else theme.BORDER
         Line:
             rounded_rectangle: (self.x, self.y, self.width, self.height, min(self.width, self.height) * 0.14)
-            width: 1.2
+            width: 1  # 1 px: a wider Line is a mesh, slow to rasterize in software GL
 
 <OnScreenKeyboard>:
     orientation: 'vertical'
