@@ -562,3 +562,32 @@ def test_a_broken_version_keeps_the_old_content(shell):
     assert h.app.watcher.poll() is False
     assert h.app.view.version == "v1" and CENTRE_NAME in h.texts()
 
+
+
+# ---- `kiosk screenshot`: every registered screen, in a process of its own ---------------------
+
+def test_kiosk_screenshot_renders_every_registered_screen(demo_view, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from PIL import Image
+
+    out = tmp_path / "shots"
+    env = dict(os.environ, SDL_VIDEODRIVER="offscreen", KIVY_HOME=str(tmp_path / "kivy"),
+               KIVY_NO_ARGS="1", KIVY_NO_FILELOG="1")
+    env.pop("KIOSK_CONFIG", None)
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", "screenshot", "--size", "800x480", "--out", str(out),
+         "--data-dir", str(demo_view.data_dir)],
+        cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{n}.png" for n in registry.SCREENS)
+    blank = []
+    for name in registry.SCREENS:
+        image = Image.open(out / f"{name}.png").convert("RGB")
+        assert image.size == (800, 480), name
+        if len(image.resize((160, 96)).getcolors(1_000_000)) < 12:
+            blank.append(name)
+    assert not blank, f"screens that rendered (nearly) blank: {blank}"
