@@ -1,0 +1,195 @@
+"""The terminal app's own figures: cold start, memory after every screen, tap-to-frame from home.
+
+    .venv/bin/python tests/bench/bench_ui.py [--runs 20] [--cold-runs 5] [--size 1080x1920]
+
+1. Cold start to the first frame of home: fresh Python processes, timed from spawn to the first
+   `on_flip` (the same measurement as tests/bench/bench_cold_start.py, which this reuses).
+2. Memory: a fresh process runs the real KioskApp offscreen on the demo centre, opens every
+   screen registered in screens.registry twice (detail screens with their representative item,
+   as `kiosk screenshot` does), then reads VmRSS (resident now) and VmHWM (peak) from
+   /proc/self/status. Goal (issue #3): RSS <= 250 MB.
+3. Tap-to-frame, home -> each tile: in that process, a real touch on the tile, frames stepped
+   until the tile's screen is current and drawn (glFinish, so llvmpipe's rasterizing counts).
+   The first visit (which builds the screen) is reported apart from the warm runs.
+
+The demo content is installed into a temp data dir first (not timed, and in the parent, so its
+memory is not counted). Figures are printed as p50/p95, never asserted; record them in
+docs/benchmarks.md with the command line.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+MAX_FRAMES = 60
+
+
+def p50_p95(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[max(0, round(0.95 * len(ordered)) - 1)]
+
+
+def proc_status_kb(field: str) -> int:
+    """A `VmRSS:`-style field of /proc/self/status, in kB."""
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise KeyError(field)
+
+
+# ---- the child process: one app, every screen, taps from home ----------------------------------
+
+def _frames(count: int) -> None:
+    from kivy.base import EventLoop
+
+    for _ in range(count):
+        EventLoop.idle()
+
+
+def _start_app(data_dir: Path, width: int, height: int):
+    os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
+    os.environ["KIVY_HOME"] = tempfile.mkdtemp(prefix="kiosk-bench-kivy-")
+    os.environ.update(KIVY_NO_ARGS="1", KIVY_NO_FILELOG="1", KIVY_NO_CONFIG="1",
+                      KIVY_NO_CONSOLELOG="1")
+    sys.path.insert(0, str(ROOT))
+    from content.store import open_current
+    from kiosk.app import KioskApp, configure_kivy
+    from kiosk.config import Display, Settings
+
+    configure_kivy(width, height, fullscreen=False)
+    from kivy.base import EventLoop
+
+    from kiosk.fonts import register_default_font
+
+    register_default_font()
+    EventLoop.ensure_window()
+    settings = Settings(data_dir=data_dir, display=Display(width=width, height=height,
+                                                           fullscreen=False))
+    app = KioskApp(settings, open_current(data_dir))
+    app._run_prepare()  # what App.run does before its loop (as the `ui` test fixture)
+    _frames(5)
+    return app
+
+
+def _visit_every_screen(app) -> list[str]:
+    from screens import registry
+
+    for name in registry.SCREENS:
+        if name == "maintenance":
+            app.unlock_maintenance()
+        app.open_screen(name)
+        prepare = getattr(app.manager.get_screen(name), "prepare_screenshot", None)
+        if prepare is not None:
+            prepare()
+        _frames(3)
+    app.go_home()
+    _frames(2)
+    return list(registry.SCREENS)
+
+
+def _tap_to_frame(widget, shown) -> float:
+    """Seconds from posting a tap on `widget` to the end of the first frame where `shown()`."""
+    from kivy.base import EventLoop
+    from kivy.graphics.opengl import glFinish
+    from kivy.tests.common import UnitTestTouch
+
+    time.sleep(getattr(widget, "debounce_s", 0.5) + 0.02)  # not a double tap of the last one
+    x, y = widget.to_window(*widget.center)
+    touch = UnitTestTouch(x, y)
+    glFinish()
+    start = time.perf_counter()
+    touch.touch_down()
+    EventLoop.idle()
+    touch.touch_up()
+    for _ in range(MAX_FRAMES):
+        EventLoop.idle()
+        glFinish()  # llvmpipe rasterizes after the flip: wait for the pixels
+        if shown():
+            return time.perf_counter() - start
+    raise RuntimeError(f"{widget} did not show its screen after {MAX_FRAMES} frames")
+
+
+def child(data_dir: Path, width: int, height: int, runs: int) -> dict:
+    app = _start_app(data_dir, width, height)
+    rss_start = proc_status_kb("VmRSS")
+    taps: dict[str, dict] = {}
+    home = app.manager.get_screen("home")
+    for tile in home.tiles():  # first visit: builds the screen
+        app.go_home()
+        _frames(3)
+        first = _tap_to_frame(tile, lambda: app.manager.current == tile.screen)
+        taps[tile.screen] = {"first": first, "warm": []}
+    visited = _visit_every_screen(app)
+    visited += _visit_every_screen(app)
+    rss = proc_status_kb("VmRSS")
+    for _ in range(runs):
+        for tile in home.tiles():
+            app.go_home()
+            _frames(3)
+            taps[tile.screen]["warm"].append(
+                _tap_to_frame(tile, lambda: app.manager.current == tile.screen))
+    result = {"rss_start_kb": rss_start, "rss_kb": rss, "hwm_kb": proc_status_kb("VmHWM"),
+              "visited": visited, "taps": taps}
+    app.dispatch("on_stop")
+    return result
+
+
+# ---- the parent: content, cold starts, the child ---------------------------------------------
+
+def run_child(data_dir: Path, size: str, runs: int) -> dict:
+    env = dict(os.environ, SDL_VIDEODRIVER=os.environ.get("SDL_VIDEODRIVER", "offscreen"))
+    proc = subprocess.run([sys.executable, __file__, "--child", str(data_dir), "--size", size,
+                           "--runs", str(runs)], capture_output=True, text=True, env=env,
+                          timeout=1800)
+    if proc.returncode != 0:
+        raise RuntimeError(f"the app process failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20, help="warm taps per tile")
+    parser.add_argument("--cold-runs", type=int, default=5, help="cold-start processes")
+    parser.add_argument("--size", default="1080x1920", help="window WxH (default 1080x1920)")
+    parser.add_argument("--child", metavar="DATA_DIR", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    if args.child:
+        print(json.dumps(child(Path(args.child), width, height, args.runs)))
+        return 0
+
+    sys.path.insert(0, str(HERE))
+    import bench_cold_start
+
+    with tempfile.TemporaryDirectory(prefix="kiosk-bench-data-") as tmp:
+        data_dir = Path(tmp)
+        bench_cold_start.install_demo(data_dir)
+        cold = [bench_cold_start.one_run(data_dir, args.size)[0] for _ in range(args.cold_runs)]
+        result = run_child(data_dir, args.size, args.runs)
+
+    print(f"window {args.size}, SDL {os.environ.get('SDL_VIDEODRIVER', 'offscreen')}; load average "
+          f"{' '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} CPUs")
+    p50, p95 = p50_p95(cold)
+    print(f"cold start to first frame   n={len(cold):<3} p50={p50 * 1000:7.0f} ms  p95={p95 * 1000:7.0f} ms")
+    print(f"RSS after every screen twice ({len(result['visited']) // 2} screens): "
+          f"{result['rss_kb'] / 1024:.0f} MB (at start {result['rss_start_kb'] / 1024:.0f} MB, "
+          f"peak {result['hwm_kb'] / 1024:.0f} MB; goal <= 250 MB)")
+    for screen, taps in result["taps"].items():
+        w50, w95 = p50_p95(taps["warm"])
+        print(f"tap-to-frame home -> {screen:<12} n={len(taps['warm']):<3} p50={w50 * 1000:6.1f} ms  "
+              f"p95={w95 * 1000:6.1f} ms  (first visit, building it: {taps['first'] * 1000:.0f} ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
