@@ -97,4 +97,6 @@ class AttractScreen(Screen):
 
 def create(app) -> AttractScreen:
     load_kv()
-    return AttractScreen()
+    screen = AttractScreen()
+    app.bind(on_stop=lambda *_args: screen.reset())  # no slide timer outlives the app
+    return screen

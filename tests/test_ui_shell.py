@@ -472,6 +472,25 @@ def test_the_body_back_button_leaves_maintenance_for_home(shell, pin_hash):
     assert h.current == "home" and h.app.open_screen("maintenance") is False
 
 
+def test_idle_closes_an_open_pin_pad(shell, pin_hash):
+    h = shell(pin=pin_hash)
+    corner_taps(h)
+    keys = {k.text: k for k in pin_pad(h).ids.keypad.children}
+    h.tap(keys["2"])
+    go_idle(h)
+    assert pin_pad(h) is None and h.current == "attract"
+    h.tap_at(540, 960)
+    corner_taps(h)
+    assert pin_pad(h).digits == ""  # the next person starts from an empty PIN
+
+
+def test_the_gesture_works_from_the_attract_loop(shell, pin_hash):
+    h = shell(pin=pin_hash)
+    go_idle(h)
+    corner_taps(h)  # the first tap also wakes the terminal
+    assert h.current == "home" and pin_pad(h) is not None
+
+
 def test_idle_on_maintenance_locks_it(shell, pin_hash):
     h = shell(pin=pin_hash)
     open_maintenance(h)
