@@ -14,6 +14,11 @@ How the UI fixture works (see also PITFALLS.md, "Headless tests"):
 * Touches are `kivy.tests.common.UnitTestTouch` events posted to the event loop, so they go
   through the same dispatch as a finger on the panel.
 * Screenshots go to tests/_screenshots/ (gitignored) for a person to look at.
+* Time: `ui(..., now=...)` fixes the wall clock; `ui(..., monotonic=manual_clock)` gives the app
+  a `ManualClock` for the idle timer, the PIN lock and the corner gesture, so a test crosses the
+  90 s idle timeout with `manual_clock.advance(91)` instead of sleeping.
+* `h.open(name)` opens a screen the way `kiosk screenshot` does (a detail screen shows its
+  representative item; maintenance is unlocked first).
 
 Kivy is imported lazily inside the fixtures so non-UI tests do not pay for it.
 """
