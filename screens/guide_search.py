@@ -129,6 +129,10 @@ class GuideSearchScreen(KioskScreen):
         if self.app.view is not self._shown_view:  # a new content version since the last search
             self._show()
 
+    def prepare_screenshot(self) -> None:
+        """A typed query and its results, for `kiosk screenshot`."""
+        self.set_query("dbsq")
+
     def reset(self) -> None:
         """Forget the last resident's query."""
         self.keyboard.digits_shown = False

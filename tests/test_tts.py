@@ -165,3 +165,12 @@ def test_read_aloud_toggles_and_stops_when_leaving(detail, fake_espeak):
     h.tap(screen.ids.back_button)  # leaving the screen ends the reading
     assert h.app.manager.current == "guides"
     assert not screen.speaker.speaking
+
+
+@pytest.mark.ui
+def test_idle_reset_stops_reading(detail, fake_espeak):
+    h, screen = detail()
+    h.tap(screen.header.ids.read_button)
+    assert screen.speaker.speaking
+    h.app.reset_session()  # what the idle timeout does
+    assert not screen.speaker.speaking and not screen.header.speaking

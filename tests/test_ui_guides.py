@@ -429,3 +429,17 @@ def test_prepare_screenshot_shows_the_first_guide(start, demo_view):
     detail.prepare_screenshot()
     h.frames(2)
     assert detail.header.title == demo_view.guides(now=NOW)[0].title
+
+
+def test_idle_reset_forgets_the_last_residents_search_and_category(start):
+    h = start()
+    guides = open_guides(h)
+    h.tap(guides.chip(guides.chips()[1].category))
+    h.tap(guides.content.ids.search)
+    search = screen(h, "guide_search")
+    type_keys(h, search, "dbsq")
+    assert search.results()
+    h.app.reset_session()  # what the idle timeout does
+    h.frames(2)
+    assert search.query == "" and search.results() == []
+    assert guides.category == "" and len(guides.guide_list.data) == 36
