@@ -276,7 +276,7 @@ KV = """
 <UrgentBanner>:
     orientation: 'horizontal'
     size_hint_y: None
-    height: (app.text_unit * theme.FONT_BANNER * 2.1) if self.active else 0
+    height: max(theme.MIN_TOUCH_PX, app.text_unit * theme.FONT_BANNER * 2.1) if self.active else 0
     opacity: 1 if self.active else 0
     disabled: not self.active
     padding: app.ui_unit * theme.PAD, 0
