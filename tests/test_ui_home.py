@@ -123,10 +123,10 @@ def test_no_banner_without_urgent_notices(start):
 
 
 def test_tapping_a_tile_shows_a_calm_not_yet_message(start):
-    h = start()
+    h = start(tickets_url="http://t")  # the queue screen comes with its own issue
     toast = h.root.toast
     assert not toast.shown
-    h.tap(h.home.tile("guides"))
+    h.tap(h.home.tile("tickets"))
     assert toast.shown
     assert toast.text == _("This service is coming soon. Please ask the staff for help.")
     assert "该功能即将开放" in toast.text
@@ -195,7 +195,7 @@ def test_rotated_panel_lays_out_for_the_rotated_shape(ui, make_view):
     assert CENTRE_NAME in h.texts()
 
 
-def test_idle_returns_home_with_default_text_size(start):
+def test_idle_resets_text_size_and_starts_the_attract_loop(start):
     h = start()
     h.tap(h.home.ids.elder_toggle)
     h.app.show_toast("x")
@@ -204,7 +204,7 @@ def test_idle_returns_home_with_default_text_size(start):
     h.frames(1)
     h.app._tick(0)
     assert not h.app.elder_mode and not h.root.toast.shown
-    assert h.app.manager.current == "home"
+    assert h.app.manager.current == "attract"  # the attract loop plays until the next touch
 
 
 def test_a_new_content_version_shows_at_once(start, make_view):
@@ -278,9 +278,13 @@ print("SAVED", take_screenshots(Settings(), view, (800, 480), Path({str(out)!r})
 def test_unknown_screen_names_are_refused_with_the_known_ones(tmp_path):
     from kiosk.screenshot import check_names
 
-    with pytest.raises(ValueError, match="known screens: home"):
+    from screens.registry import SCREENS
+
+    with pytest.raises(ValueError, match="known screens: home, "):
         check_names(["home", "nonsense"])
-    assert check_names(None) == ["home"]
+    assert check_names(None) == list(SCREENS)
+    assert {"home", "guides", "guide_search", "guide_detail", "disclosures", "disclosure_detail", "notices",
+            "notice_detail", "centre", "attract", "maintenance"} <= set(SCREENS)
 
 
 def test_sigterm_stops_the_locked_down_app(demo_view, tmp_path):
