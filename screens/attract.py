@@ -85,6 +85,9 @@ class AttractScreen(Screen):
         """How long the current slide (or fallback) stays; None when the loop is stopped."""
         return self._event.timeout if self._event is not None else None
 
+    def on_app_stop(self, *_args) -> None:
+        self.reset()
+
     def _cancel(self) -> None:
         if self._event is not None:
             self._event.cancel()
@@ -98,5 +101,7 @@ class AttractScreen(Screen):
 def create(app) -> AttractScreen:
     load_kv()
     screen = AttractScreen()
-    app.bind(on_stop=lambda *_args: screen.reset())  # no slide timer outlives the app
+    # no slide timer outlives the app; a bound method is held weakly, so a screen dropped for
+    # new content is freed (a lambda here would keep it alive for good)
+    app.bind(on_stop=screen.on_app_stop)
     return screen
