@@ -164,7 +164,6 @@ class GuideRow(RecycleDataViewBehavior, DebouncedButtonBehavior, BoxLayout):
 
     def __init__(self, **kwargs):
         self._app = None
-        self._follow_units = lambda app, _value: self._copy_units(app)
         super().__init__(**kwargs)
         self._follow(App.get_running_app())
 
@@ -175,13 +174,15 @@ class GuideRow(RecycleDataViewBehavior, DebouncedButtonBehavior, BoxLayout):
     def _follow(self, app) -> None:
         if app is self._app or app is None:
             return
+        # bound methods: Kivy keeps them weakly, so the app never keeps a dropped row (and
+        # through its parents a dropped screen) alive
         if self._app is not None:
-            self._app.unbind(text_unit=self._follow_units, ui_unit=self._follow_units)
+            self._app.unbind(text_unit=self._copy_units, ui_unit=self._copy_units)
         self._app = app
-        app.bind(text_unit=self._follow_units, ui_unit=self._follow_units)
+        app.bind(text_unit=self._copy_units, ui_unit=self._copy_units)
         self._copy_units(app)
 
-    def _copy_units(self, app) -> None:
+    def _copy_units(self, app, *_args) -> None:
         self.t, self.u = app.text_unit, app.ui_unit
 
     def on_tap(self):

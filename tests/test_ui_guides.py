@@ -443,3 +443,15 @@ def test_idle_reset_forgets_the_last_residents_search_and_category(start):
     h.frames(2)
     assert search.query == "" and search.results() == []
     assert guides.category == "" and len(guides.guide_list.data) == 36
+
+
+def test_elder_toggle_enlarges_the_rows_on_screen(start):
+    h = start()
+    guides = open_guides(h)
+    row = guides.guide_list.rows()[0]
+    normal = row.ids.title.font_size
+    h.tap(guides.ids.elder_toggle)
+    h.frames(3)
+    row = guides.guide_list.rows()[0]
+    assert row.ids.title.font_size == pytest.approx(normal * theme.ELDER_SCALE)
+    assert row.height >= theme.MIN_TOUCH_PX * theme.ELDER_SCALE
