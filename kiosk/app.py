@@ -34,6 +34,7 @@ from kivy.app import App  # noqa: E402
 from kivy.clock import Clock  # noqa: E402
 from kivy.properties import (BooleanProperty, NumericProperty, ObjectProperty,  # noqa: E402
                              StringProperty)
+from kivy.lang import Builder  # noqa: E402
 from kivy.uix.boxlayout import BoxLayout  # noqa: E402
 from kivy.uix.floatlayout import FloatLayout  # noqa: E402
 from kivy.uix.screenmanager import NoTransition, ScreenManager  # noqa: E402
@@ -74,6 +75,18 @@ def configure_kivy(width: int, height: int, fullscreen: bool = False) -> None:
     Config.set("input", "mouse", "mouse,disable_multitouch")
 
 
+class PlainScreenManager(ScreenManager):
+    """A ScreenManager without the stencil clip of Kivy's style: with NoTransition no screen
+    ever slides past its edges, and the clip costs two full-window fills per frame in
+    software GL (docs/benchmarks.md, "Resident screens")."""
+
+
+Builder.load_string("""
+<-PlainScreenManager>:
+    canvas.before:
+""")
+
+
 class KioskRoot(FloatLayout):
     """Urgent banner above the screens, and the toast floating over everything."""
 
@@ -83,7 +96,7 @@ class KioskRoot(FloatLayout):
         super().__init__(**kwargs)
         column = BoxLayout(orientation="vertical")
         self.banner = UrgentBanner()
-        self.manager = ScreenManager(transition=NoTransition())
+        self.manager = PlainScreenManager(transition=NoTransition())
         column.add_widget(self.banner)
         column.add_widget(self.manager)
         self.toast = Toast()
@@ -150,6 +163,9 @@ class KioskApp(LockdownMixin, LiveContentMixin, App):
         home.load_kv()
         base.load_kv()
         self._fit_window()
+        from kivy.core.window import Window
+
+        Window.clearcolor = theme.PAGE  # the page background: screens draw none of their own
         root = KioskRoot()
         self.root_widget = root
         root.manager.bind(current=self._on_screen_changed)

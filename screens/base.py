@@ -38,12 +38,8 @@ KV = """
             radius: [theme.RADIUS * app.ui_unit]
 
 <KioskScreen>:
-    canvas.before:
-        Color:
-            rgba: theme.PAGE
-        Rectangle:
-            pos: self.pos
-            size: self.size
+    # no background of its own: the window is cleared to theme.PAGE (KioskApp.build). Every
+    # full-window fill costs a software-GL frame ~15 ms at 1080x1920 (docs/benchmarks.md)
     BoxLayout:
         orientation: 'vertical'
         BoxLayout:
