@@ -8,8 +8,9 @@
    screen registered in screens.registry twice (detail screens with their representative item,
    as `kiosk screenshot` does), then reads VmRSS (resident now) and VmHWM (peak) from
    /proc/self/status. Goal (issue #3): RSS <= 250 MB.
-3. Tap-to-frame, home -> each tile: in that process, a real touch on the tile, frames stepped
-   until the tile's screen is current and drawn (glFinish, so llvmpipe's rasterizing counts).
+3. Tap-to-frame, home -> each tile: in that process, a real tap on the tile (tests/bench/taps.py:
+   the finger rests 80 ms; timed from the finger lifting) to the end of the first frame where
+   the tile's screen is current and drawn (glFinish, so llvmpipe's rasterizing counts).
    The first visit (which builds the screen) is reported apart from the warm runs.
 
 The demo content is installed into a temp data dir first (not timed, and in the parent, so its
@@ -30,7 +31,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-MAX_FRAMES = 60
+sys.path.insert(0, str(HERE))
+from taps import tap  # noqa: E402
 
 
 def p50_p95(samples: list[float]) -> tuple[float, float]:
@@ -97,28 +99,6 @@ def _visit_every_screen(app) -> list[str]:
     return list(registry.SCREENS)
 
 
-def _tap_to_frame(widget, shown) -> float:
-    """Seconds from posting a tap on `widget` to the end of the first frame where `shown()`."""
-    from kivy.base import EventLoop
-    from kivy.graphics.opengl import glFinish
-    from kivy.tests.common import UnitTestTouch
-
-    time.sleep(getattr(widget, "debounce_s", 0.5) + 0.02)  # not a double tap of the last one
-    x, y = widget.to_window(*widget.center)
-    touch = UnitTestTouch(x, y)
-    glFinish()
-    start = time.perf_counter()
-    touch.touch_down()
-    EventLoop.idle()
-    touch.touch_up()
-    for _ in range(MAX_FRAMES):
-        EventLoop.idle()
-        glFinish()  # llvmpipe rasterizes after the flip: wait for the pixels
-        if shown():
-            return time.perf_counter() - start
-    raise RuntimeError(f"{widget} did not show its screen after {MAX_FRAMES} frames")
-
-
 def child(data_dir: Path, width: int, height: int, runs: int) -> dict:
     app = _start_app(data_dir, width, height)
     rss_start = proc_status_kb("VmRSS")
@@ -127,7 +107,7 @@ def child(data_dir: Path, width: int, height: int, runs: int) -> dict:
     for tile in home.tiles():  # first visit: builds the screen
         app.go_home()
         _frames(3)
-        first = _tap_to_frame(tile, lambda: app.manager.current == tile.screen)
+        first = tap(tile, lambda: app.manager.current == tile.screen).seconds
         taps[tile.screen] = {"first": first, "warm": []}
     visited = _visit_every_screen(app)
     visited += _visit_every_screen(app)
@@ -137,7 +117,7 @@ def child(data_dir: Path, width: int, height: int, runs: int) -> dict:
             app.go_home()
             _frames(3)
             taps[tile.screen]["warm"].append(
-                _tap_to_frame(tile, lambda: app.manager.current == tile.screen))
+                tap(tile, lambda: app.manager.current == tile.screen).seconds)
     result = {"rss_start_kb": rss_start, "rss_kb": rss, "hwm_kb": proc_status_kb("VmHWM"),
               "visited": visited, "taps": taps}
     app.dispatch("on_stop")

@@ -5,11 +5,11 @@ guides -> guide detail, and one key of the on-screen keyboard -> new search resu
 
 The demo centre is installed into a temp data dir (not timed); one KioskApp runs on an offscreen
 SDL window (Mesa), driven like the `ui` fixture in tests/conftest.py: real touch events posted to
-Kivy's event loop, frames stepped by hand with `EventLoop.idle()` (clock, input, layout, draw).
-Each sample runs from posting the touch-down to the end of the first frame that shows the
-result (the new screen with its content laid out, or the first result row redrawn), with
-glFinish() so the software rasterizer's work is counted in the frame that caused it. The first
-visit of a screen (which builds it) is reported apart from the warm figures.
+Kivy's event loop, frames stepped by hand (tests/bench/taps.py: the finger rests 80 ms, the
+figure runs from the finger lifting — when every button acts — to the end of the first frame
+that shows the result: the new screen with its content laid out, or the first result row
+redrawn; glFinish() so the software rasterizer's work counts). The first visit of a screen
+(which builds it) is reported apart from the warm figures.
 Figures are printed, never asserted; record them in docs/benchmarks.md with the command line.
 Goals (issue #3): screen switch p95 <= 80 ms, keystroke-to-results p95 <= 50 ms.
 """
@@ -17,16 +17,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-MAX_FRAMES = 60
-FRAMES: list[int] = []   # frames drawn per sample, in order
-FROM_RELEASE: list[float] = []  # per sample: from posting the touch-up (the action) instead
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from taps import Tap, frames, summary, tap  # noqa: E402
 QUERIES = ("dbsq", "yibao", "cjr", "ylbx", "dfyz", "lnr", "hzbl")
 
 
@@ -58,43 +56,7 @@ def start_app(data_dir: Path, width: int, height: int):
     return app
 
 
-def frames(count: int) -> None:
-    from kivy.base import EventLoop
-
-    for _ in range(count):
-        EventLoop.idle()
-
-
-def tap_to_frame(widget, shown) -> float:
-    """Seconds from posting a tap on `widget` to the end of the first frame where `shown()`."""
-    from kivy.base import EventLoop
-    from kivy.tests.common import UnitTestTouch
-
-    from kivy.graphics.opengl import glFinish
-
-    time.sleep(getattr(widget, "debounce_s", 0.5) + 0.02)  # not a double tap of the last one
-    x, y = widget.to_window(*widget.center)
-    touch = UnitTestTouch(x, y)
-    glFinish()  # nothing of the previous frame left to pay for
-    start = time.perf_counter()
-    touch.touch_down()
-    EventLoop.idle()
-    released = time.perf_counter()
-    touch.touch_up()
-    for frame in range(1, MAX_FRAMES + 1):
-        EventLoop.idle()  # clock, input, layout, draw, flip
-        # Mesa's llvmpipe rasterizes after the flip, in its own threads: wait for the pixels,
-        # or the cost would land on the next frame's first texture upload
-        glFinish()
-        if shown():
-            end = time.perf_counter()
-            FRAMES.append(frame + 1)  # + the frame that took the touch-down
-            FROM_RELEASE.append(end - released)
-            return end - start
-    raise RuntimeError(f"not shown after {MAX_FRAMES} frames")
-
-
-def bench_home_to_guides(app, runs: int) -> list[float]:
+def bench_home_to_guides(app, runs: int) -> list[Tap]:
     manager = app.manager
     samples = []
     for _ in range(runs):
@@ -105,11 +67,11 @@ def bench_home_to_guides(app, runs: int) -> list[float]:
             return manager.current == "guides" and bool(
                 manager.get_screen("guides").guide_list.rows())
 
-        samples.append(tap_to_frame(manager.get_screen("home").tile("guides"), shown))
+        samples.append(tap(manager.get_screen("home").tile("guides"), shown))
     return samples
 
 
-def bench_guides_to_detail(app, runs: int) -> list[float]:
+def bench_guides_to_detail(app, runs: int) -> list[Tap]:
     manager = app.manager
     guides = manager.get_screen("guides")
     samples = []
@@ -127,20 +89,20 @@ def bench_guides_to_detail(app, runs: int) -> list[float]:
             return (detail.guide_id == guide_id and detail.sections
                     and detail.sections[-1].ids.rows.children[0].height > 0)
 
-        samples.append(tap_to_frame(row, shown))
+        samples.append(tap(row, shown))
         app.go_back()
         frames(2)
     return samples
 
 
-def bench_keystrokes(app, runs: int) -> list[float]:
+def bench_keystrokes(app, runs: int) -> list[Tap]:
     from screens.keyboard import CLEAR
 
     manager = app.manager
     app.open_screen("guide_search")
     search = manager.get_screen("guide_search")
     frames(3)
-    samples: list[float] = []
+    samples: list = []
     while len(samples) < runs:
         for query in QUERIES:
             search.press(CLEAR)
@@ -156,20 +118,8 @@ def bench_keystrokes(app, runs: int) -> list[float]:
                     rows = search.guide_list.rows()
                     return bool(rows) and rows[0].title == expected[0]
 
-                samples.append(tap_to_frame(search.keyboard.key(key), shown))
+                samples.append(tap(search.keyboard.key(key), shown))
     return samples[:runs]
-
-
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    ms = sorted(s * 1000 for s in samples)
-    return statistics.median(ms), ms[max(0, round(0.95 * len(ms)) - 1)]
-
-
-def summary(name: str, samples: list[float], released: list[float], frames: list[int]) -> str:
-    p50, p95 = percentiles(samples)
-    r50, r95 = percentiles(released)
-    return (f"{name:<28} n={len(samples):<3} p50={p50:6.1f} ms  p95={p95:6.1f} ms  "
-            f"(from release p50={r50:6.1f} p95={r95:6.1f})  frames={statistics.mean(frames):.1f}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -192,14 +142,10 @@ def main(argv: list[str] | None = None) -> int:
         app.dispatch("on_stop")
     print(f"window {width}x{height}, {args.runs} warm runs each; load average "
           f"{' '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} CPUs")
-    start = 0
     for label, samples in (("home -> guides", home), ("guides -> detail", detail),
                            ("keystroke -> results", keys)):
-        counts = FRAMES[start:start + len(samples)]
-        released = FROM_RELEASE[start:start + len(samples)]
-        start += len(samples)
-        print(summary(f"{label} (first)", samples[:1], released[:1], counts[:1]))
-        print(summary(label, samples[1:], released[1:], counts[1:]))
+        print(summary(f"{label} (first)", samples[:1]))
+        print(summary(label, samples[1:]))
     return 0
 
 
