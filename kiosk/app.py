@@ -41,6 +41,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager  # noqa: E402
 
 from content.schemas import CST, aware  # noqa: E402
 from kiosk import theme  # noqa: E402
+from kiosk.app_devices import AppDevices  # noqa: E402
 from kiosk.content_watch import POLL_S, ContentWatcher, LiveContentMixin  # noqa: E402
 from kiosk.fonts import register_default_font  # noqa: E402
 from kiosk.i18n import _, format_date, format_time, set_locale  # noqa: E402
@@ -124,7 +125,7 @@ class KioskApp(LockdownMixin, LiveContentMixin, App):
 
     def __init__(self, settings, view, now: Callable[[], dt.datetime] | None = None,
                  rotate: bool = True, monotonic: Callable[[], float] = time.monotonic,
-                 restart: Callable[[], None] = restart_process, **kwargs):
+                 restart: Callable[[], None] = restart_process, demo=None, **kwargs):
         super().__init__(**kwargs)
         self.settings = settings
         self._rotate = rotate  # screenshots render the logical (unrotated) view
@@ -136,7 +137,8 @@ class KioskApp(LockdownMixin, LiveContentMixin, App):
         self._events: list = []
         self._last_minute: tuple | None = None
         self._history: list[str] = []
-        self.session: dict = {}  # whatever belongs to the current resident (ID data later)
+        self.session: dict = {}  # whatever belongs to the current resident (masked ID card data)
+        self.devices = AppDevices(settings, demo=demo)  # printer, ID reader (demo: simulators)
         self.idle = IdleTimer(settings.idle_timeout_s, monotonic)
         self.corner = CornerTaps(clock=monotonic)
         self.pin_guard = PinGuard(settings.maintenance, monotonic)
@@ -200,6 +202,8 @@ class KioskApp(LockdownMixin, LiveContentMixin, App):
         self._fit_window()
         self._events.append(Clock.schedule_interval(self._tick, 1.0))
         self._events.append(Clock.schedule_interval(self.watcher.poll, POLL_S))
+        self.devices.on_card = self.card_read
+        self.devices.start()
 
     def on_stop(self):
         from kivy.core.window import Window
@@ -207,6 +211,7 @@ class KioskApp(LockdownMixin, LiveContentMixin, App):
         for event in self._events:
             event.cancel()
         self._events.clear()
+        self.devices.stop()
         self._close_pin_pad()
         Window.unbind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard,
                       on_touch_down=self._on_any_touch, size=self._fit_window)
@@ -306,6 +311,12 @@ class KioskApp(LockdownMixin, LiveContentMixin, App):
 
     # ---- the resident's session -------------------------------------------------------------
 
+    def card_read(self, card: dict) -> None:
+        """An ID card was placed (masked public data, kiosk.app_devices); forgotten on idle."""
+        self.idle.poke()
+        self.session["id_card"] = card
+        self.show_toast(_("ID card read"))
+
     def reset_session(self) -> None:
         """Forget everything about the last resident (idle timeout)."""
         for screen in self.manager.screens:
@@ -365,14 +376,15 @@ def _install_stop_signals(app: KioskApp) -> None:
     signal.signal(signal.SIGINT, stop)
 
 
-def run_app(settings, view) -> None:
-    """Run the terminal UI until SIGTERM/SIGINT (blocking)."""
+def run_app(settings, view, demo=None) -> None:
+    """Run the terminal UI until SIGTERM/SIGINT (blocking). `demo`: the simulators of
+    `kiosk demo` (kiosk.demo_devices), offered on the maintenance screen."""
     display = settings.display
     width, height = display.width, display.height
     if int(display.rotation) in (90, 270):
         width, height = height, width  # the physical panel is the rotated window
     configure_kivy(width, height, fullscreen=display.fullscreen)
     register_default_font()  # fail before a window opens if there is no Chinese font
-    app = KioskApp(settings, view)
+    app = KioskApp(settings, view, demo=demo)
     _install_stop_signals(app)
     app.run()

@@ -1,6 +1,6 @@
 """One 办事指南 in full: what it is, where and when, conditions, the materials as a checklist,
 numbered steps, basis, FAQ; a QR code to the online service; 朗读 (read aloud) when offline TTS
-exists. Long content scrolls.
+exists; 打印告知单 when a printer is configured (screens.guide_print). Long content scrolls.
 
 `show_guide(guide_id)` renders a guide from `app.view` (guides.open_guide calls it before the
 screen switch). The QR code is drawn in memory (qrcode -> Pillow -> PNG bytes -> Kivy texture):
@@ -194,6 +194,7 @@ class GuideDetailScreen(KioskScreen):
         self.header = GuideDetailHeader(screen=self)
         self.scroll.ids.column.add_widget(self.header)
         self.ids.body.add_widget(self.scroll)
+        self.print_row = self._print_row()
         self.guide: Guide | None = None
         self.sections: list[GuideSection] = []
         self._view = None
@@ -202,6 +203,17 @@ class GuideDetailScreen(KioskScreen):
         self._pool = WidgetPool()
         self._pending: list = []      # sections still to build (next frame)
         self._finish = Clock.create_trigger(self._build_pending, 0)
+
+    def _print_row(self):
+        """打印告知单 under the title, only when a printer is configured (screens.guide_print)."""
+        from screens import guide_print
+
+        if not guide_print.printer_configured(self.app):
+            return None
+        guide_print.load_kv()
+        row = guide_print.GuidePrintRow(screen=self)
+        self.header.ids.left.add_widget(row)
+        return row
 
     # ---- showing a guide ---------------------------------------------------------------------
 
