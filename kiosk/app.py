@@ -315,6 +315,8 @@ class KioskApp(LockdownMixin, LiveContentMixin, App):
         """An ID card was placed (masked public data, kiosk.app_devices); forgotten on idle."""
         self.idle.poke()
         self.session["id_card"] = card
+        if self.manager.current == "attract":
+            self.go_home()  # a card on the reader wakes the terminal like a touch
         self.show_toast(_("ID card read"))
 
     def reset_session(self) -> None:

@@ -134,6 +134,19 @@ class UI:
         for _ in range(count):
             EventLoop.idle()
 
+    def wait_for(self, condition, timeout: float = 10.0) -> bool:
+        """Step frames (the UI keeps running) until `condition()` holds or `timeout` seconds
+        pass: for results that come back from a thread (printer, ID reader)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if condition():
+                return True
+            self.frames(1)
+            time.sleep(0.01)
+        return condition()
+
     def tap(self, widget, frames: int = 3) -> None:
         """A real touch down + up on the centre of `widget`."""
         from kivy.tests.common import UnitTestTouch

@@ -49,16 +49,6 @@ def toast(h) -> str:
     return t.plain_text if t.shown else ""
 
 
-def wait_for(h, condition, timeout: float = 10.0) -> bool:
-    """Step frames (the UI keeps running) until `condition()` or the timeout."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        h.frames(1)
-        time.sleep(0.01)
-    return condition()
-
 
 def double_tap(h, widget) -> None:
     """Two touches in a row on `widget`, one frame apart (a Pi delivering one tap twice)."""
@@ -81,7 +71,7 @@ def test_a_double_tap_prints_one_checklist(start, sim, demo_view):
     double_tap(h, button)
     time.sleep(0.6)  # past the button's debounce: a third tap, while printing or just printed
     h.tap(button)
-    assert wait_for(h, lambda: toast(h) == PRINTED)
+    assert h.wait_for(lambda: toast(h) == PRINTED)
     time.sleep(0.5)  # room for a second job to arrive, if one had been sent
     assert len(sim.jobs) == 1
     assert [p.name for p in sorted((sim.out_dir).glob("*.png"))] == ["job-0001.png"]
@@ -101,7 +91,7 @@ def test_the_ui_keeps_running_while_the_printer_does_not_answer(start, sim):
     h.frames(5)
     assert time.perf_counter() - t0 < 2.0  # frames go on; the 3 s status timeout is elsewhere
     assert toast(h) == PRINTING
-    assert wait_for(h, lambda: toast(h) == UNAVAILABLE, timeout=15)
+    assert h.wait_for(lambda: toast(h) == UNAVAILABLE, timeout=15)
     assert sim.jobs == []
 
 
@@ -112,12 +102,12 @@ def test_a_failed_print_is_said_calmly(start, sim, state, message):
     h = start(sim.url)
     detail = open_detail(h)
     h.tap(detail.print_row.ids.print_button)
-    assert wait_for(h, lambda: toast(h) == message)
+    assert h.wait_for(lambda: toast(h) == message)
     assert sim.jobs == []
     sim.set_state("ok")  # paper loaded: the resident may tap again at once (a failed job is no repeat)
     time.sleep(0.5)
     h.tap(detail.print_row.ids.print_button)
-    assert wait_for(h, lambda: toast(h) == PRINTED)
+    assert h.wait_for(lambda: toast(h) == PRINTED)
     assert len(sim.jobs) == 1
 
 
@@ -132,4 +122,4 @@ def test_printer_that_cannot_be_reached(start):
     h = start("tcp://127.0.0.1:9")  # nothing listens on the discard port
     detail = open_detail(h)
     h.tap(detail.print_row.ids.print_button)
-    assert wait_for(h, lambda: toast(h) == UNAVAILABLE)
+    assert h.wait_for(lambda: toast(h) == UNAVAILABLE)
