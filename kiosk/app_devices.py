@@ -121,6 +121,8 @@ class AppDevices:
             status = printer.status()
             state = printer_state(status)
             detail = printer.last_error if state == "unknown" else ""
+            if state == "unknown" and detail.startswith("cannot reach"):
+                state = "offline"  # no connection at all (devices.printer.Printer.status)
             self.deliver(lambda: self._printer_changed(state, detail))
 
         threading.Thread(target=ask, name="printer-status", daemon=True).start()

@@ -64,8 +64,15 @@ def cmd_demo(args) -> int:
     ensure_demo(data_dir)
     print(f"demo: content in {data_dir}; window {w}x{h}", file=sys.stderr)
     from kiosk.app import run_app
+    from kiosk.demo_devices import DEMO_PIN, DemoDevices
 
-    run_app(settings, open_current(data_dir))
+    with DemoDevices(data_dir, settings.printer.paper_width_mm, settings.printer.encoding) as demo:
+        pin = None if settings.maintenance.pin_hash else DEMO_PIN
+        settings = demo.apply(settings, hash_pin(pin) if pin else None)
+        print(f"demo: simulated printer on {demo.printer.url}; job PNGs go to {demo.jobs_dir}", file=sys.stderr)
+        print(f"demo: simulated ID reader on {demo.reader_port}; place the sample card from the maintenance "
+              f"screen (five taps in the top-left corner, PIN {pin or 'from your config'})", file=sys.stderr)
+        run_app(settings, open_current(data_dir), demo=demo)
     return 0
 
 
@@ -147,7 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role", choices=["terminal", "display"], help="override the configured role")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("demo", parents=[common], help="run the app in a window on the embedded demo centre")
+    p = sub.add_parser("demo", parents=[common], help="run the app in a window on the embedded demo centre, "
+                       "with a simulated printer and ID reader")
     p.add_argument("--size", type=_size, default=(1080, 1920), metavar="WxH", help="window size (default 1080x1920)")
     p.set_defaults(func=cmd_demo)
 

@@ -6,7 +6,8 @@ open the `PinPad`; only a PIN that matches `maintenance.pin_hash` opens the scre
 refuses without it, and leaving the screen locks it again.
 
 The screen shows the app and content versions, where the config and data live and the free
-disk (rows from kiosk.sysinfo), and offers 重启程序 (app.restart) and 退出到系统 (app.stop).
+disk (rows from kiosk.sysinfo), and offers 重启程序 (app.restart) and 退出到系统 (app.stop). Printer
+and ID reader state, 打印测试页 and the demo's sample card: screens.maintenance_devices.
 """
 from __future__ import annotations
 
@@ -126,11 +127,19 @@ class MaintenanceScreen(KioskScreen):
         self.title = _("Maintenance")
         self.content = MaintenanceBody()
         self.ids.body.add_widget(self.content)
+        from screens.maintenance_devices import DevicePanel
+
+        self.devices = DevicePanel(self)
+        if self.devices.buttons is not None:  # above 重启程序 / 退出到系统 / 返回
+            self.content.add_widget(self.devices.buttons, index=1)
 
     def refresh(self) -> None:
         app = self.app
         rows = self.content.ids.rows
         rows.clear_widgets()
+        self.devices.refresh()
+        for row in self.devices.rows():
+            rows.add_widget(row)
         for row in sysinfo.collect(app.settings, app.view):
             rows.add_widget(MaintenanceRow(label=row.label, value=row.value))
         self.content.ids.scroll.scroll_y = 1
