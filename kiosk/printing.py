@@ -43,6 +43,12 @@ class PrintService:
     def available(self) -> bool:
         return self.printer is not None
 
+    @property
+    def busy(self) -> bool:
+        """A job is queued or printing (its outcome not handed back yet)."""
+        with self._lock:
+            return bool(self._pending)
+
     def submit(self, key: str, make: Callable[[], Receipt], on_done: Callable[[Job], None]) -> bool:
         """Queue a job; False when it is a repeat of one queued or just printed (nothing queued)."""
         if self.printer is None:
