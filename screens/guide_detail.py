@@ -24,6 +24,7 @@ from kiosk import tts
 from kiosk.i18n import N_, _
 from screens import guides
 from screens.base import KioskScreen
+from screens.frames import AfterFrame
 from screens.widgets import BoldLabel, DebouncedButtonBehavior
 
 ORIGINAL_OR_COPY = {
@@ -32,7 +33,7 @@ ORIGINAL_OR_COPY = {
     "original_and_copy": N_("original and photocopy"),
 }
 QR_CACHE_SIZE = 64
-FIRST_FRAME_SECTIONS = 3   # header, 事项简介, 办理信息, 办理条件: the first screenful
+FIRST_FRAME_MIN_SECTIONS = 2  # built in the tap's frame whatever the estimate says
 
 
 # ---- text -------------------------------------------------------------------------------------
@@ -160,6 +161,23 @@ def section_plan(guide: Guide) -> list[tuple[str, list[tuple[str, dict]]]]:
     return [(heading, rows) for heading, rows in plan if rows]
 
 
+def first_screen_count(plan, room_px: float, line_px: float, chars_per_line: float) -> int:
+    """How many sections of `plan` (section_plan) fill `room_px` of height, estimated from
+    their text (15% to spare): a heading counts two lines, a row its characters over
+    `chars_per_line`."""
+    used, count = 0.0, 0
+    for _heading, rows in plan:
+        if used >= room_px * 1.15 and count >= FIRST_FRAME_MIN_SECTIONS:
+            break
+        lines = 2.0
+        for _kind, props in rows:
+            chars = sum(len(v) for v in props.values() if isinstance(v, str))
+            lines += max(1, -(-chars // max(1, int(chars_per_line)))) + 0.6
+        used += lines * line_px
+        count += 1
+    return count
+
+
 class WidgetPool:
     """Detail widgets kept for the next guide: creating Kivy widgets (kv rules, labels) is the
     slow part of showing a guide, changing the text of an existing one is cheap."""
@@ -202,7 +220,7 @@ class GuideDetailScreen(KioskScreen):
         self._poll = None
         self._pool = WidgetPool()
         self._pending: list = []      # sections still to build (next frame)
-        self._finish = Clock.create_trigger(self._build_pending, 0)
+        self._finish = AfterFrame(self._build_pending)
 
     def _print_row(self):
         """打印告知单 under the title, only when a printer is configured (screens.guide_print)."""
@@ -238,14 +256,24 @@ class GuideDetailScreen(KioskScreen):
         # What the resident sees first is built now; the sections further down and the QR
         # code follow in the next frame, so the tap shows its result at once.
         plan = section_plan(guide)
-        for heading, rows in plan[:FIRST_FRAME_SECTIONS]:
+        first = self._first_screen(plan)
+        for heading, rows in plan[:first]:
             self._add_section(heading, rows)
-        self._pending = plan[FIRST_FRAME_SECTIONS:]
+        self._pending = plan[first:]
         header.has_qr = bool(guide.online_url)
         header.qr_texture = self._qr_cache.get(guide.online_url) if guide.online_url else None
         self._finish()
         self.scroll.scroll_y = 1
         return True
+
+    def _first_screen(self, plan) -> int:
+        """Sections to build in the tap's frame: enough to fill the visible page."""
+        from kivy.core.window import Window
+
+        # the window's height, not the page's: on the first visit the page is not laid out yet
+        font = self.app.text_unit * guides.FONT_BODY
+        return first_screen_count(plan, Window.height, font * 1.45,
+                                  max(1.0, Window.width * 0.75 / font))
 
     def _add_section(self, heading: str, rows: list[tuple[str, dict]]) -> None:
         section = self._pool.take("GuideSection", {"heading": heading})
@@ -254,7 +282,7 @@ class GuideDetailScreen(KioskScreen):
         self.scroll.ids.column.add_widget(section)
         self.sections.append(section)
 
-    def _build_pending(self, *_args) -> None:
+    def _build_pending(self) -> None:
         pending, self._pending = self._pending, []
         for heading, rows in pending:
             self._add_section(heading, rows)

@@ -86,8 +86,11 @@ def bench_guides_to_detail(app, runs: int) -> list[Tap]:
             if manager.current != "guide_detail":
                 return False
             detail = manager.get_screen("guide_detail")
+            # the first screenful: title and the first sections laid out (the sections below
+            # the fold and the QR code follow in the next frame, screens/guide_detail.py)
             return (detail.guide_id == guide_id and detail.sections
-                    and detail.sections[-1].ids.rows.children[0].height > 0)
+                    and detail.header.title and detail.sections[0].ids.rows.children
+                    and detail.sections[0].ids.rows.children[0].height > 0)
 
         samples.append(tap(row, shown))
         app.go_back()
