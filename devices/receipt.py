@@ -11,6 +11,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal, Union
 
+from content.linebreak import wrap_cjk
+
 Align = Literal["left", "center", "right"]
 
 DOTS = {58: 384, 80: 576}
@@ -78,70 +80,8 @@ def text_cells(text: str) -> int:
     return sum(char_width(c) for c in text)
 
 
-# Lines may not start with these (避头尾, the same rules the screens use) ...
-NO_START = set("，。、；：？！）》」』】”’…%,.;:?!)]}")
-# ... nor end with these.
-NO_END = set("（《「『【“‘([{")
-
-
 def wrap(text: str, cells: int) -> list[str]:
-    """Break `text` into lines of at most `cells` half-width cells.
-
-    Breaks between Chinese characters, keeps runs of Latin letters/digits together (unless a
-    run is longer than a line), and keeps the 避头尾 rules by moving one character across the
-    break. Newlines in `text` are kept.
-    """
-    out: list[str] = []
-    for para in text.split("\n"):
-        out.extend(_wrap_para(para, max(cells, 4)))
-    return out
-
-
-def _tokens(para: str) -> list[str]:
-    tokens, run = [], ""
-    for ch in para:
-        if ch.isascii() and (ch.isalnum() or ch in "-_./:@%#+"):
-            run += ch
-            continue
-        if run:
-            tokens.append(run)
-            run = ""
-        tokens.append(ch)
-    if run:
-        tokens.append(run)
-    return tokens
-
-
-def _wrap_para(para: str, cells: int) -> list[str]:
-    if not para:
-        return [""]
-    lines: list[str] = []
-    line = ""
-    for tok in _tokens(para):
-        if text_cells(line + tok) <= cells:
-            line += tok
-            continue
-        if text_cells(tok) > cells:  # a run longer than a line: hard-break it
-            for ch in tok:
-                if text_cells(line + ch) > cells:
-                    lines.append(line)
-                    line = ""
-                line += ch
-            continue
-        if tok.strip() == "":
-            lines.append(line)
-            line = ""
-            continue
-        if tok[0] in NO_START and line:
-            # pull the last character down with the punctuation (避头)
-            lines.append(line[:-1])
-            line = line[-1] + tok
-            continue
-        if line and line[-1] in NO_END:
-            lines.append(line[:-1])  # an opening bracket goes to the next line (避尾)
-            line = line[-1] + tok
-            continue
-        lines.append(line)
-        line = tok.lstrip() if tok.isspace() else tok
-    lines.append(line)
-    return [ln.rstrip() for ln in lines]
+    """Break `text` into lines of at most `cells` half-width cells, with the screens' rules
+    (content.linebreak: breaks between Chinese characters, Latin words and numbers whole, 避头尾).
+    Newlines in `text` are kept."""
+    return wrap_cjk(text, text_cells, max(cells, 4))

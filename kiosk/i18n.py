@@ -1,5 +1,5 @@
 """Translations of every resident-facing string (gettext domain ``kiosk``) and dates.
-(Chinese line breaking is in ``kiosk.linebreak``.)
+(Chinese line breaking is in ``content.linebreak``.)
 
 Message ids are English; the catalogue ``kiosk/locale/zh_CN/LC_MESSAGES/kiosk.po`` holds the
 Chinese text and is compiled to ``kiosk.mo`` next to it (both ship as package data). Content text

@@ -1,5 +1,5 @@
 """`CJKLabel`: the one widget every screen uses for content text (Chinese, mixed with Latin and
-numbers). Lines are broken by `kiosk.linebreak` (CJK breaks, whole words and numbers, 避头尾),
+numbers). Lines are broken by `content.linebreak` (CJK breaks, whole words and numbers, 避头尾),
 measured with Kivy's own core label in the label's font, so Kivy never has to break them again.
 Markup is always off: content text is shown literally (DESIGN.md).
 """
@@ -11,7 +11,7 @@ from kivy.lang import Builder
 from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.label import Label
 
-from kiosk.linebreak import fit_lines
+from content.linebreak import fit_lines
 
 # Kivy lays a line out with integer widths and measures it in its own pieces; our lines are
 # measured whole. A pixel or two of slack keeps a line we call fitting from being re-broken
@@ -53,7 +53,7 @@ class _Measurer:
 
 
 def text_width_of(label: Label):
-    """The measure function `kiosk.linebreak` needs, for `label`'s font and size."""
+    """The measure function `content.linebreak` needs, for `label`'s font and size."""
     return _Measurer.get(label.font_name, label.font_size, label.outline_width)
 
 

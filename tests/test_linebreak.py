@@ -1,4 +1,4 @@
-"""Chinese line breaking (kiosk.linebreak): hard strings, every width, and the real Kivy measure.
+"""Chinese line breaking (content.linebreak): hard strings, every width, and the real Kivy measure.
 
 The pure tests use a fixed-width measure: each non-ASCII character is 2 units, ASCII 1.
 """
@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from kiosk.linebreak import (NO_LINE_END, NO_LINE_START, clusters, ellipsize, fit_lines,
+from content.linebreak import (NO_LINE_END, NO_LINE_START, clusters, ellipsize, fit_lines,
                              split_long, wrap_cjk)
 
 

@@ -85,6 +85,17 @@ def test_wrap_breaks_chinese_and_keeps_latin_runs_and_punctuation_rules():
     assert any("ABC-123" in ln for ln in lines)
 
 
+@pytest.mark.parametrize("cells", [8, 16, 24, 32, 48])
+def test_wrapped_lines_wrap_to_themselves_and_keep_brackets_with_their_text(cells):
+    """The simulator wraps what it receives again: a receipt line must come back unchanged."""
+    text = "请携带（身份证原件）和《户口簿》到2号窗口，电话 0571-86512300，办理时限：5个工作日。"
+    lines = wrap(text, cells)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    for line in lines:
+        assert wrap(line, cells) == [line]
+        assert line[-1:] not in "（《" and line[:1] not in "，。）》："
+
+
 def test_58mm_paper_is_384_dots(sim):
     assert Receipt(paper_mm=58).width_dots == 384
     dec = EscPosDecoder(width_dots=384)

@@ -1,4 +1,6 @@
-"""Chinese line breaking for the resident screens (pure Python; the caller measures).
+"""Chinese line breaking for the resident screens and the printed receipts (pure Python, no
+Kivy; the caller measures: screens.cjk_label with the label's font, devices.receipt in printer
+cells).
 
 Kivy breaks lines only at ASCII spaces (PITFALLS.md): a CJK run is cut wherever it overflows,
 a mixed line like ``订单号 ABC-123 已经提交`` pushes the whole CJK run down, and a line may start
