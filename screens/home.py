@@ -15,6 +15,7 @@ from kivy.uix.screenmanager import Screen
 
 from kiosk import theme
 from kiosk.i18n import N_, _
+from screens import registry
 from screens.widgets import Tile
 
 KV_PATH = Path(__file__).with_suffix(".kv")
@@ -58,7 +59,13 @@ def build_home_model(settings, view) -> HomeModel:
     if centre is not None and centre.phone:
         parts.append(_("Phone: {phone}").format(phone=centre.phone))
     return HomeModel(centre_name=name, info="\n".join(parts),
-                     tickets_enabled=bool(settings.tickets.url.strip()))
+                     tickets_enabled=tickets_available(settings))
+
+
+def tickets_available(settings) -> bool:
+    """取号 is offered only when a queue service is configured *and* its screen exists: a
+    tile that only says "coming soon" would be a dead end for a resident (issue #3)."""
+    return bool(settings.tickets.url.strip()) and TICKET_TILE.screen in registry.SCREENS
 
 
 def load_kv() -> None:

@@ -34,6 +34,27 @@ def urgent(n: int, title: str = URGENT_TITLE):
 
 
 @pytest.fixture
+def tickets_screen(monkeypatch):
+    """Registers a tiny stand-in `tickets` screen (the real queue flow is its own issue), so
+    the 取号 tile has somewhere to go. Returns the names the screen was opened with."""
+    import sys
+    import types
+
+    from screens import registry
+
+    module = types.ModuleType("_test_tickets_screen")
+
+    def create(app):
+        from screens.base import KioskScreen
+
+        return KioskScreen(name="tickets", title="取号")
+
+    module.create = create
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    monkeypatch.setitem(registry.SCREENS, "tickets", module.__name__)
+
+
+@pytest.fixture
 def start(ui, make_view):
     """start(tickets_url="", notices=(), size=(1080, 1920), elder=False) -> UI handle."""
     def run(tickets_url="", notices=(), size=(1080, 1920), elder=False):
@@ -82,7 +103,22 @@ def test_four_tiles_and_no_ticket_tile_without_a_tickets_url(start):
     assert "查看办理材料、窗口和时限" in h.home.tile("guides").ids.hint.text.replace("\n", "")
 
 
-def test_ticket_tile_appears_with_a_tickets_url(start):
+def test_no_dead_ticket_tile_while_no_tickets_screen_exists(start):
+    from screens.registry import SCREENS
+
+    assert "tickets" not in SCREENS  # when the queue screens land, this test needs a look
+    h = start(tickets_url="http://192.168.1.20:8600")
+    assert h.home.tile("tickets") is None
+    assert [t.screen for t in h.home.tiles()] == ["guides", "disclosures", "notices", "centre"]
+    assert "取号" not in h.texts()
+
+
+def test_ticket_tile_needs_the_tickets_url_as_well_as_its_screen(start, tickets_screen):
+    h = start()
+    assert h.home.tile("tickets") is None and "取号" not in h.texts()
+
+
+def test_ticket_tile_appears_with_a_tickets_url_and_its_screen(start, tickets_screen):
     h = start(tickets_url="http://192.168.1.20:8600")
     tile = h.home.tile("tickets")
     assert tile is not None and tile.title == "取号" and tile.primary
@@ -92,7 +128,7 @@ def test_ticket_tile_appears_with_a_tickets_url(start):
 
 @pytest.mark.parametrize("elder", [False, True], ids=["normal", "elder"])
 @pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080), (800, 480)])
-def test_tiles_are_finger_sized_and_inside_the_window(start, size, elder):
+def test_tiles_are_finger_sized_and_inside_the_window(start, tickets_screen, size, elder):
     h = start(tickets_url="http://t", notices=[urgent(1)], size=size, elder=elder)
     h.screenshot(f"home_{size[0]}x{size[1]}" + ("_elder" if elder else ""))
     win_w, win_h = size
@@ -122,11 +158,12 @@ def test_no_banner_without_urgent_notices(start):
     assert not h.root.banner.active and h.root.banner.height == 0
 
 
-def test_tapping_a_tile_shows_a_calm_not_yet_message(start):
-    h = start(tickets_url="http://t")  # the queue screen comes with its own issue
+def test_an_unknown_screen_shows_a_calm_not_yet_message(start):
+    h = start()  # no tile leads to a missing screen; a stale link still must not break
     toast = h.root.toast
     assert not toast.shown
-    h.tap(h.home.tile("tickets"))
+    assert h.app.open_screen("no_such_screen") is False
+    h.frames(2)
     assert toast.shown
     assert toast.text == _("This service is coming soon. Please ask the staff for help.")
     assert "该功能即将开放" in toast.text
@@ -134,13 +171,22 @@ def test_tapping_a_tile_shows_a_calm_not_yet_message(start):
     h.screenshot("home_toast_1080x1920")
 
 
-def test_every_tile_opens_its_screen_or_says_not_yet(start):
+def test_the_ticket_tile_opens_the_tickets_screen(start, tickets_screen):
+    h = start(tickets_url="http://t")
+    h.tap(h.home.tile("tickets"))
+    assert h.current == "tickets" and not h.root.toast.shown
+
+
+def test_every_tile_opens_its_screen(start, tickets_screen):
     h = start(tickets_url="http://t")
     opened = []
-    h.app.open_screen = lambda name: opened.append(name) or False
     for tile in h.home.tiles():
         h.tap(tile)
+        opened.append(h.current)
+        h.app.go_home()
+        h.frames(1)
     assert opened == ["guides", "disclosures", "notices", "centre", "tickets"]
+    assert not h.root.toast.shown
 
 
 def test_a_double_delivered_tap_acts_once(start):
