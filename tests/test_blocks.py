@@ -131,6 +131,21 @@ def test_lists_have_bullets_or_numbers_and_a_hanging_indent(mount):
         assert row.ids.marker.texture_size[0] <= row.ids.marker.width + 1
 
 
+def test_the_marker_of_a_wrapped_item_sits_at_its_first_line(mount):
+    long_item = "在二区7幢、12幢北侧空地各建一处集中充电棚，共60个充电口，建设资金由民生微实事项目列支" * 2
+    h, _page, view = mount([ListBlock(items=[long_item]), ListBlock(items=[long_item], ordered=True)],
+                           size=(800, 480), elder=True)
+    for block in view.block_widgets:
+        row = block.children[0]
+        marker, body = row.ids.marker, row.ids.body
+        assert len(body.lines) >= 3, body.lines  # wraps over several lines
+        first_line = body.height / len(body.lines)
+        _x, marker_top = marker.to_window(marker.x, marker.top)
+        _x, body_top = body.to_window(body.x, body.top)
+        assert abs(marker_top - body_top) <= 1, (marker.text, marker_top, body_top)
+        assert marker.height <= first_line + 1  # one line tall: it marks the first line only
+
+
 def test_table_header_is_shaded_and_numbers_are_right_aligned(mount):
     h, _page, view = mount([FINANCE])
     table = view.tables()[0]
