@@ -1,8 +1,11 @@
 """Lockdown of a public terminal: keys and close requests that do nothing, the hidden maintenance
 gesture, and the PIN that guards the maintenance screen.
 
-No Kivy here: the app binds the Window's events and calls these plain objects, so the rules are
-easy to read and to test. Time comes from an injected monotonic clock (tests advance a fake one).
+No Kivy at import: the app binds the Window's events and calls these plain objects, so the rules
+are easy to read and to test. Time comes from an injected monotonic clock (tests advance a fake one).
+
+The PIN hash is argon2: checking it takes 0.1-0.5 s (more on a Pi), so it runs in a worker thread
+while the pad says 请稍候, and the result comes back to the UI thread through Kivy's Clock.
 
 The corner gesture (five taps in the top-left corner within 3 s) only *observes* touches: the
 taps still reach the widgets beneath, because the 返回 button sits in that very corner and a
@@ -14,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -93,12 +97,25 @@ class PinGuard:
     def tries_left(self) -> int:
         return self.MAX_TRIES - self.failures
 
-    def check(self, pin: str) -> str:
+    def precheck(self) -> str | None:
+        """"unset" or "locked" when no PIN can be accepted now, else None (go on and verify)."""
         if not self.configured:
             return "unset"
         if self.locked_for() > 0:
             return "locked"
-        if self._maintenance.check_pin(pin):
+        return None
+
+    def verify(self, pin: str) -> bool:
+        """The slow part (argon2), with no state: safe to run in a worker thread."""
+        try:
+            return self._maintenance.check_pin(pin)
+        except Exception:  # noqa: BLE001 -- a broken hash or library must not open the screen
+            log.exception("maintenance PIN check failed")
+            return False
+
+    def record(self, ok: bool) -> str:
+        """Count a verified PIN: "ok", "wrong", or "locked" after MAX_TRIES wrong ones."""
+        if ok:
             self.failures = 0
             log.info("maintenance PIN accepted")
             return "ok"
@@ -110,6 +127,25 @@ class PinGuard:
             log.warning("maintenance PIN pad locked for %.0f s", self.LOCK_S)
             return "locked"
         return "wrong"
+
+    def check(self, pin: str) -> str:
+        """precheck, verify and record in one call (blocks for the argon2 check)."""
+        return self.precheck() or self.record(self.verify(pin))
+
+
+def run_in_background(work: Callable[[], object], done: Callable[[object], None],
+                      name: str = "background") -> threading.Thread:
+    """Run `work()` in a daemon thread; `done(result)` then runs on the UI thread (a Kivy Clock
+    callback on the next frame): threads never touch widgets (DESIGN.md, "Processes")."""
+    from kivy.clock import Clock
+
+    def run() -> None:
+        result = work()
+        Clock.schedule_once(lambda _dt: done(result), 0)
+
+    thread = threading.Thread(target=run, name=name, daemon=True)
+    thread.start()
+    return thread
 
 
 def restart_process() -> None:
@@ -138,6 +174,8 @@ class LockdownMixin:
                      *_args) -> bool:
         return is_blocked_key(key, modifiers)  # swallowed before Kivy's own handler sees it
 
+    _pin_check = 0  # numbers PIN checks; closing the pad makes a running one stale
+
     def maintenance_gesture(self) -> None:
         """The hidden gesture was done: ask for the PIN (or say there is none)."""
         if not self.pin_guard.configured:
@@ -147,16 +185,40 @@ class LockdownMixin:
 
         if self._pin_pad is None:
             self._pin_pad = PinPad(on_submit=self.submit_pin)
+            self._pin_pad.bind(on_dismiss=self._forget_pin_check)
         self._pin_pad.open_pad()
 
-    def submit_pin(self, pin: str) -> str:
-        """Check a PIN from the pad; "ok" opens the maintenance screen."""
-        result = self.pin_guard.check(pin)
+    def submit_pin(self, pin: str, on_result: Callable[[str], None]) -> None:
+        """Check a PIN from the pad without freezing the screen; "ok" opens maintenance.
+
+        The argon2 check runs in a worker thread; `on_result(result)` ("ok", "wrong",
+        "locked", "unset") is called on the UI thread -- at once when no check is needed.
+        A result that arrives after the pad was closed (取消, idle) still counts towards the
+        lock-out but opens nothing.
+        """
+        early = self.pin_guard.precheck()
+        if early is not None:
+            on_result(early)
+            return
+        self._pin_check += 1
+        check = self._pin_check
+        run_in_background(lambda: self.pin_guard.verify(pin),
+                          lambda ok: self._pin_checked(check, bool(ok), on_result),
+                          name="pin-check")
+
+    def _pin_checked(self, check: int, ok: bool, on_result: Callable[[str], None]) -> None:
+        result = self.pin_guard.record(ok)
+        if check != self._pin_check:
+            log.info("PIN check finished after the pad was closed: ignored")
+            return
         if result == "ok":
             self._close_pin_pad()
             self.unlock_maintenance()
             self.open_screen("maintenance")
-        return result
+        on_result(result)
+
+    def _forget_pin_check(self, *_args) -> None:
+        self._pin_check += 1
 
     def unlock_maintenance(self) -> None:
         """Let the next `open_screen("maintenance")` through (after the PIN; screenshots).

@@ -48,8 +48,9 @@ class PinPad(ModalView):
 
     digits = StringProperty("")
     message = StringProperty("")
+    busy = BooleanProperty(False)  # a PIN is being checked (in a worker thread): keys wait
 
-    def __init__(self, on_submit: Callable[[str], str], **kwargs):
+    def __init__(self, on_submit: Callable[[str, Callable[[str], None]], None], **kwargs):
         load_kv()
         kwargs.setdefault("auto_dismiss", False)
         super().__init__(**kwargs)
@@ -61,7 +62,7 @@ class PinPad(ModalView):
         return "●" * len(self.digits)
 
     def open_pad(self) -> None:
-        self.digits, self.message = "", ""
+        self.digits, self.message, self.busy = "", "", False
         self.arrange()
         if self.parent is None:
             self.open(animation=False)
@@ -76,6 +77,8 @@ class PinPad(ModalView):
 
     def press(self, key: str) -> None:
         """A key was tapped: a digit, "delete", "ok" or "cancel"."""
+        if self.busy and key != "cancel":
+            return
         if key == "cancel":
             self.dismiss(animation=False)
         elif key == "delete":
@@ -89,8 +92,12 @@ class PinPad(ModalView):
     def _submit(self) -> None:
         if not self.digits:
             return
-        result = self._on_submit(self.digits)
-        self.digits = ""
+        pin, self.digits = self.digits, ""
+        self.busy, self.message = True, _("Please wait…")
+        self._on_submit(pin, self._show_result)  # calls back on the UI thread
+
+    def _show_result(self, result: str) -> None:
+        self.busy = False
         guard = App.get_running_app().pin_guard
         if result == "wrong":
             self.message = _("Wrong PIN, {tries} tries left").format(tries=guard.tries_left)
@@ -99,6 +106,8 @@ class PinPad(ModalView):
                 seconds=max(1, round(guard.locked_for())))
         elif result == "unset":
             self.message = _("No maintenance PIN is set")
+        else:
+            self.message = ""
 
 
 class MaintenanceRow(BoxLayout):

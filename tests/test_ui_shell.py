@@ -327,12 +327,19 @@ def pin_pad(h):
     return pads[0] if pads else None
 
 
-def type_pin(h, pad, pin: str) -> None:
+def type_pin(h, pad, pin: str, wait: bool = True) -> None:
+    """Type `pin` and press 确定; with `wait`, step frames until the (threaded) check answered."""
     keys = {k.text: k for k in pad.ids.keypad.children}
     for digit in pin:
         h.tap(keys[digit], frames=1)
         h.clock.advance(0.2)
-    h.tap(pad.ids.ok)
+    ok = pad.ids.ok
+    # 确定 ignores a second press within its debounce (real time): a tap, not a double delivery
+    time.sleep(max(0.0, ok.debounce_s - (time.monotonic() - ok._last_tap)))
+    h.tap(ok, frames=0)
+    if wait:
+        assert h.wait_for(lambda: not pad.busy), "the PIN check never answered"
+        h.frames(2)
 
 
 def test_the_gesture_without_a_pin_says_so_and_opens_nothing(shell):
@@ -356,6 +363,37 @@ def test_the_gesture_and_the_right_pin_open_maintenance(shell, pin_hash):
     h.screenshot("pin_pad_wrong_1080x1920")
     type_pin(h, pad, PIN)
     assert pin_pad(h) is None and h.current == "maintenance"
+
+
+def test_the_pin_is_checked_off_the_ui_thread_with_a_please_wait(shell, pin_hash):
+    h = shell(pin=pin_hash)
+    corner_taps(h)
+    pad = pin_pad(h)
+    type_pin(h, pad, PIN, wait=False)
+    # 确定 has been handled, the argon2 check runs in a thread: the pad says so and keys wait
+    assert pad.busy and pad.message == "请稍候…" and h.current == "home"
+    h.frames(1)
+    assert "请稍候…" in h.texts(pad)
+    h.tap({k.text: k for k in pad.ids.keypad.children}["5"], frames=0)
+    assert pad.digits == ""  # no typing into a PIN that is being checked
+    assert h.wait_for(lambda: h.current == "maintenance")
+    assert pin_pad(h) is None and not pad.busy
+
+
+def test_a_pin_check_finishing_after_cancel_opens_nothing(shell, pin_hash):
+    h = shell(pin=pin_hash)
+    corner_taps(h)
+    pad = pin_pad(h)
+    type_pin(h, pad, PIN, wait=False)
+    h.tap(pad.ids.cancel, frames=0)  # 取消 while the right PIN is being checked
+    assert pin_pad(h) is None
+    import threading
+
+    for thread in [t for t in threading.enumerate() if t.name == "pin-check"]:
+        thread.join(10)
+    h.frames(3)  # the result's Clock callback runs
+    assert h.current == "home" and pin_pad(h) is None
+    assert h.app.open_screen("maintenance") is False
 
 
 def test_the_pin_is_masked_and_editable(shell, pin_hash):
