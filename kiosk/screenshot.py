@@ -76,6 +76,8 @@ def take_screenshots(settings, view, size: tuple[int, int], out_dir: Path,
 
     if window_exists:  # best effort; an offscreen window can only shrink
         Window.size = (width, height)
+    # never the ID reader's polling thread: the running terminal may hold the same port
+    settings = settings.model_copy(update={"idcard": settings.idcard.model_copy(update={"enabled": False})})
     app = KioskApp(settings, view, rotate=False)
     saved: list[Path] = []
     pending = list(chosen)
