@@ -76,6 +76,13 @@ def configure_kivy(width: int, height: int, fullscreen: bool = False) -> None:
     Config.set("input", "mouse", "mouse,disable_multitouch")
 
 
+def set_rotation(window, degrees: int) -> None:
+    """Rotate the window's content. Kivy only redoes its projection when the rotated size
+    differs, so 0 -> 180 (same size) would silently draw unrotated: update it ourselves."""
+    window.rotation = degrees
+    window.update_viewport()
+
+
 class PlainScreenManager(ScreenManager):
     """A ScreenManager without the stencil clip of Kivy's style: with NoTransition no screen
     ever slides past its edges, and the clip costs two full-window fills per frame in
@@ -194,7 +201,7 @@ class KioskApp(LockdownMixin, LiveContentMixin, App):
 
         display = self.settings.display
         if self._rotate:
-            Window.rotation = int(display.rotation)
+            set_rotation(Window, int(display.rotation))
         if display.fullscreen:
             Window.show_cursor = False
         Window.bind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard,

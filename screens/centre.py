@@ -17,6 +17,7 @@ from kivy.uix.scrollview import ScrollView
 
 from kiosk.i18n import _
 from screens.base import KioskScreen
+from screens.clip import ScissorClip
 from screens.widgets import DebouncedButtonBehavior
 
 KV_PATH = Path(__file__).with_suffix(".kv")
@@ -245,7 +246,7 @@ class CentreScreen(KioskScreen):
             scroll.scroll_y = 1
 
 
-class CentreScroll(ScrollView):
+class CentreScroll(ScissorClip, ScrollView):  # clipped without stencil fills (screens/clip.py)
     pass
 
 

@@ -24,6 +24,7 @@ from kiosk import tts
 from kiosk.i18n import N_, _
 from screens import guides
 from screens.base import KioskScreen
+from screens.clip import ScissorClip
 from screens.frames import AfterFrame
 from screens.widgets import BoldLabel, DebouncedButtonBehavior
 
@@ -126,7 +127,7 @@ class GuideDetailHeader(BoxLayout):
     qr_texture = ObjectProperty(None, allownone=True)
 
 
-class GuideDetailBody(ScrollView):
+class GuideDetailBody(ScissorClip, ScrollView):  # clipped without stencil fills (screens/clip.py)
     pass
 
 

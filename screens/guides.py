@@ -21,6 +21,7 @@ from kivy.uix.widget import Widget
 from kiosk import theme
 from kiosk.i18n import _
 from screens.base import KioskScreen
+from screens.clip import ScissorClip
 from screens.widgets import DebouncedButtonBehavior
 
 KV_PATH = Path(__file__).with_suffix(".kv")
@@ -190,7 +191,7 @@ class GuideRow(RecycleDataViewBehavior, DebouncedButtonBehavior, BoxLayout):
             open_guide(App.get_running_app(), self.guide_id)
 
 
-class GuideList(RecycleView):
+class GuideList(ScissorClip, RecycleView):  # clipped without stencil fills (screens/clip.py)
     """A RecycleView of GuideRow (rules in guides.kv)."""
 
     cols = NumericProperty(1)

@@ -240,7 +240,9 @@ def ui(kivy_window):
             # widgets above re-evaluates kv rules and would cache this stopped app again, so
             # the next test's buttons would call the old app
             object.__setattr__(global_idmap["app"], "_obj", None)
-        kivy_window.rotation = 0
+        from kiosk.app import set_rotation
+
+        set_rotation(kivy_window, 0)
         kivy_window.show_cursor = True
 
     def start(settings, view, size=(1080, 1920), now=None, **app_kwargs) -> UI:
