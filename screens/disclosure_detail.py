@@ -17,7 +17,7 @@ from kivy.uix.scrollview import ScrollView
 
 from content.schemas import Disclosure, Table, aware
 from kiosk.i18n import _, format_time
-from screens import base, blocks, page_viewer
+from screens import base, blocks, disclosures, page_viewer
 from screens.base import KioskScreen
 from screens.disclosures import (category_name, format_day, newest_first, notice_period_ended,
                                  period_label, validity_text)
@@ -144,8 +144,9 @@ class DisclosureDetailScreen(KioskScreen):
             content.remove_widget(header)
         box.clear_widgets()
         for n, source in enumerate(sources):
-            thumb = PageThumb(source=source, index=n, caption=_("Page {page} of {pages}").format(
-                page=n + 1, pages=len(sources)))
+            caption = _("Page {page} of {pages}").format(page=n + 1, pages=len(sources)) \
+                if len(sources) > 1 else ""  # one page: no 第1页/共1页
+            thumb = PageThumb(source=source, index=n, caption=caption)
             thumb.bind(on_tap=lambda t: self.open_pages(t.index))
             box.add_widget(thumb)
         self.viewer.sources = sources
@@ -231,20 +232,13 @@ KV = """
         plain_text: root.period
         font_size: app.text_unit * theme.FONT_BODY * 0.9
         color: theme.TEXT_MUTED
-    CJKLabel:
+    NoticePeriodLine:
         id: validity
         plain_text: root.validity
-        font_size: app.text_unit * theme.FONT_BODY * 0.9
-        color: theme.TEXT_MUTED
-        opacity: 1 if root.validity else 0
-        height: self.texture_size[1] if root.validity else 0
-    CJKLabel:
+        scale: 0.9
+    NoticePeriodLine:
         id: ended_label
         plain_text: _("The public notice period has ended") if root.ended else ''
-        font_size: app.text_unit * theme.FONT_BODY * 0.85
-        color: theme.TEXT_MUTED
-        opacity: 1 if root.ended else 0
-        height: self.texture_size[1] if root.ended else 0
     Widget:
         size_hint_y: None
         height: app.text_unit * 14
@@ -296,6 +290,7 @@ def load_kv() -> None:
 def create(app) -> DisclosureDetailScreen:
     base.load_kv()
     blocks.load_kv()
+    disclosures.load_kv()  # NoticePeriodLine
     page_viewer.load_kv()
     load_kv()
     return DisclosureDetailScreen()

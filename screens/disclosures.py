@@ -12,14 +12,14 @@ from __future__ import annotations
 import datetime as dt
 
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, ListProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
 from content.schemas import DISCLOSURE_CATEGORIES, Disclosure, aware
 from kiosk.i18n import N_, _
 from screens import base
 from screens.base import KioskScreen
-from screens.widgets import BoldLabel, DebouncedButtonBehavior
+from screens.widgets import BoldLabel, CJKLabel, DebouncedButtonBehavior
 
 CATEGORY_NAMES = {  # schema value -> msgid of its tab
     "党务公开": N_("Party affairs"),
@@ -99,6 +99,13 @@ class CategoryTab(DebouncedButtonBehavior, BoldLabel):
 class PeriodChip(DebouncedButtonBehavior, BoldLabel):
     period = StringProperty("")   # "" = 全部
     selected = BooleanProperty(False)
+
+
+class NoticePeriodLine(CJKLabel):
+    """A muted line about the 公示期 (its dates; 公示期已结束), in the list and the detail:
+    it takes no room at all while it has no text."""
+
+    scale = NumericProperty(0.85)  # of the body text size
 
 
 class DisclosureRow(DebouncedButtonBehavior, BoxLayout):
@@ -223,6 +230,12 @@ KV = """
 #:import theme kiosk.theme
 #:import _ kiosk.i18n._
 
+<NoticePeriodLine>:
+    font_size: app.text_unit * theme.FONT_BODY * self.scale
+    color: theme.TEXT_MUTED
+    opacity: 1 if self.plain_text else 0
+    height: self.texture_size[1] if self.plain_text else 0
+
 <CategoryTab>:
     font_size: app.text_unit * theme.FONT_BUTTON * (0.9 if app.compact else 1.05)
     color: theme.ON_RED if self.selected else theme.RED
@@ -306,20 +319,13 @@ KV = """
             plain_text: root.meta
             font_size: app.text_unit * theme.FONT_BODY * 0.85
             color: theme.TEXT_MUTED
-        CJKLabel:
+        NoticePeriodLine:
             id: validity
             plain_text: root.validity
-            font_size: app.text_unit * theme.FONT_BODY * 0.85
-            color: theme.TEXT_MUTED
-            opacity: 1 if root.validity else 0
-            height: self.texture_size[1] if root.validity else 0
-        CJKLabel:
+        NoticePeriodLine:
             id: ended_label
             plain_text: _("The public notice period has ended") if root.ended else ''
-            font_size: app.text_unit * theme.FONT_BODY * 0.8
-            color: theme.TEXT_MUTED
-            opacity: 1 if root.ended else 0
-            height: self.texture_size[1] if root.ended else 0
+            scale: 0.8
     Label:
         text: '›'
         font_size: app.text_unit * theme.FONT_TILE

@@ -107,7 +107,8 @@ class ZoomArea(StencilView):
 
 
 class PageViewer(BoxLayout):
-    """Toolbar (上一页, 第N页/共M页, 下一页, 放大, 还原, and 返回正文 when `closable`) over the page.
+    """Toolbar (上一页, 第N页/共M页, 下一页 when there are several pages; 放大, 还原, and 返回正文 when
+    `closable`) over the page.
 
     Dispatches `on_close` when 返回正文 is tapped.
     """
@@ -115,6 +116,7 @@ class PageViewer(BoxLayout):
     sources = ListProperty([])
     index = NumericProperty(0)
     closable = BooleanProperty(True)
+    paged = BooleanProperty(False)  # more than one page: 上一页, 第N页/共M页, 下一页 are shown
     wide = BooleanProperty(True)   # set by the kv rule: one toolbar row, else two
     scale_value = NumericProperty(1.0)  # the page's zoom, 1 .. SCALE_MAX
 
@@ -137,6 +139,7 @@ class PageViewer(BoxLayout):
 
     def on_sources(self, *_args) -> None:
         self.index = 0
+        self.paged = len(self.sources) > 1
         self.area.reset()
 
     def show_page(self, index: int) -> None:
@@ -215,17 +218,21 @@ KV = """
     orientation: 'vertical'
     spacing: app.ui_unit * theme.GAP * 0.5
     # one toolbar row when everything fits side by side, else page buttons over zoom buttons
-    wide: self.width >= nav.minimum_width + zoom_tools.minimum_width + toolbar.spacing
+    wide: self.width >= (nav.minimum_width if root.paged else 0) + zoom_tools.minimum_width + toolbar.spacing
     BoxLayout:
         id: toolbar
         orientation: 'horizontal' if root.wide else 'vertical'
         size_hint_y: None
         height: self.minimum_height
-        spacing: app.ui_unit * theme.GAP * 0.5
+        spacing: app.ui_unit * theme.GAP * 0.5 if (root.paged or root.wide) else 0
         BoxLayout:
+            # paging: only for several pages (one page has nowhere to go); in landscape the
+            # empty row still pushes the zoom buttons to the right
             id: nav
             size_hint_y: None
-            height: prev.height
+            height: prev.height if root.paged else 0
+            opacity: 1 if root.paged else 0
+            disabled: not root.paged
             spacing: app.ui_unit * theme.GAP * 0.5
             PillButton:
                 id: prev
@@ -235,7 +242,7 @@ KV = """
             Widget:
             BoldLabel:
                 id: page_label
-                text: _("Page {page} of {pages}").format(page=root.index + 1, pages=len(root.sources)) if root.sources else ''
+                text: _("Page {page} of {pages}").format(page=root.index + 1, pages=len(root.sources)) if root.paged else ''
                 font_size: app.text_unit * theme.FONT_BUTTON
                 color: theme.TEXT
                 size_hint_x: None

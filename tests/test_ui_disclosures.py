@@ -1,88 +1,19 @@
-"""信息公开: tabs, period filter, list and detail (blocks, 公示期, page images with pinch-zoom),
-driven through the real KioskApp offscreen (`ui` fixture) with real touches."""
+"""信息公开: tabs, period filter, list and detail (blocks, 公示期), elder mode and every size,
+driven through the real KioskApp offscreen (`ui` fixture) with real touches. Page images have
+test_ui_disclosure_pages.py; shared helpers are in tests/disclosure_support.py."""
 from __future__ import annotations
 
 import datetime as dt
-import io
-import time
 
 import pytest
 
-from content.schemas import CST, Centre, Disclosure, Paragraph
+from content.schemas import Paragraph
 from kiosk import theme
-from kiosk.config import Display, Settings
+from tests.disclosure_support import (CATEGORIES, CENTRE, NOW, SIZES, TODAY, detail_of,
+                                      disclosure, finance_detail, inside_window, line, open_list,
+                                      row_titles, settings, tap, touch_path, wait)
 
 pytestmark = pytest.mark.ui
-
-NOW = dt.datetime(2026, 11, 22, 9, 41, tzinfo=CST)
-TODAY = NOW.date()
-SIZES = [(1080, 1920), (1920, 1080), (800, 480)]
-CATEGORIES = ["党务公开", "政务公开", "居务公开", "财务公开"]
-CENTRE = Centre(id="demo-centre", title="测试社区党群服务中心", name="测试社区党群服务中心",
-                address="测试路1号", updated_at=NOW - dt.timedelta(days=30))
-
-
-def settings(elder: bool = False) -> Settings:
-    return Settings(elder_mode_default=elder, display=Display(fullscreen=False))
-
-
-def disclosure(n: int, category: str = "党务公开", period: str = "2026-11", days_ago: int = 1,
-               **kwargs) -> Disclosure:
-    kwargs.setdefault("publisher", "测试社区居民委员会")
-    kwargs.setdefault("title", f"第{n}条公开")
-    return Disclosure(id=f"d-{n}", category=category, period=period,
-                      updated_at=NOW - dt.timedelta(days=days_ago), **kwargs)
-
-
-def wait(h, seconds: float = 0.3) -> None:
-    """Step frames for `seconds` of real time: a ScrollView hands a tap to its children only
-    after it has decided the touch is not a scroll (it re-sends the release 0.2 s later)."""
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        h.frames(1)
-        time.sleep(0.005)
-
-
-def tap(h, widget) -> None:
-    h.tap(widget, frames=1)
-    wait(h)
-
-
-def touch_path(h, points_a, points_b=None) -> None:
-    """One finger (or two) pressed at the first point(s), moved along, then lifted."""
-    from kivy.tests.common import UnitTestTouch
-
-    fingers = [UnitTestTouch(*points_a[0])] + ([UnitTestTouch(*points_b[0])] if points_b else [])
-    for finger in fingers:
-        finger.touch_down()
-        h.frames(1)
-    paths = [points_a] + ([points_b] if points_b else [])
-    for step in range(1, len(points_a)):
-        for finger, path in zip(fingers, paths):
-            finger.touch_move(*path[step])
-        h.frames(1)
-    for finger in fingers:
-        finger.touch_up()
-    h.frames(2)
-
-
-def line(start, end, steps: int = 8):
-    return [(start[0] + (end[0] - start[0]) * i / steps, start[1] + (end[1] - start[1]) * i / steps)
-            for i in range(steps + 1)]
-
-
-def open_list(h):
-    assert h.app.open_screen("disclosures")
-    h.frames(3)
-    return h.app.manager.get_screen("disclosures")
-
-
-def row_titles(screen) -> list[str]:
-    return [r.title for r in screen.rows()]
-
-
-def detail_of(h):
-    return h.app.manager.get_screen("disclosure_detail")
 
 
 # ---- the list ----------------------------------------------------------------------------------
@@ -202,14 +133,6 @@ def test_a_reset_returns_to_the_first_tab(ui, demo_view):
 
 # ---- the detail --------------------------------------------------------------------------------
 
-def finance_detail(h, demo_view):
-    from screens.disclosure_detail import open_disclosure
-
-    open_disclosure(h.app, "disclosure-finance-last-month")
-    h.frames(4)
-    return detail_of(h)
-
-
 def test_finance_table_numbers_are_right_aligned(ui, demo_view):
     h = ui(settings(), demo_view)
     detail = finance_detail(h, demo_view)
@@ -296,132 +219,7 @@ def test_prepare_screenshot_shows_the_newest_finance_item_with_a_table(ui, demo_
     assert detail.blocks.tables()
 
 
-# ---- page images -------------------------------------------------------------------------------
-
-def page_png(number: int) -> bytes:
-    from PIL import Image, ImageDraw
-
-    image = Image.new("RGB", (620, 877), "white")
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((40, 40, 580, 837), outline="black", width=4)
-    draw.text((60, 60), f"page {number}", fill="black")
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    return out.getvalue()
-
-
-@pytest.fixture
-def paged_view(tmp_path):
-    """A real content version with one disclosure of two page images (blobs)."""
-    from content.bundle import BundleWriter
-    from content.store import build_version, open_current
-
-    writer = BundleWriter(centre="demo-centre")
-    writer.add_item(CENTRE)
-    pages = [writer.add_blob(page_png(n), "image/png") for n in (1, 2)]
-    writer.add_item(disclosure(1, title="公共租赁住房保障资格审核结果公示", category="政务公开",
-                               blocks=[Paragraph(text="名单见原件。")], pages=pages,
-                               valid_from=TODAY, valid_to=TODAY + dt.timedelta(days=6)))
-    writer.write_dir(tmp_path / "bundle")
-    build_version(tmp_path / "bundle", tmp_path / "data")
-    view = open_current(tmp_path / "data")
-    yield view
-    view.close()
-
-
-def open_pages(h):
-    from screens.disclosure_detail import open_disclosure
-
-    open_disclosure(h.app, "d-1")
-    h.frames(4)
-    detail = detail_of(h)
-    assert detail.content.page_count == 2
-    assert "原件（共2页）" in h.texts() and "放大查看" in h.texts()
-    assert [t.caption for t in reversed(detail.content.ids.pages.children)] == ["第1页/共2页", "第2页/共2页"]
-    tap(h, detail.content.ids.zoom_button)
-    assert detail.viewer_open and detail.viewer in detail.ids.body.children
-    assert detail.scroll not in detail.ids.body.children
-    h.frames(3)
-    return detail, detail.viewer
-
-
-def test_pages_pinch_zoom_pan_and_reset(ui, paged_view):
-    h = ui(settings(), paged_view, size=(1080, 1920), now=lambda: NOW)
-    _detail, viewer = open_pages(h)
-    area, scatter = viewer.area, viewer.area.scatter
-    assert viewer.ids.page_label.text == "第1页/共2页"
-    assert scatter.scale == pytest.approx(1)
-    assert scatter.width <= area.width + 1 and scatter.height <= area.height + 1  # whole page
-    cx, cy = area.to_window(*area.center)
-    # pinch: two fingers, one moves away from the other
-    touch_path(h, [(cx - 60, cy)] * 9, line((cx + 60, cy), (cx + 260, cy)))
-    assert scatter.scale > 1.5
-    assert scatter.do_rotation is False and scatter.rotation == pytest.approx(0, abs=0.01)
-    # the zoomed page still covers the area: no gap at any edge
-    (bx, by), (bw, bh) = scatter.bbox
-    assert bx <= area.x + 0.5 and bx + bw >= area.right - 0.5
-    # pan: one finger drags the page
-    before = tuple(scatter.pos)
-    touch_path(h, line((cx, cy), (cx + 80, cy + 120)))
-    assert tuple(scatter.pos) != before
-    # pan far beyond the edge: it stops at the edge
-    touch_path(h, line((cx, cy), (cx + 2000, cy - 2000)))
-    (bx, by), (bw, bh) = scatter.bbox
-    assert bx == pytest.approx(area.x, abs=1) and by + bh >= area.top - 1
-    # zooming out below 1 is impossible
-    touch_path(h, [(cx - 300, cy)] * 9, line((cx + 300, cy), (cx - 250, cy)))
-    assert scatter.scale >= 1 - 1e-6
-    tap(h, viewer.ids.zoom_in)
-    tap(h, viewer.ids.reset)
-    assert scatter.scale == pytest.approx(1)
-    assert scatter.center_x == pytest.approx(area.center_x, abs=1)
-    h.screenshot("disclosure_pages_viewer_1080x1920")
-
-
-def test_pages_next_previous_and_back_to_the_text(ui, paged_view):
-    h = ui(settings(), paged_view, size=(800, 480), now=lambda: NOW)
-    detail, viewer = open_pages(h)
-    assert viewer.ids.prev.disabled and not viewer.ids.next.disabled
-    tap(h, viewer.ids.zoom_in)
-    assert viewer.scale > 1.5
-    tap(h, viewer.ids.next)
-    assert viewer.index == 1 and viewer.ids.page_label.text == "第2页/共2页"
-    assert viewer.scale == pytest.approx(1)  # a new page starts whole
-    assert viewer.ids.next.disabled
-    tap(h, viewer.ids.prev)
-    assert viewer.index == 0
-    for button in ("prev", "next", "zoom_in", "reset", "close"):
-        widget = viewer.ids[button]
-        x, y = widget.to_window(widget.x, widget.y)
-        assert widget.height >= theme.MIN_TOUCH_PX - 0.5
-        assert x >= -0.5 and x + widget.width <= 800.5, button  # nothing off the screen
-    tap(h, viewer.ids.close)
-    assert not detail.viewer_open and detail.scroll in detail.ids.body.children
-
-
-def test_tapping_a_page_opens_the_viewer_on_that_page(ui, paged_view):
-    h = ui(settings(), paged_view, size=(1080, 1920), now=lambda: NOW)
-    from screens.disclosure_detail import open_disclosure
-
-    open_disclosure(h.app, "d-1")
-    h.frames(4)
-    detail = detail_of(h)
-    second = list(reversed(detail.content.ids.pages.children))[1]
-    detail.scroll.scroll_to(second, animate=False)
-    wait(h, 0.2)
-    tap(h, second)
-    assert detail.viewer_open and detail.viewer.index == 1
-    detail.reset()
-    assert not detail.viewer_open
-
-
 # ---- elder mode and every size ---------------------------------------------------------------
-
-def inside_window(widget, size) -> bool:
-    x, y = widget.to_window(widget.x, widget.y)
-    return x >= -1 and y >= -1 and x + widget.width <= size[0] + 1 and y + widget.height <= size[1] + 1
-
-
 def test_elder_mode_enlarges_list_and_detail_text(ui, demo_view):
     h = ui(settings(), demo_view, size=(800, 480))
     screen = open_list(h)
