@@ -168,6 +168,20 @@ class UI:
         touch.touch_up()
         self.frames(frames)
 
+    def drag(self, x: float, y: float, dx: float, dy: float, steps: int = 8) -> None:
+        """A real finger pressed at window position (x, y), moved by (dx, dy) in `steps` frames
+        (dy > 0 = upwards), then lifted."""
+        from kivy.tests.common import UnitTestTouch
+
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        self.frames(1)
+        for i in range(1, steps + 1):
+            touch.touch_move(x + dx * i / steps, y + dy * i / steps)
+            self.frames(1)
+        touch.touch_up()
+        self.frames(3)
+
     @property
     def current(self) -> str:
         """The name of the screen on display."""

@@ -84,16 +84,7 @@ def mount(ui, make_view):
 
 
 def drag(h, x, y, dx, dy, steps=10):
-    from kivy.tests.common import UnitTestTouch
-
-    touch = UnitTestTouch(x, y)
-    touch.touch_down()
-    h.frames(1)
-    for i in range(1, steps + 1):
-        touch.touch_move(x + dx * i / steps, y + dy * i / steps)
-        h.frames(1)
-    touch.touch_up()
-    h.frames(3)
+    h.drag(x, y, dx, dy, steps)
 
 
 def test_markup_like_text_is_shown_literally(mount):

@@ -1,111 +1,16 @@
-"""办事指南: list, category chips, search with the on-screen keyboard, detail — driven by real
-touches through the real KioskApp offscreen on the demo centre (fixtures in conftest)."""
+"""办事指南: list, category chips and search with the on-screen keyboard — driven by real touches
+through the real KioskApp offscreen on the demo centre. The detail has test_ui_guide_detail.py;
+shared helpers are in tests/guide_support.py."""
 from __future__ import annotations
-
-import datetime as dt
 
 import pytest
 
-from content.schemas import CST
 from kiosk import theme
-from kiosk.config import Display, Settings
+from tests.guide_support import (FACTS, HEADINGS, NOW, SIZE_IDS, SIZES, double_tap, drag,  # noqa: F401
+                                 assert_inside, flat, open_guides, open_search, screen, start,
+                                 tag, type_keys)
 
 pytestmark = pytest.mark.ui
-
-NOW = dt.datetime(2026, 11, 22, 9, 41, 5, tzinfo=CST)
-SIZES = [(1080, 1920), (1920, 1080), (800, 480)]
-SIZE_IDS = ["portrait", "landscape", "pi7"]
-HEADINGS = ["事项简介", "办理信息", "办理条件", "所需材料", "办理流程", "办理依据", "常见问题"]
-FACTS = ["办理地点/窗口", "办理时间", "承诺时限", "到现场次数", "收费标准", "咨询电话", "投诉电话"]
-
-
-@pytest.fixture
-def start(ui, demo_view):
-    def run(size=(1080, 1920), elder=False):
-        settings = Settings(elder_mode_default=elder, display=Display(fullscreen=False))
-        return ui(settings, demo_view, size=size, now=lambda: NOW)
-    return run
-
-
-def tag(size, elder=False) -> str:
-    return f"{size[0]}x{size[1]}" + ("_elder" if elder else "")
-
-
-def flat(texts) -> list[str]:
-    """Label texts with the CJK wrapping undone."""
-    return [t.replace("\n", "") for t in texts]
-
-
-def screen(h, name):
-    return h.app.manager.get_screen(name)
-
-
-def open_guides(h):
-    h.tap(h.home.tile("guides"))
-    assert h.app.manager.current == "guides"
-    return screen(h, "guides")
-
-
-def open_search(h):
-    guides = open_guides(h)
-    h.tap(guides.content.ids.search)
-    assert h.app.manager.current == "guide_search"
-    return screen(h, "guide_search")
-
-
-def type_keys(h, search, keys: str) -> None:
-    for key in keys:
-        h.tap(search.keyboard.key(key), frames=1)
-    h.frames(2)
-
-
-def double_tap(h, widget) -> None:
-    """One finger seen twice (SDL mouse emulation + mtdev on the Pi): two overlapping touches."""
-    from kivy.tests.common import UnitTestTouch
-
-    x, y = widget.to_window(*widget.center)
-    first, second = UnitTestTouch(x, y), UnitTestTouch(x, y)
-    first.touch_down()
-    second.touch_down()
-    h.frames(1)
-    first.touch_up()
-    second.touch_up()
-    h.frames(3)
-
-
-def drag(h, widget, dy: float = 0, dx: float = 0, steps: int = 8) -> None:
-    """A finger drag by (dx, dy) px (dy > 0 = upwards) starting at the centre of `widget`."""
-    from kivy.tests.common import UnitTestTouch
-
-    x, y = widget.to_window(*widget.center)
-    touch = UnitTestTouch(x, y)
-    touch.touch_down()
-    h.frames(1)
-    for i in range(1, steps + 1):
-        touch.touch_move(x + dx * i / steps, y + dy * i / steps)
-        h.frames(1)
-    touch.touch_up()
-    h.frames(3)
-
-
-def assert_inside(h, root, size) -> None:
-    """Every visible label's text fits its widget, and no widget leaves the window sideways
-    (the content of a sideways-scrolling view, the category chips, may: it scrolls)."""
-    from kivy.uix.label import Label
-    from kivy.uix.scrollview import ScrollView
-
-    width = size[0]
-    pending = [root]
-    while pending:
-        w = pending.pop()
-        if w.opacity == 0 or w.width <= 0:
-            continue
-        x0, _ = w.to_window(w.x, w.y)
-        assert x0 >= -1 and x0 + w.width <= width + 1, (type(w).__name__, x0, w.width)
-        if isinstance(w, Label) and w.text and not w.shorten:
-            assert w.texture_size[0] <= w.width + 2, (w.text, w.texture_size, w.width)
-        if not (isinstance(w, ScrollView) and w.do_scroll_x):
-            pending.extend(w.children)
 
 
 # ---- list and categories --------------------------------------------------------------------
@@ -294,95 +199,6 @@ def test_search_starts_empty_for_the_next_resident(start):
     assert search.query == "" and search.content.ids.query_bar.ids.query.text == "请用屏幕键盘输入"
 
 
-# ---- detail ---------------------------------------------------------------------------------
-
-def open_detail(h, guide_id):
-    from screens.guides import open_guide
-
-    open_guides(h)
-    assert open_guide(h.app, guide_id)
-    h.frames(3)
-    return screen(h, "guide_detail")
-
-
-def test_qr_code_only_where_an_online_url_exists(start, demo_view):
-    h = start()
-    detail = open_detail(h, "guide-dibao")
-    assert demo_view.item("guide-dibao").online_url
-    header = detail.header
-    assert header.qr_texture is not None and header.ids.qr_box.width >= 130
-    assert header.ids.qr.texture is header.qr_texture
-    assert "扫码在线办理" in h.texts(detail)
-
-    assert demo_view.item("guide-senior-card").online_url is None
-    h.tap(detail.ids.back_button)
-    h.tap(screen(h, "guides").chip("老龄服务"))
-    h.tap(screen(h, "guides").guide_list.row("guide-senior-card"))
-    assert h.app.manager.current == "guide_detail"
-    assert detail.header.qr_texture is None and detail.header.ids.qr_box.width == 0
-    assert "扫码在线办理" not in h.texts(detail)
-    assert detail.header.title == "老年人优待证"
-
-
-def test_qr_code_decodes_to_the_online_url(start, demo_view):
-    """The texture holds a real QR code: compare it with a fresh one of the same URL."""
-    import qrcode
-
-    h = start()
-    detail = open_detail(h, "guide-dibao")
-    texture = detail.header.qr_texture
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1, border=2)
-    code.add_data(demo_view.item("guide-dibao").online_url)
-    code.make(fit=True)
-    modules = len(code.get_matrix())
-    assert texture.width == texture.height == modules * 8
-
-
-def test_materials_read_as_a_checklist(start, demo_view):
-    h = start()
-    detail = open_detail(h, "guide-dibao")
-    guide = demo_view.item("guide-dibao")
-    section = detail.sections[detail.section_headings().index("所需材料")]
-    rows = list(reversed(section.ids.rows.children))
-    assert [r.name for r in rows] == [m.name for m in guide.materials]
-    assert rows[0].detail == "1份 · 原件" and rows[0].note == "窗口提供格式，可代为填写"
-    assert rows[1].detail == "1份 · 原件及复印件" and rows[1].ids.note.height == 0
-    assert rows[4].detail == "1份 · 复印件"
-    assert all(r.ids.box.width > 0 for r in rows)  # the tick box of each line
-    visits = detail.sections[detail.section_headings().index("办理信息")]
-    facts = {r.label: r.value for r in visits.ids.rows.children}
-    assert facts["到现场次数"] == "到现场1次" and facts["收费标准"] == "不收费"
-
-
-def test_no_visit_wording(start):
-    h = start()
-    detail = open_detail(h, "guide-medical-insurance")  # visits = 0
-    assert detail.header.visits == "无需到现场"
-
-
-@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-def test_elder_mode_enlarges_the_detail_and_it_still_fits(start, size):
-    h = start(size)
-    detail = open_detail(h, "guide-dibao")
-    assert_inside(h, detail, size)
-    h.screenshot(f"guide_detail_{tag(size)}")
-    heading = detail.sections[0].ids.heading
-    body = detail.sections[0].ids.rows.children[0]
-    sizes = heading.font_size, body.font_size, detail.header.ids.title.font_size
-    h.tap(detail.ids.elder_toggle)
-    h.frames(4)
-    assert h.app.elder_mode
-    assert heading.font_size == pytest.approx(sizes[0] * theme.ELDER_SCALE)
-    assert body.font_size == pytest.approx(sizes[1] * theme.ELDER_SCALE)
-    assert detail.header.ids.title.font_size == pytest.approx(sizes[2] * theme.ELDER_SCALE)
-    assert_inside(h, detail, size)
-    h.screenshot(f"guide_detail_{tag(size, elder=True)}")
-    detail.scroll.scroll_y = 0
-    h.frames(3)
-    h.screenshot(f"guide_detail_end_{tag(size, elder=True)}")
-    assert "常见问题" in h.texts(detail)
-
-
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_elder_mode_list_and_search_fit(start, size):
     h = start(size, elder=True)
@@ -400,35 +216,6 @@ def test_elder_mode_list_and_search_fit(start, size):
     area = search.content.ids.results_area
     assert area.height >= theme.MIN_TOUCH_PX  # at least one result row is visible
     h.screenshot(f"guide_search_{tag(size, elder=True)}")
-
-
-def test_content_text_is_never_markup(start, make_view, ui):
-    from content.schemas import FAQ, Centre, Guide, Material
-
-    tricky = "[b]不是标记[/b] 申请"
-    guide = Guide(id="g-markup", title=tricky, category="便民服务", summary=tricky,
-                  materials=[Material(name=tricky)], faq=[FAQ(q=tricky, a=tricky)],
-                  updated_at=NOW)
-    centre = Centre(id="demo-centre", title="中心", name="中心", address="路 1 号", updated_at=NOW)
-    h = ui(Settings(display=Display(fullscreen=False)), make_view(centre, guide),
-           size=(1080, 1920), now=lambda: NOW)
-    guides = open_guides(h)
-    assert guides.guide_list.rows()[0].ids.title.text == tricky
-    h.tap(guides.guide_list.rows()[0])
-    detail = screen(h, "guide_detail")
-    shown = flat(h.texts(detail))
-    assert tricky in shown
-    from kivy.uix.label import Label
-    assert not any(w.markup for w in detail.walk() if isinstance(w, Label) and "[b]" in w.text)
-
-
-def test_prepare_screenshot_shows_the_first_guide(start, demo_view):
-    h = start()
-    h.app.open_screen("guide_detail")
-    detail = screen(h, "guide_detail")
-    detail.prepare_screenshot()
-    h.frames(2)
-    assert detail.header.title == demo_view.guides(now=NOW)[0].title
 
 
 def test_idle_reset_forgets_the_last_residents_search_and_category(start):
