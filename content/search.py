@@ -16,7 +16,6 @@ from bisect import bisect_left, bisect_right
 import re
 from dataclasses import dataclass
 
-from pypinyin import Style, lazy_pinyin
 
 FIELD_TITLE, FIELD_KEYWORD, FIELD_CATEGORY = 0, 1, 2
 MATCH_TEXT, MATCH_FULL, MATCH_INITIALS = 0, 1, 2
@@ -29,12 +28,20 @@ def normalize(text: str) -> str:
     return _DROP.sub("", text.lower())
 
 
+# pypinyin (its dictionaries take ~55 MB of memory) is imported on first use: the terminal only
+# needs it for a query that mixes Chinese with letters, which the on-screen keyboard cannot type;
+# the index is built with it on the hub or by `kiosk content` commands.
+
 def full_pinyin(text: str) -> str:
+    from pypinyin import lazy_pinyin
+
     return normalize("".join(lazy_pinyin(text)))
 
 
 def initials(text: str) -> str:
     """First letter of each syllable; a run of Latin letters or digits is kept whole."""
+    from pypinyin import Style, lazy_pinyin
+
     out = []
     for chunk in lazy_pinyin(text, style=Style.FIRST_LETTER):
         out.append(chunk)
