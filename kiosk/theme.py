@@ -27,6 +27,7 @@ PAGE = hex_rgba("#F6F3EE")           # page background (warm off-white)
 SURFACE = hex_rgba("#FFFFFF")        # tiles
 SURFACE_PRESSED = hex_rgba("#F3E3E1")
 BORDER = hex_rgba("#DDD3C8")
+CARD_BORDER = hex_rgba("#C9BCAB")    # outline of list rows drawn on PAGE (no fill of their own)
 KEYBOARD_BG = hex_rgba("#D9D2C7")    # the on-screen keyboard's tray behind white keys
 TEXT = hex_rgba("#1F1F1F")           # body text on PAGE / SURFACE
 TEXT_MUTED = hex_rgba("#555555")     # hints (7.4:1 on white)
