@@ -168,6 +168,32 @@ class UI:
         touch.touch_up()
         self.frames(frames)
 
+    def press(self, button, frames: int = 2, timeout: float = 2.0) -> None:
+        """A person's real tap on `button` (a ButtonBehavior), stepping frames until it acted.
+
+        A ScrollView hands a tap to its children only once it is sure the touch is no scroll
+        (it re-sends the release 0.2 s later, in real time): this waits for the button's
+        `on_release` instead of a fixed time, so taps outside ScrollViews cost no waiting.
+        """
+        import time
+
+        # a deliberate tap: past the debounce that drops a doubled delivery of the last one
+        last, debounce = getattr(button, "_last_tap", None), getattr(button, "debounce_s", 0)
+        if last is not None:
+            time.sleep(max(0.0, debounce - (time.monotonic() - last)))
+        released: list[bool] = []
+
+        def note(*_args) -> None:
+            released.append(True)
+
+        button.fbind("on_release", note)
+        try:
+            self.tap(button, frames=0)
+            assert self.wait_for(lambda: released, timeout), f"{button!r}: the tap never arrived"
+        finally:
+            button.funbind("on_release", note)
+        self.frames(frames)
+
     def drag(self, x: float, y: float, dx: float, dy: float, steps: int = 8) -> None:
         """A real finger pressed at window position (x, y), moved by (dx, dy) in `steps` frames
         (dy > 0 = upwards), then lifted."""

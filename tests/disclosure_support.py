@@ -40,8 +40,7 @@ def wait(h, seconds: float = 0.3) -> None:
 
 
 def tap(h, widget) -> None:
-    h.tap(widget, frames=1)
-    wait(h)
+    h.press(widget)
 
 
 def touch_path(h, points_a, points_b=None) -> None:

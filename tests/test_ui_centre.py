@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 
@@ -19,16 +18,8 @@ def settings(elder: bool = False) -> Settings:
     return Settings(elder_mode_default=elder, display=Display(fullscreen=False))
 
 
-def wait(h, seconds: float = 0.3) -> None:
-    """Step frames for `seconds` of real time (a ScrollView passes a tap on after 0.2 s)."""
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        h.frames(1)
-
-
 def tap(h, widget) -> None:
-    h.tap(widget, frames=1)
-    wait(h)
+    h.press(widget)
 
 
 def open_centre(h):

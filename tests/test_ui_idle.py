@@ -55,7 +55,7 @@ def test_attract_plays_only_slides_in_their_daypart_for_their_duration(shell):
                      ("slide-all-day", 5), ("slide-weekend", 9)]
     assert attract.ids.slide.texture is not None and attract.showing_slide
     assert attract.ids.fallback.opacity == 0
-    h.screenshot("attract_slide_1080x1920")
+    h.screenshot("attract_slide_800x480")
 
 
 @pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080), (800, 480)])

@@ -3,7 +3,6 @@ next return home (never mid-reading) while urgent notices show at once; a broken
 the old content; and a screen dropped for new content is freed (no leak per update)."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -118,14 +117,17 @@ def test_a_screen_dropped_for_new_content_is_freed(ui, two_demo_versions, name):
     h.app.open_screen("maintenance")
     h.frames(2)
     h.app.go_home()
-    settle = time.monotonic() + 1.5  # let running animations (scroll bars fading) finish:
-    while time.monotonic() < settle:  # kivy.animation holds its widgets until then
-        h.frames(1)
-    for _ in range(3):
+
+    def freed() -> bool:
         gc.collect()
-    alive = screen()
-    assert alive is None, (f"{name}: still referenced after it was dropped for new content, "
-                           f"by: {_holders(alive)}")
+        return screen() is None
+
+    # running animations (scroll bars fading) hold their widgets until they end: give them
+    # frames, up to a few seconds, and stop as soon as the screen is gone
+    if not h.wait_for(freed, timeout=3.0):
+        alive = screen()
+        raise AssertionError(f"{name}: still referenced after it was dropped for new content, "
+                             f"by: {_holders(alive)}")
 
 
 def _holders(obj) -> list[str]:

@@ -86,39 +86,62 @@ def test_the_gesture_and_the_right_pin_open_maintenance(shell, pin_hash):
     corner_taps(h, 1)
     pad = pin_pad(h)
     assert pad is not None and h.current == "home"
-    h.screenshot("pin_pad_1080x1920")
+    h.screenshot("pin_pad_800x480")
     type_pin(h, pad, "1111")
     assert pad.message.startswith("密码错误") and any("密码错误" in t for t in h.texts(pad))
     assert pin_pad(h) is pad and h.current == "home" and pad.digits == ""
-    h.screenshot("pin_pad_wrong_1080x1920")
+    h.screenshot("pin_pad_wrong_800x480")
     type_pin(h, pad, PIN)
     assert pin_pad(h) is None and h.current == "maintenance"
 
 
-def test_the_pin_is_checked_off_the_ui_thread_with_a_please_wait(shell, pin_hash):
+@pytest.fixture
+def held_pin_check(monkeypatch):
+    """Holds every argon2 verification (the outside library) until the test sets the returned
+    Event, so a test sees the pad while its PIN is being checked, whatever the machine's speed."""
+    import threading
+
+    from argon2 import PasswordHasher
+
+    release = threading.Event()
+    verify = PasswordHasher.verify
+
+    def held(self, hash, password):
+        assert release.wait(10), "the test never released the PIN check"
+        return verify(self, hash, password)
+
+    monkeypatch.setattr(PasswordHasher, "verify", held)
+    yield release
+    release.set()
+
+
+def test_the_pin_is_checked_off_the_ui_thread_with_a_please_wait(shell, pin_hash, held_pin_check):
     h = shell(pin=pin_hash)
     corner_taps(h)
     pad = pin_pad(h)
     type_pin(h, pad, PIN, wait=False)
-    # 确定 has been handled, the argon2 check runs in a thread: the pad says so and keys wait
+    # 确定 has been handled and the check is still running: had it run on the UI thread, the
+    # tap would have waited for it (and the held check would have timed out)
     assert pad.busy and pad.message == "请稍候…" and h.current == "home"
-    h.frames(1)
+    h.frames(3)  # the UI keeps drawing meanwhile
     assert "请稍候…" in h.texts(pad)
-    h.tap({k.text: k for k in pad.ids.keypad.children}["5"], frames=0)
-    assert pad.digits == ""  # no typing into a PIN that is being checked
+    h.tap({k.text: k for k in pad.ids.keypad.children}["5"], frames=1)
+    assert pad.digits == "" and pad.busy  # no typing into a PIN that is being checked
+    held_pin_check.set()
     assert h.wait_for(lambda: h.current == "maintenance")
     assert pin_pad(h) is None and not pad.busy
 
 
-def test_a_pin_check_finishing_after_cancel_opens_nothing(shell, pin_hash):
+def test_a_pin_check_finishing_after_cancel_opens_nothing(shell, pin_hash, held_pin_check):
+    import threading
+
     h = shell(pin=pin_hash)
     corner_taps(h)
     pad = pin_pad(h)
     type_pin(h, pad, PIN, wait=False)
-    h.tap(pad.ids.cancel, frames=0)  # 取消 while the right PIN is being checked
+    h.tap(pad.ids.cancel, frames=1)  # 取消 while the right PIN is being checked
     assert pin_pad(h) is None
-    import threading
-
+    held_pin_check.set()
     for thread in [t for t in threading.enumerate() if t.name == "pin-check"]:
         thread.join(10)
     h.frames(3)  # the result's Clock callback runs
@@ -144,9 +167,10 @@ def test_slow_corner_taps_do_not_open_the_pad(shell, pin_hash):
     h = shell(pin=pin_hash)
     corner_taps(h, 5, gap_s=0.8)  # five taps over 3.2 s
     assert pin_pad(h) is None
-    h.tap_at(500, 900)  # a tap elsewhere breaks a sequence
+    centre = (h.window.width / 2, h.window.height / 2)
+    h.tap_at(*centre)  # a tap elsewhere breaks a sequence
     corner_taps(h, 3)
-    h.tap_at(500, 900)
+    h.tap_at(*centre)
     corner_taps(h, 2)
     assert pin_pad(h) is None
 
@@ -205,7 +229,7 @@ def test_maintenance_shows_versions_paths_and_disk(shell, pin_hash):
     assert screen.title == "系统维护" and "系统维护" in h.texts(screen)
     for label in ("重启程序", "退出到系统", "返回"):
         assert label in h.texts(screen.content.ids.buttons)
-    h.screenshot("maintenance_1080x1920")
+    h.screenshot("maintenance_800x480")
 
 
 def test_restart_runs_the_injected_restart_once(shell, pin_hash):
@@ -240,7 +264,7 @@ def test_idle_closes_an_open_pin_pad(shell, pin_hash):
     h.tap(keys["2"])
     go_idle(h)
     assert pin_pad(h) is None and h.current == "attract"
-    h.tap_at(540, 960)
+    h.tap_at(h.window.width / 2, h.window.height / 2)
     corner_taps(h)
     assert pin_pad(h).digits == ""  # the next person starts from an empty PIN
 

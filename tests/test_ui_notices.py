@@ -43,8 +43,7 @@ def wait(h, seconds: float = 0.3) -> None:
 
 
 def tap(h, widget) -> None:
-    h.tap(widget, frames=1)
-    wait(h)
+    h.press(widget)
 
 
 def open_list(h):
@@ -160,7 +159,7 @@ def test_banner_opens_the_urgent_notice_itself(ui, demo_view):
     # the banner works from any screen, and back returns where the resident was
     tap(h, detail.ids.home_button)
     open_list(h)
-    h.tap(h.root.banner)
+    tap(h, h.root.banner)
     assert h.app.manager.current == "notice_detail"
     tap(h, detail.ids.back_button)
     assert h.app.manager.current == "notices"
