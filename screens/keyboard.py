@@ -14,6 +14,7 @@ because a resident may type the same letter twice on purpose.
 """
 from __future__ import annotations
 
+from kivy.graphics import Color, Rectangle, RoundedRectangle
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
@@ -21,6 +22,7 @@ from kivy.uix.widget import Widget
 
 from kiosk import theme
 from kiosk.i18n import _
+from screens.layer import CachedLayer
 from screens.widgets import BoldLabel, DebouncedButtonBehavior
 
 BACKSPACE = "backspace"
@@ -42,8 +44,10 @@ KV = """
     halign: 'center'
     valign: 'middle'
     canvas.before:
+        # the resting look only: the keyboard is a CachedLayer (screens/layer.py), drawn once;
+        # a pressed key is drawn over it by OnScreenKeyboard (canvas.after)
         Color:
-            rgba: ((theme.RED_DARK if self.state == 'down' else theme.RED) if self.action else (theme.SURFACE_PRESSED if self.state == 'down' else theme.SURFACE))
+            rgba: theme.RED if self.action else theme.SURFACE
         RoundedRectangle:
             pos: self.pos
             size: self.size
@@ -54,13 +58,9 @@ KV = """
     orientation: 'vertical'
     size_hint_y: None
     height: self.minimum_height
-    # white keys on a tray, no border line per key: ~40 fewer draws per frame (docs/benchmarks.md)
-    canvas.before:
-        Color:
-            rgba: theme.KEYBOARD_BG
-        Rectangle:
-            pos: self.x - self.gap, self.y - self.gap
-            size: self.width + 2 * self.gap, self.height + 2 * self.gap
+    padding: self.gap
+    # white keys on a tray (the layer's own colour), no border line per key
+    layer_color: theme.KEYBOARD_BG
 """
 
 
@@ -73,8 +73,12 @@ class OskKey(DebouncedButtonBehavior, BoldLabel):
     debounce_s = NumericProperty(KEY_DEBOUNCE_S)
 
 
-class OnScreenKeyboard(BoxLayout):
-    """Dispatches `on_key(key)`; see the module docstring for the keys and layouts."""
+class OnScreenKeyboard(CachedLayer, BoxLayout):
+    """Dispatches `on_key(key)`; see the module docstring for the keys and layouts.
+
+    Drawn as one cached picture (screens/layer.py); the key under the finger is drawn on top of
+    it, so pressing keys never redraws the other forty.
+    """
 
     compact = BooleanProperty(False)
     digits_shown = BooleanProperty(False)   # compact only: row 1 shows digits instead of q-p
@@ -86,6 +90,11 @@ class OnScreenKeyboard(BoxLayout):
         self.register_event_type("on_key")
         super().__init__(**kwargs)
         self._keys: dict[str, OskKey] = {}
+        with self.canvas.after:
+            self._pressed_fill = Color(0, 0, 0, 0)
+            self._pressed_key = RoundedRectangle(pos=(0, 0), size=(1, 1), segments=4)
+            self._pressed_text_color = Color(1, 1, 1, 0)
+            self._pressed_text = Rectangle(pos=(0, 0), size=(1, 1))
         for prop in ("compact", "digits_shown"):
             self.fbind(prop, self._build)
         for prop in ("gap", "key_height", "key_font"):
@@ -128,7 +137,7 @@ class OnScreenKeyboard(BoxLayout):
                     line.add_widget(Widget(size_hint_x=units))
                     continue
                 button = OskKey(key=key, text=label, size_hint_x=units, action=len(key) > 1)
-                button.bind(on_tap=self._tapped)
+                button.bind(on_tap=self._tapped, state=self._show_pressed)
                 self._keys[key] = button
                 line.add_widget(button)
             self.add_widget(line)
@@ -140,6 +149,22 @@ class OnScreenKeyboard(BoxLayout):
             line.spacing, line.height = self.gap, self.key_height
         for button in self._keys.values():
             button.key_font = self.key_font
+
+    def _show_pressed(self, button: OskKey, state: str) -> None:
+        """Draw `button` pressed over the cached picture (or nothing once it is released)."""
+        if state != "down":
+            # hidden, not sized 0: Kivy keeps a RoundedRectangle's old shape at size (0, 0)
+            self._pressed_fill.a = self._pressed_text_color.a = 0
+            self._pressed_key.size = self._pressed_text.size = (1, 1)
+            return
+        self._pressed_fill.rgba = theme.RED_DARK if button.action else theme.SURFACE_PRESSED
+        self._pressed_text_color.a = 1
+        self._pressed_key.pos, self._pressed_key.size = button.pos, button.size
+        self._pressed_key.radius = [min(button.width, button.height) * 0.14]
+        width, height = button.texture_size
+        self._pressed_text.texture = button.texture
+        self._pressed_text.pos = (int(button.center_x - width / 2), int(button.center_y - height / 2))
+        self._pressed_text.size = (width, height)
 
     def _tapped(self, button: OskKey) -> None:
         if button.key == DIGITS_TOGGLE:
