@@ -194,6 +194,22 @@ class UI:
             button.funbind("on_release", note)
         self.frames(frames)
 
+    def settle(self, *scroll_views, timeout: float = 2.0, still_frames: int = 5) -> None:
+        """Step frames until kinetic scrolling and the overscroll spring of `scroll_views` have
+        stopped (they run on real time): their scroll positions hold still for `still_frames`
+        frames (Kivy's clock keeps each frame at least 1/60 s long)."""
+        import time
+
+        def positions():
+            return [(v.scroll_x, v.scroll_y) for v in scroll_views]
+
+        deadline, last, still = time.monotonic() + timeout, positions(), 0
+        while still < still_frames and time.monotonic() < deadline:
+            self.frames(1)
+            now = positions()
+            still = still + 1 if now == last else 0
+            last = now
+
     def drag(self, x: float, y: float, dx: float, dy: float, steps: int = 8) -> None:
         """A real finger pressed at window position (x, y), moved by (dx, dy) in `steps` frames
         (dy > 0 = upwards), then lifted."""

@@ -181,7 +181,7 @@ def test_a_wide_table_scrolls_sideways_while_the_page_scrolls_vertically(mount):
     assert table.ids.hint.text == "表格较宽，请左右滑动查看"
     # bring the table into view, then swipe left on it: the table moves, the page does not
     page.scroll_to(table, animate=False)
-    settle(h, 0.2)
+    h.settle(page)
     assert 0 < page.scroll_y < 1
     x, y = sideways.to_window(*sideways.center)
     assert 0 < y < 480

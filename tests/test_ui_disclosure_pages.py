@@ -7,7 +7,7 @@ import pytest
 
 from kiosk import theme
 from tests.disclosure_support import (NOW, detail_of, line, paged_view, settings, tap,
-                                      touch_path, wait)
+                                      touch_path)
 
 pytestmark = pytest.mark.ui
 
@@ -105,7 +105,7 @@ def test_tapping_a_page_opens_the_viewer_on_that_page(ui, two_pages):
     detail = detail_of(h)
     second = list(reversed(detail.content.ids.pages.children))[1]
     detail.scroll.scroll_to(second, animate=False)
-    wait(h, 0.2)
+    h.settle(detail.scroll)
     tap(h, second)
     assert detail.viewer_open and detail.viewer.index == 1
     detail.reset()

@@ -160,13 +160,13 @@ def test_a_wide_table_scrolls_sideways_inside_the_scrolling_detail(ui, demo_view
     sideways = table.ids.scroll
     assert table.overflow and table.ids.grid.width > sideways.width
     page.scroll_to(table, animate=False)
-    wait(h, 0.2)
+    h.settle(page, sideways)
     x, y = sideways.to_window(*sideways.center)
     y = min(max(y, 150), 330)
     assert sideways.collide_point(*sideways.parent.to_widget(x, y))
     page_y = page.scroll_y
     touch_path(h, line((x + 150, y), (x - 100, y)))
-    wait(h, 0.5)
+    wait(h, 0.5)  # kinetic scrolling runs on real time
     assert sideways.scroll_x > 0.3
     assert page.scroll_y == pytest.approx(page_y, abs=0.002)
     table_x = sideways.scroll_x
@@ -256,7 +256,7 @@ def test_screenshots_of_every_tab_and_detail(ui, demo_view, size, elder):
     detail = finance_detail(h, demo_view)
     h.screenshot(f"disclosure_detail_finance_{suffix}")
     detail.scroll.scroll_to(detail.blocks.tables()[0], animate=False)
-    wait(h, 0.2)
+    h.settle(detail.scroll)
     h.screenshot(f"disclosure_detail_finance_table_{suffix}")
     from screens.disclosure_detail import open_disclosure
 
