@@ -12,7 +12,11 @@ How the UI fixture works (see also PITFALLS.md, "Headless tests"):
   loop by hand (`EventLoop.idle()` = one frame: clock, input, draw). Teardown dispatches on_stop
   and removes the root, so the next test starts clean. No asyncio, no threads.
 * Touches are `kivy.tests.common.UnitTestTouch` events posted to the event loop, so they go
-  through the same dispatch as a finger on the panel.
+  through the same dispatch as a finger on the panel. Some things run on real time (a
+  ScrollView passes a tap on 0.2 s later, button debounce, kinetic scrolling, worker threads):
+  wait for what you need, never a fixed time where a condition exists -- `h.press(button)`
+  (until the button acted), `h.settle(*scroll_views)` (until they hold still),
+  `h.wait_for(condition)` (results from threads).
 * Screenshots go to tests/_screenshots/ (gitignored) for a person to look at.
 * Time: `ui(..., now=...)` fixes the wall clock; `ui(..., monotonic=manual_clock)` gives the app
   a `ManualClock` for the idle timer, the PIN lock and the corner gesture, so a test crosses the

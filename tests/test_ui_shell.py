@@ -4,7 +4,6 @@ process of its own. Idle, lockdown and live content have their own files (test_u
 test_ui_lockdown, test_ui_live_content); their shared helpers are in tests/shell_support.py."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -35,8 +34,7 @@ def test_the_elder_toggle_works_on_every_screen(shell, size, name):
     assert bar.height >= normal_bar * theme.ELDER_SCALE - 0.5
     assert back.width >= normal_back[0] * theme.ELDER_SCALE - 1
     assert back.height >= normal_back[1] * theme.ELDER_SCALE - 1
-    time.sleep(toggle.debounce_s)  # a second, deliberate tap
-    h.tap(toggle)
+    h.press(toggle, frames=3)  # a second, deliberate tap (past the debounce)
     assert not h.app.elder_mode and title.font_size == pytest.approx(normal_font)
 
 
