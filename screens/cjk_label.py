@@ -94,13 +94,25 @@ class CJKLabel(Label):
 
 KV_NAME = "screens/cjk_label.kv"  # a pseudo file name, so the rule loads once
 
+# The lines are ours, so Kivy gets no text_size and never wraps again: it measures each line
+# once and makes a texture just as wide as the widest line, not as wide as the label — fewer
+# pixels to blend every frame in software GL. The texture is placed by halign/valign here
+# (Kivy's own rule would centre it).
 KV = """
-<CJKLabel>:
-    text_size: self.width, None
+<-CJKLabel>:
+    # (with a line_height, Kivy spaces a text_size-less text differently: keep its old layout)
+    text_size: (None, None) if self.line_height == 1 else (self.width, None)
     size_hint_y: None
     height: self.texture_size[1]
     halign: 'left'
     valign: 'top'
+    canvas:
+        Color:
+            rgba: 1, 1, 1, 1
+        Rectangle:
+            texture: self.texture
+            size: self.texture_size
+            pos: (int(self.x) if self.halign == 'left' else (int(self.right - self.texture_size[0]) if self.halign == 'right' else int(self.center_x - self.texture_size[0] / 2.))), (int(self.top - self.texture_size[1]) if self.valign == 'top' else (int(self.y) if self.valign == 'bottom' else int(self.center_y - self.texture_size[1] / 2.)))
 """
 
 
