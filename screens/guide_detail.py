@@ -25,6 +25,7 @@ from kiosk.i18n import N_, _
 from screens import guides
 from screens.base import KioskScreen
 from screens.clip import ScissorClip
+from screens.cull import CullingScroll
 from screens.frames import AfterFrame
 from screens.widgets import BoldLabel, DebouncedButtonBehavior
 
@@ -127,8 +128,9 @@ class GuideDetailHeader(BoxLayout):
     qr_texture = ObjectProperty(None, allownone=True)
 
 
-class GuideDetailBody(ScissorClip, ScrollView):  # clipped without stencil fills (screens/clip.py)
-    pass
+class GuideDetailBody(ScissorClip, CullingScroll, ScrollView):
+    """The detail page: scissor-clipped (screens/clip.py), unseen sections not drawn
+    (screens/cull.py)."""
 
 
 def section_plan(guide: Guide) -> list[tuple[str, list[tuple[str, dict]]]]:

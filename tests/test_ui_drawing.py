@@ -3,7 +3,9 @@
 - the on-screen keyboard is one cached picture (screens/layer.py): typing never redraws its
   forty keys, the key under the finger is drawn on top of it, elder mode redraws it bigger;
 - list rows are outlines on the page colour, filled only while pressed — and no pressed fill
-  stays behind once the finger has lifted."""
+  stays behind once the finger has lifted;
+- a long page draws only the sections near the view (screens/cull.py), and whatever is
+  scrolled into view is drawn."""
 from __future__ import annotations
 
 import datetime as dt
@@ -106,3 +108,44 @@ def test_a_pressed_row_is_filled_and_clean_after(ui, demo_view):
     h.frames(3)
     assert h.current == "guides"
     assert close(pixel(h.window, *inside), rgb(theme.PAGE))
+
+
+def ink_in(window, widget) -> int:
+    """How many sampled pixels inside `widget`'s visible part differ from the page colour."""
+    from kivy.graphics.opengl import GL_RGBA, GL_UNSIGNED_BYTE, glReadPixels
+
+    window.dispatch("on_draw")
+    x0, y0 = widget.to_window(widget.x, widget.y)
+    x1, y1 = widget.to_window(widget.right, widget.top)
+    x0, y0 = max(0, int(x0)), max(0, int(y0))
+    x1, y1 = min(window.width, int(x1)), min(window.height - 200, int(y1))  # below the bars
+    if x1 <= x0 or y1 <= y0:
+        return 0
+    data = glReadPixels(x0, y0, x1 - x0, y1 - y0, GL_RGBA, GL_UNSIGNED_BYTE)
+    page = rgb(theme.PAGE)
+    stride = (x1 - x0) * 4
+    return sum(1 for y in range(0, y1 - y0, 4) for x in range(0, x1 - x0, 4)
+               if not close(tuple(data[y * stride + x * 4:y * stride + x * 4 + 3]), page, 8))
+
+
+def test_a_long_page_draws_what_is_in_view(ui, demo_view):
+    h = ui(Settings(display=Display(fullscreen=False)), demo_view, size=(1080, 1920),
+           now=lambda: NOW)
+    detail = h.open("guide_detail", frames=4)
+    assert detail.show_guide("guide-dibao")
+    h.frames(3)
+    column = detail.scroll.ids.column
+    first, last = detail.sections[0], detail.sections[-1]
+    assert first not in column.hidden and last in column.hidden  # the page is long
+    assert ink_in(h.window, first) > 0
+    detail.scroll.scroll_y = 0  # to the end
+    h.frames(2)
+    assert last not in column.hidden and first in column.hidden
+    assert ink_in(h.window, last) > 0, "the section scrolled into view is not drawn"
+    detail.scroll.scroll_y = 1
+    h.frames(2)
+    assert first not in column.hidden and ink_in(h.window, first) > 0
+    # a new guide replaces hidden sections without error, and shows its top
+    assert detail.show_guide("guide-medical-insurance")
+    h.frames(3)
+    assert detail.sections[0] not in column.hidden and ink_in(h.window, detail.sections[0]) > 0
