@@ -22,6 +22,7 @@ from pathlib import Path
 from kivy.clock import Clock
 from kivy.core.text import Label as CoreLabel
 from kivy.effects.scroll import ScrollEffect
+from kivy.graphics import Color, Rectangle
 from kivy.lang import Builder
 from kivy.properties import (BooleanProperty, ListProperty, NumericProperty, ObjectProperty,
                              StringProperty)
@@ -31,7 +32,8 @@ from kivy.uix.scrollview import ScrollView
 from pydantic import TypeAdapter
 
 from content.schemas import Block, Heading, ImageBlock, ListBlock, Paragraph, Table
-from kiosk.theme import TEXT, hex_rgba
+from kiosk.theme import BORDER, TEXT, hex_rgba
+from screens.cull import CullingColumn
 from screens.widgets import CJKLabel
 
 HEADING_SCALE = {1: 1.45, 2: 1.22, 3: 1.08}
@@ -169,9 +171,12 @@ class TableCell(AnchorLayout):
 
 
 class TableRow(BoxLayout):
-    """One table row: its height is the tallest cell's text plus padding."""
+    """One table row: its height is the tallest cell's text plus padding; `header`/`shaded`
+    choose its background (drawn by the row, behind all its cells)."""
 
     pad_y = NumericProperty(0.0)
+    header = BooleanProperty(False)
+    shaded = BooleanProperty(False)
 
     def __init__(self, **kwargs):
         self._refit = Clock.create_trigger(self._fit, -1)
@@ -216,20 +221,36 @@ class TableView(BoxLayout):
         super().__init__(**kwargs)
         self.caption = table.caption
         grid = self.ids.grid
-        header = TableRow()
+        header = TableRow(header=True, shaded=True)
         for text, align in zip(table.columns, self.aligns):
             header.add_cell(text, align, header=True, shaded=True)
         self.rows.append(header)
         for i, row in enumerate(table.rows):
-            table_row = TableRow()
+            table_row = TableRow(shaded=bool(i % 2))
             for text, align in zip(row, self.aligns):
                 table_row.add_cell(text, align, header=False, shaded=bool(i % 2))
             self.rows.append(table_row)
         for table_row in self.rows:
             grid.add_widget(table_row)
+        self._place_lines = Clock.create_trigger(self._draw_column_lines, -1)
+        with grid.canvas.after:  # the vertical lines between columns, once for the table
+            Color(*BORDER)
+            self._column_lines = [Rectangle(size=(0, 0)) for _ in self.aligns[1:]]
+        grid.fbind("pos", self._place_lines)
+        grid.fbind("size", self._place_lines)
+        for cell in header.cells:
+            cell.fbind("x", self._place_lines)
+            cell.fbind("width", self._place_lines)
         self.fbind("width", self._refit)
         self.fbind("font_size", self._refit)
         self._fit()
+
+    def _draw_column_lines(self, *_):
+        grid, cells = self.ids.grid, self.rows[0].cells
+        gap = self.rows[0].spacing
+        for line, cell in zip(self._column_lines, cells):
+            line.pos = (cell.right, grid.y + grid.padding[3])
+            line.size = (gap, max(0, grid.height - grid.padding[1] - grid.padding[3]))
 
     def _fit(self, *_):
         font_size = self.font_size
@@ -276,7 +297,7 @@ class TableView(BoxLayout):
         return [r.labels[col] for r in self.rows]
 
 
-class BlockView(BoxLayout):
+class BlockView(CullingColumn):  # a BoxLayout; in a CullingScroll, unseen blocks are not drawn
     """Renders `blocks` (content.schemas blocks, or their dicts) one under another."""
 
     blocks = ListProperty([])

@@ -10,6 +10,8 @@ of the page's canvas until it scrolls near again. Checked before every frame tha
 scroll, a layout change or a new page.
 
 Children of the page must not overlap (a column of sections): their drawing order is not kept.
+A child that is itself a CullingColumn (BlockView, the blocks of a disclosure) is culled inside
+too; the page and such columns must not be RelativeLayouts (coordinates are shared).
 """
 from __future__ import annotations
 
@@ -68,12 +70,19 @@ class CullingScroll:
             # computed from scroll_y, as that translation may not be updated yet
             room = page.height - self.height
             shift = (self.y - self.scroll_y * room) if room > 0 else (self.top - page.height)
-            low, high = self.y - shift - margin, self.top - shift + margin
-            for child in page.children:
-                if child.top < low or child.y > high:
-                    page.hide(child)
-                else:
-                    page.show(child)
+            _cull_column(page, self.y - shift - margin, self.top - shift + margin)
+
+
+def _cull_column(column: CullingColumn, low: float, high: float) -> None:
+    """Hide the children of `column` outside [low, high] (page coordinates); look inside the
+    ones in view that are CullingColumns themselves (a BlockView inside a detail page)."""
+    for child in column.children:
+        if child.top < low or child.y > high:
+            column.hide(child)
+        else:
+            column.show(child)
+            if isinstance(child, CullingColumn):
+                _cull_column(child, low, high)
 
 
 Factory.register("CullingColumn", cls=CullingColumn)

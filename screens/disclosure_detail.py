@@ -19,6 +19,8 @@ from content.schemas import Disclosure, Table, aware
 from kiosk.i18n import _, format_time
 from screens import base, blocks, disclosures, page_viewer
 from screens.base import KioskScreen
+from screens.clip import ScissorClip
+from screens.cull import CullingColumn, CullingScroll
 from screens.disclosures import (category_name, format_day, newest_first, notice_period_ended,
                                  period_label, validity_text)
 from screens.page_viewer import PageViewer
@@ -46,7 +48,7 @@ class PageThumb(DebouncedButtonBehavior, BoxLayout):
     index = NumericProperty(0)
 
 
-class DetailContent(BoxLayout):
+class DetailContent(CullingColumn):  # a BoxLayout whose unseen parts are not drawn
     """Everything that scrolls (ids: title, publisher, period, validity, ended_label, blocks, pages)."""
 
     title = StringProperty("")
@@ -59,6 +61,10 @@ class DetailContent(BoxLayout):
     side = NumericProperty(0.0)  # the side margin (kv rule)
 
 
+class DetailScroll(ScissorClip, CullingScroll, ScrollView):
+    """Scissor-clipped (screens/clip.py); blocks out of sight are not drawn (screens/cull.py)."""
+
+
 class DisclosureDetailScreen(KioskScreen):
     item_id = StringProperty("")
     viewer_open = BooleanProperty(False)
@@ -69,7 +75,7 @@ class DisclosureDetailScreen(KioskScreen):
         self.title = _("Public disclosures")
         self.item: Disclosure | None = None
         self._shown: tuple | None = None
-        self.scroll = ScrollView(do_scroll_x=False, scroll_type=["bars", "content"])
+        self.scroll = DetailScroll(do_scroll_x=False, scroll_type=["bars", "content"])
         self.content = DetailContent()
         self.scroll.add_widget(self.content)
         self.viewer = PageViewer()

@@ -5,7 +5,8 @@
 - list rows are outlines on the page colour, filled only while pressed — and no pressed fill
   stays behind once the finger has lifted;
 - a long page draws only the sections near the view (screens/cull.py), and whatever is
-  scrolled into view is drawn."""
+  scrolled into view is drawn;
+- a table draws one background per row and its column lines once, and still shows them."""
 from __future__ import annotations
 
 import datetime as dt
@@ -149,3 +150,26 @@ def test_a_long_page_draws_what_is_in_view(ui, demo_view):
     assert detail.show_guide("guide-medical-insurance")
     h.frames(3)
     assert detail.sections[0] not in column.hidden and ink_in(h.window, detail.sections[0]) > 0
+
+
+def test_table_rows_and_column_lines_drawn_once_per_table(ui, demo_view):
+    from screens import blocks
+
+    h = ui(Settings(display=Display(fullscreen=False)), demo_view, size=(1080, 1920),
+           now=lambda: NOW)
+    detail = h.open("disclosure_detail", frames=4)
+    table = detail.blocks.tables()[0]
+    h.frames(2)
+    header, plain, striped = table.rows[0], table.rows[1], table.rows[2]
+    cell = plain.cells[0]
+    middle_y = plain.center_y
+    between = cell.to_window(cell.right + 0.5, middle_y)
+    assert close(pixel(h.window, *between), rgb(theme.BORDER))  # the line between columns
+    inside = cell.to_window(cell.right - 3, middle_y)
+    assert close(pixel(h.window, *inside), rgb(theme.SURFACE))
+    stripe = striped.cells[0]
+    assert close(pixel(h.window, *stripe.to_window(stripe.right - 3, striped.center_y)),
+                 rgb(blocks.STRIPE_BG))
+    head = header.cells[1]
+    assert close(pixel(h.window, *head.to_window(head.x + 3, header.center_y)),
+                 rgb(blocks.HEADER_BG))
