@@ -18,6 +18,7 @@ from kivy.uix.scrollview import ScrollView
 from kiosk.i18n import _
 from screens.base import KioskScreen
 from screens.clip import ScissorClip
+from screens.cull import CullingColumn, CullingScroll
 from screens.widgets import DebouncedButtonBehavior
 
 KV_PATH = Path(__file__).with_suffix(".kv")
@@ -36,14 +37,14 @@ def load_kv() -> None:
         Builder.load_file(str(KV_PATH))
 
 
-class CentreColumn(BoxLayout):
+class CentreColumn(CullingColumn):  # a BoxLayout; cards out of sight are not drawn
     """A vertical stack of cards whose height follows its content. Directly in a ScrollView
     (`in_scroll`) it keeps clear of the scroll bar on its right."""
 
     in_scroll = BooleanProperty(False)
 
 
-class CentreCard(BoxLayout):
+class CentreCard(CullingColumn):  # a BoxLayout; entries out of sight are not drawn
     """A white card with a heading; `CentreScreen` fills `ids.entries`."""
 
     heading = StringProperty("")
@@ -246,8 +247,8 @@ class CentreScreen(KioskScreen):
             scroll.scroll_y = 1
 
 
-class CentreScroll(ScissorClip, ScrollView):  # clipped without stencil fills (screens/clip.py)
-    pass
+class CentreScroll(ScissorClip, CullingScroll, ScrollView):
+    """Scissor-clipped (screens/clip.py), cards out of sight not drawn (screens/cull.py)."""
 
 
 def create(app) -> CentreScreen:

@@ -173,3 +173,19 @@ def test_table_rows_and_column_lines_drawn_once_per_table(ui, demo_view):
     head = header.cells[1]
     assert close(pixel(h.window, *head.to_window(head.x + 3, header.center_y)),
                  rgb(blocks.HEADER_BG))
+
+
+def test_centre_rooms_scrolled_into_view_are_drawn(ui, demo_view):
+    from screens.centre import RoomCard
+
+    h = ui(Settings(display=Display(fullscreen=False)), demo_view, size=(1080, 1920),
+           now=lambda: NOW)
+    centre = h.open("centre", frames=4)
+    rooms = [w for w in centre.walk(restrict=True) if isinstance(w, RoomCard)]
+    assert len(rooms) >= 10
+    entries = rooms[-1].parent
+    assert rooms[-1] in entries.hidden  # far below the fold: not drawn
+    for scroll in centre.scrolls():
+        scroll.scroll_y = 0
+    h.frames(3)
+    assert rooms[-1] not in entries.hidden and ink_in(h.window, rooms[-1]) > 0
