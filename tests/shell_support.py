@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import time
 from pathlib import Path
 
 import pytest
@@ -139,13 +138,12 @@ def pin_pad(h):
 def type_pin(h, pad, pin: str, wait: bool = True) -> None:
     """Type `pin` and press 确定; with `wait`, step frames until the (threaded) check answered."""
     keys = {k.text: k for k in pad.ids.keypad.children}
+    # h.press: deliberate taps -- a key ignores a second tap within its (real-time) debounce,
+    # which would otherwise drop the "2" of a PIN typed right after one ending in "...2"
     for digit in pin:
-        h.tap(keys[digit], frames=1)
+        h.press(keys[digit], frames=1)
         h.clock.advance(0.2)
-    ok = pad.ids.ok
-    # 确定 ignores a second press within its debounce (real time): a tap, not a double delivery
-    time.sleep(max(0.0, ok.debounce_s - (time.monotonic() - ok._last_tap)))
-    h.tap(ok, frames=0)
+    h.press(pad.ids.ok, frames=0)
     if wait:
         assert h.wait_for(lambda: not pad.busy), "the PIN check never answered"
         h.frames(2)
