@@ -16,12 +16,14 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.recycleview import RecycleView
 from kivy.uix.recycleview.views import RecycleDataViewBehavior
+from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
 from kiosk import theme
 from kiosk.i18n import _
 from screens.base import KioskScreen
 from screens.clip import ScissorClip
+from screens.layer import CachedLayer
 from screens.widgets import DebouncedButtonBehavior
 
 KV_PATH = Path(__file__).with_suffix(".kv")
@@ -146,6 +148,15 @@ class GuideCategoryChip(DebouncedButtonBehavior, Label):
     def on_tap(self):
         if self.screen is not None:
             self.screen.select_category(self.category)
+
+
+class GuideChips(CachedLayer, BoxLayout):
+    """The category chips, drawn once as one picture (screens/layer.py); scrolling sideways
+    moves the picture, a chip pressed or chosen redraws it."""
+
+
+class ChipsScroll(ScissorClip, ScrollView):
+    """Sideways scroller of the chips, scissor-clipped (screens/clip.py)."""
 
 
 class GuideRow(RecycleDataViewBehavior, DebouncedButtonBehavior, BoxLayout):

@@ -18,19 +18,31 @@ from __future__ import annotations
 
 from kivy.graphics import (Callback, ClearBuffers, ClearColor, Color, Fbo, PopMatrix,
                            PushMatrix, Rectangle, Translate)
-from kivy.graphics.opengl import (GL_ONE, GL_ONE_MINUS_SRC_ALPHA, GL_SRC_ALPHA, glBlendFunc,
-                                  glBlendFuncSeparate)
+from kivy.graphics.opengl import (GL_ONE, GL_ONE_MINUS_SRC_ALPHA, GL_SCISSOR_TEST,
+                                  GL_SRC_ALPHA, glBlendFunc, glBlendFuncSeparate, glDisable,
+                                  glEnable, glIsEnabled)
 from kivy.properties import ColorProperty
 
 
-def _blend_keep_opaque(_instruction) -> None:
+_scissor_was_on: list[bool] = []  # a stack: layers may nest
+
+
+def _enter_buffer(_instruction) -> None:
+    # A scroll view around the layer may have the scissor test on, in window pixels: it must
+    # not cut the drawing into the buffer (whose pixels start at 0, 0).
+    on = bool(glIsEnabled(GL_SCISSOR_TEST))
+    _scissor_was_on.append(on)
+    if on:
+        glDisable(GL_SCISSOR_TEST)
     # Kivy blends alpha like colour (a*a + d*(1-a)): text edges drawn on an opaque background
     # would leave the buffer see-through there. Accumulate alpha instead, so it stays 1.
     glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA)
 
 
-def _blend_restore(_instruction) -> None:
+def _leave_buffer(_instruction) -> None:
     glBlendFunc(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA)  # Kivy's own setting
+    if _scissor_was_on and _scissor_was_on.pop():
+        glEnable(GL_SCISSOR_TEST)
 
 
 class CachedLayer:
@@ -42,15 +54,15 @@ class CachedLayer:
     def __init__(self, **kwargs):
         self.fbo = Fbo(size=(1, 1))
         with self.fbo.before:
+            Callback(_enter_buffer, reset_context=False)  # before the clear
             PushMatrix()
             self._shift = Translate(0, 0)
         with self.fbo:
             self._clear = ClearColor(1, 1, 1, 1)
             ClearBuffers()
-            Callback(_blend_keep_opaque, reset_context=False)
             Callback(self._count_render, reset_context=False)
         with self.fbo.after:
-            Callback(_blend_restore, reset_context=False)
+            Callback(_leave_buffer, reset_context=False)
             PopMatrix()
         super().__init__(**kwargs)
         with self.canvas:
@@ -72,8 +84,9 @@ class CachedLayer:
     def _place(self, *_args) -> None:
         width, height = max(1, int(round(self.width))), max(1, int(round(self.height)))
         if tuple(self.fbo.size) != (width, height):
-            self.fbo.size = (width, height)
+            self.fbo.size = (width, height)  # a new, empty texture: draw into it again
             self._picture.texture = self.fbo.texture
+            self.fbo.flag_update()
         self._shift.xy = (-self.x, -self.y)
         self._picture.pos = self.pos
         self._picture.size = (width, height)

@@ -334,7 +334,8 @@ KV = """
             rgba: theme.TOAST_BG if self.shown else (0, 0, 0, 0)
         RoundedRectangle:
             pos: self.pos
-            size: self.size
+            # hidden: not a transparent fill every frame; (1, 1) as Kivy ignores size 0 here
+            size: self.size if self.shown else (1, 1)
             radius: [app.ui_unit * 24]
 """
 

@@ -189,3 +189,26 @@ def test_centre_rooms_scrolled_into_view_are_drawn(ui, demo_view):
         scroll.scroll_y = 0
     h.frames(3)
     assert rooms[-1] not in entries.hidden and ink_in(h.window, rooms[-1]) > 0
+
+
+def test_chips_are_one_picture_that_follows_taps_and_scrolling(ui, demo_view):
+    h = ui(Settings(display=Display(fullscreen=False)), demo_view, size=(1080, 1920),
+           now=lambda: NOW)
+    h.tap(h.home.tile("guides"))
+    guides = h.screen("guides")
+    chips = guides.chips()
+    first, second, last = chips[0], chips[1], chips[-1]
+
+    def fill(chip):  # inside the chip, left of its text
+        return pixel(h.window, *chip.to_window(chip.x + chip.height * 0.3, chip.center_y))
+
+    assert close(fill(first), rgb(theme.RED)) and close(fill(second), rgb(theme.SURFACE))
+    h.tap(second)
+    h.frames(2)
+    assert guides.category == second.category
+    assert close(fill(second), rgb(theme.RED)) and close(fill(first), rgb(theme.SURFACE))
+    scroll = guides.content.ids.chips_scroll
+    assert last.right > scroll.right  # the last chip starts out of view
+    scroll.scroll_x = 1
+    h.frames(3)
+    assert close(fill(last), rgb(theme.SURFACE)), "the chips scrolled into view are not drawn"
