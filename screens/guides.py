@@ -24,6 +24,7 @@ from kiosk.i18n import _
 from screens.base import KioskScreen
 from screens.clip import ScissorClip
 from screens.layer import CachedLayer
+from screens.text_cache import CachedBoldLabel, CachedTextLabel  # noqa: F401 (kv rules)
 from screens.widgets import DebouncedButtonBehavior
 
 KV_PATH = Path(__file__).with_suffix(".kv")

@@ -98,8 +98,11 @@ def bench_guides_to_detail(app, runs: int) -> list[Tap]:
     return samples
 
 
-def bench_keystrokes(app, runs: int) -> list[Tap]:
+def bench_keystrokes(app, runs: int, cold_text: bool = False) -> list[Tap]:
+    """Every prefix of QUERIES, typed key by key. `cold_text`: forget every rendered row
+    text before each query (screens/text_cache.py), as for a resident's very first search."""
     from screens.keyboard import CLEAR
+    from screens.text_cache import CACHE
 
     manager = app.manager
     app.open_screen("guide_search")
@@ -110,6 +113,8 @@ def bench_keystrokes(app, runs: int) -> list[Tap]:
         for query in QUERIES:
             search.press(CLEAR)
             frames(2)
+            if cold_text:
+                CACHE.clear()
             for n, key in enumerate(query, 1):
                 expected = [g.title for g in app.view.search(query[:n], limit=1)]
 
@@ -142,11 +147,13 @@ def main(argv: list[str] | None = None) -> int:
         home = bench_home_to_guides(app, args.runs + 1)
         detail = bench_guides_to_detail(app, args.runs + 1)
         keys = bench_keystrokes(app, args.runs + 1)
+        cold_keys = bench_keystrokes(app, args.runs + 1, cold_text=True)
         app.dispatch("on_stop")
     print(f"window {width}x{height}, {args.runs} warm runs each; load average "
           f"{' '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} CPUs")
     for label, samples in (("home -> guides", home), ("guides -> detail", detail),
-                           ("keystroke -> results", keys)):
+                           ("keystroke -> results", keys),
+                           ("keystroke, no text cached", cold_keys)):
         print(summary(f"{label} (first)", samples[:1]))
         print(summary(label, samples[1:]))
     return 0

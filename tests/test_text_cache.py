@@ -1,0 +1,80 @@
+"""screens/text_cache.py: recycled row labels reuse rendered text, and a reused texture is never
+drawn over by the label that made it."""
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.ui
+
+
+@pytest.fixture
+def cache(kivy_window):
+    from screens import text_cache
+
+    text_cache.CACHE.clear()
+    yield text_cache.CACHE
+    text_cache.CACHE.clear()
+
+
+def make(text: str, **options):
+    from screens.text_cache import CachedTextLabel
+
+    label = CachedTextLabel(text=text, font_size=30, size=(600, 50), **options)
+    label.text_size = label.size
+    label.texture_update()
+    return label
+
+
+def test_the_same_text_is_rendered_once_and_shared(cache):
+    first = make("最低生活保障申请")
+    pixels = bytes(first.texture.pixels)
+    hits = cache.hits
+    second = make("最低生活保障申请")
+    assert cache.hits == hits + 1 and second.texture is first.texture
+    assert list(second.texture_size) == list(first.texture_size)
+    # the first label moves on to another text: the shared texture keeps its pixels
+    first.text = "残疾人两项补贴"
+    first.texture_update()
+    assert first.texture is not second.texture
+    assert bytes(second.texture.pixels) == pixels
+    assert bytes(first.texture.pixels) != pixels
+
+
+def test_any_option_that_changes_the_picture_is_a_different_entry(cache):
+    plain = make("就业失业登记")
+    assert make("就业失业登记", color=(1, 0, 0, 1)).texture is not plain.texture
+    assert make("就业失业登记", halign="right").texture is not plain.texture
+    bigger = make("就业失业登记")
+    bigger.font_size = 40
+    bigger.texture_update()
+    assert bigger.texture is not plain.texture and bigger.texture_size[1] >= plain.texture_size[1]
+
+
+def test_the_cache_is_bounded_by_bytes(cache, monkeypatch):
+    monkeypatch.setattr(cache, "max_bytes", 600 * 50 * 4 * 3)  # room for three textures
+    for n in range(10):
+        make(f"第{n}项")
+    assert cache.bytes <= cache.max_bytes and len(cache._entries) == 3
+    assert make("第9项").texture is not None and cache.hits >= 1  # the newest are kept
+
+
+def test_typing_reuses_row_texts(ui, demo_view, cache):
+    import datetime as dt
+
+    from content.schemas import CST
+    from kiosk.config import Display, Settings
+
+    h = ui(Settings(display=Display(fullscreen=False)), demo_view, size=(1080, 1920),
+           now=lambda: dt.datetime(2026, 11, 22, 9, 41, tzinfo=CST))
+    assert h.app.open_screen("guide_search")
+    search = h.screen("guide_search")
+    h.frames(2)
+    for key in "yl":
+        h.tap(search.keyboard.key(key), frames=2)
+    misses = cache.misses
+    h.tap(search.keyboard.key("b"), frames=2)  # "ylb": its rows were among the "yl" ones
+    rows = search.guide_list.rows()
+    assert rows and cache.misses == misses  # nothing rendered again
+    for row in rows:  # and what each row shows is its own guide
+        assert row.ids.title.text == row.title
+        assert row.ids.title.texture is not None
