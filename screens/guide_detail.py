@@ -273,10 +273,15 @@ class GuideDetailScreen(KioskScreen):
         """Sections to build in the tap's frame: enough to fill the visible page."""
         from kivy.core.window import Window
 
-        # the window's height, not the page's: on the first visit the page is not laid out yet
         font = self.app.text_unit * guides.FONT_BODY
-        return first_screen_count(plan, Window.height, font * 1.45,
-                                  max(1.0, Window.width * 0.75 / font))
+        scroll, header = self.scroll, self.header
+        laid_out = scroll.get_root_window() is not None or \
+            getattr(self, "_last_layout", None) == self._layout_key()
+        if laid_out and scroll.height > header.height > 0:
+            room, width = scroll.height - header.height, scroll.width  # the page as laid out
+        else:  # first visit: nothing laid out yet, the window is the bound
+            room, width = Window.height, Window.width
+        return first_screen_count(plan, room, font * 1.45, max(1.0, width * 0.75 / font))
 
     def _add_section(self, heading: str, rows: list[tuple[str, dict]]) -> None:
         section = self._pool.take("GuideSection", {"heading": heading})
@@ -343,6 +348,13 @@ class GuideDetailScreen(KioskScreen):
 
     def on_leave(self, *_args) -> None:
         self.stop_reading()
+        # the page's size as last shown, for _first_screen while the screen is off the window
+        self._last_layout = self._layout_key()
+
+    def _layout_key(self) -> tuple:
+        from kivy.core.window import Window
+
+        return (tuple(Window.size), self.app.text_unit)
 
 
 def create(app) -> GuideDetailScreen:
