@@ -66,6 +66,11 @@ def configure_kivy(width: int, height: int, fullscreen: bool = False) -> None:
     Config.set("graphics", "fullscreen", "auto" if fullscreen else "0")
     Config.set("graphics", "show_cursor", "0" if fullscreen else "1")
     Config.set("graphics", "resizable", "0" if fullscreen else "1")
+    # No multisample anti-aliasing: Kivy asks for 2x, Mesa gives 4x, and every pixel of every
+    # frame is then shaded and stored four times — on llvmpipe 78 MB more memory at 1080x1920
+    # and most of a frame's drawing time (docs/benchmarks.md); on a Pi, memory bandwidth.
+    # Text is anti-aliased in its glyphs anyway; only polygon edges (rounded corners) lose it.
+    Config.set("graphics", "multisamples", "0")
     Config.set("kivy", "exit_on_escape", "0")
     Config.set("kivy", "pause_on_minimize", "0")
     # Exactly one input source (PITFALLS.md, "Double touches on the Pi"): SDL turns touches
