@@ -28,6 +28,7 @@ from screens.text_cache import CachedBoldLabel, CachedTextLabel  # noqa: F401 (k
 from screens.widgets import DebouncedButtonBehavior
 
 KV_PATH = Path(__file__).with_suffix(".kv")
+DETAIL_KV_PATH = Path(__file__).with_name("guide_detail.kv")
 
 # design px (x app.text_unit)
 FONT_SEARCH = 34
@@ -46,9 +47,10 @@ QR_SIDE = 230
 
 
 def load_kv() -> None:
-    """Load guides.kv once (every guide screen's create() calls this)."""
-    if str(KV_PATH) not in Builder.files:
-        Builder.load_file(str(KV_PATH))
+    """Load guides.kv and guide_detail.kv once (every guide screen's create() calls this)."""
+    for path in (KV_PATH, DETAIL_KV_PATH):
+        if str(path) not in Builder.files:
+            Builder.load_file(str(path))
 
 
 # ---- text shared by the list, the search results and the detail ---------------------------
