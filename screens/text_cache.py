@@ -88,8 +88,8 @@ class CachedTextMixin:
 
 
 class CachedTextLabel(CachedTextMixin, Label):
-    pass
+    """A Label whose textures come from the shared cache."""
 
 
 class CachedBoldLabel(CachedTextMixin, BoldLabel):
-    pass
+    """A BoldLabel (outlined, faux bold) whose textures come from the shared cache."""

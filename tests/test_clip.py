@@ -41,7 +41,7 @@ def test_content_is_clipped_to_the_view_at_every_rotation(kivy_window, rotation)
     from screens.clip import ScissorClip
 
     class ClippedScroll(ScissorClip, ScrollView):
-        pass
+        """What the screens' lists and pages are: a ScrollView clipped by scissor."""
 
     window = kivy_window
     window.size = (600, 400)
