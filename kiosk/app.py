@@ -34,10 +34,9 @@ from kivy.app import App  # noqa: E402
 from kivy.clock import Clock  # noqa: E402
 from kivy.properties import (BooleanProperty, NumericProperty, ObjectProperty,  # noqa: E402
                              StringProperty)
-from kivy.lang import Builder  # noqa: E402
 from kivy.uix.boxlayout import BoxLayout  # noqa: E402
 from kivy.uix.floatlayout import FloatLayout  # noqa: E402
-from kivy.uix.screenmanager import NoTransition, ScreenManager  # noqa: E402
+from kivy.uix.screenmanager import ScreenManager  # noqa: E402
 
 from content.schemas import CST, aware  # noqa: E402
 from kiosk import theme  # noqa: E402
@@ -47,6 +46,9 @@ from kiosk.fonts import register_default_font  # noqa: E402
 from kiosk.i18n import _, format_date, format_time, set_locale  # noqa: E402
 from kiosk.idle import IdleTimer  # noqa: E402
 from kiosk.lockdown import CornerTaps, LockdownMixin, PinGuard, restart_process  # noqa: E402
+from kiosk.memory import tune_malloc  # noqa: E402
+from kiosk.window import (PlainScreenManager, PlainTransition, configure_kivy,  # noqa: E402,F401
+                          install_memory_fixes, set_rotation)
 
 log = logging.getLogger(__name__)
 
@@ -55,49 +57,6 @@ NO_HISTORY = frozenset({"attract", "maintenance"})
 # opening these means the resident left what they were reading: a waiting content version
 # applies (home; the notices list, reached from the urgent banner showing the new notice)
 SWAP_CONTENT_ON = frozenset({"home", "notices"})
-
-
-def configure_kivy(width: int, height: int, fullscreen: bool = False) -> None:
-    """Set Kivy's config for the window about to be created. Call before importing Window."""
-    from kivy.config import Config
-
-    Config.set("graphics", "width", str(int(width)))
-    Config.set("graphics", "height", str(int(height)))
-    Config.set("graphics", "fullscreen", "auto" if fullscreen else "0")
-    Config.set("graphics", "show_cursor", "0" if fullscreen else "1")
-    Config.set("graphics", "resizable", "0" if fullscreen else "1")
-    # No multisample anti-aliasing: Kivy asks for 2x, Mesa gives 4x, and every pixel of every
-    # frame is then shaded and stored four times — on llvmpipe 78 MB more memory at 1080x1920
-    # and most of a frame's drawing time (docs/benchmarks.md); on a Pi, memory bandwidth.
-    # Text is anti-aliased in its glyphs anyway; only polygon edges (rounded corners) lose it.
-    Config.set("graphics", "multisamples", "0")
-    Config.set("kivy", "exit_on_escape", "0")
-    Config.set("kivy", "pause_on_minimize", "0")
-    # Exactly one input source (PITFALLS.md, "Double touches on the Pi"): SDL turns touches
-    # into mouse events, and probesysfs would add mtdev/hidinput for the same panel, so every
-    # tap would arrive twice. Keep only SDL's mouse; disable its right-click multitouch dots.
-    for key, _value in Config.items("input"):
-        Config.remove_option("input", key)
-    Config.set("input", "mouse", "mouse,disable_multitouch")
-
-
-def set_rotation(window, degrees: int) -> None:
-    """Rotate the window's content. Kivy only redoes its projection when the rotated size
-    differs, so 0 -> 180 (same size) would silently draw unrotated: update it ourselves."""
-    window.rotation = degrees
-    window.update_viewport()
-
-
-class PlainScreenManager(ScreenManager):
-    """A ScreenManager without the stencil clip of Kivy's style: with NoTransition no screen
-    ever slides past its edges, and the clip costs two full-window fills per frame in
-    software GL (docs/benchmarks.md, "Resident screens")."""
-
-
-Builder.load_string("""
-<-PlainScreenManager>:
-    canvas.before:
-""")
 
 
 class KioskRoot(FloatLayout):
@@ -109,7 +68,7 @@ class KioskRoot(FloatLayout):
         super().__init__(**kwargs)
         column = BoxLayout(orientation="vertical")
         self.banner = UrgentBanner()
-        self.manager = PlainScreenManager(transition=NoTransition())
+        self.manager = PlainScreenManager(transition=PlainTransition())
         column.add_widget(self.banner)
         column.add_widget(self.manager)
         self.toast = Toast()
@@ -171,6 +130,8 @@ class KioskApp(LockdownMixin, LiveContentMixin, App):
         from screens import base, home, widgets
 
         register_default_font()
+        tune_malloc()
+        install_memory_fixes()
         set_locale(self.settings.locale)
         self.title = _("Self-service terminal")
         widgets.load_kv()
@@ -397,6 +358,7 @@ def run_app(settings, view, demo=None) -> None:
     width, height = display.width, display.height
     if int(display.rotation) in (90, 270):
         width, height = height, width  # the physical panel is the rotated window
+    tune_malloc()  # before the window and its buffers
     configure_kivy(width, height, fullscreen=display.fullscreen)
     register_default_font()  # fail before a window opens if there is no Chinese font
     app = KioskApp(settings, view, demo=demo)

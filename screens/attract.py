@@ -58,10 +58,16 @@ class AttractScreen(Screen):
 
     def on_leave(self, *_args) -> None:
         self._cancel()
+        self._release_slide()
 
     def reset(self) -> None:
         self._cancel()
         self.slide_id = ""
+
+    def _release_slide(self) -> None:
+        # a slide is a window-sized texture (8 MB at 1080x1920): none is kept while residents
+        # use the terminal; the next loop decodes its first slide again (idle, nobody waits)
+        self.slide_source, self.showing_slide = "", False
 
     def advance(self, *_args) -> None:
         """Show the next playable slide (or the fallback) and schedule the one after."""

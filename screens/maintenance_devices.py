@@ -8,6 +8,8 @@ when the screen opens and after each test page; the reader's state follows its p
 """
 from __future__ import annotations
 
+import weakref
+
 from kivy.factory import Factory
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ObjectProperty
@@ -59,6 +61,10 @@ def load_kv() -> None:
         Builder.load_string(KV, filename=KV_NAME)
 
 
+def _gone() -> None:
+    """What a dropped panel's update does: nothing."""
+
+
 class MaintenanceDeviceButtons(BoxLayout):
     """打印测试页 and 放置示例身份证 (each only where it applies)."""
 
@@ -87,7 +93,9 @@ class DevicePanel:
             self.buttons.remove_widget(self.buttons.ids.sample_card_button)
         if not self.buttons.children:
             self.buttons = None
-        devices.on_change = self.update
+        # held weakly: the app's devices outlive this screen (dropped on new content)
+        update = weakref.WeakMethod(self.update)
+        devices.on_change = lambda: (update() or _gone)()
         self.update()
 
     def rows(self) -> list:

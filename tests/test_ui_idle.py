@@ -118,6 +118,21 @@ def test_a_touch_on_the_attract_loop_returns_home_and_presses_nothing(shell):
     assert h.current == "home" and not h.root.toast.shown
 
 
+def test_the_attract_loop_keeps_no_slide_while_residents_use_the_terminal(shell):
+    """A slide is a window-sized texture: let go of it on leaving, decode again next time."""
+    h = shell()
+    go_idle(h)
+    attract = h.screen("attract")
+    assert attract.ids.slide.texture is not None
+    h.tap_at(10, 10)
+    assert h.current == "home"
+    h.frames(2)
+    assert attract.ids.slide.texture is None and not attract.showing_slide
+    go_idle(h)  # the next idle period plays again, from the first playable slide
+    assert h.current == "attract" and attract.showing_slide
+    assert attract.ids.slide.texture is not None
+
+
 def test_the_urgent_banner_stays_over_the_attract_loop(shell):
     urgent = Notice(id="u1", title="今晚停水检修", level="urgent", updated_at=SUNDAY_MORNING)
     h = shell(items=[urgent])
