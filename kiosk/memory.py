@@ -5,9 +5,9 @@ their own mmap and gives them back on free — until the first such block is fre
 raises its mmap threshold to that block's size, and later blocks of up to that size come
 from the heap, where freed space stays with the process. Which blocks that catches depends
 on timing, so the resident memory of the same walk through every screen came out 278 or
-301 MB from run to run (docs/benchmarks.md, "Where the memory goes"). A fixed threshold
-keeps every block over 128 KiB in its own mapping: returned to the system when freed, and
-the figure steady.
+301 MB from run to run (docs/benchmarks.md, "Where the memory goes"). With the threshold
+fixed, a block over 128 KiB that no free space of the heap can hold gets its own mapping,
+returned to the system when freed, and the figure is steady.
 """
 from __future__ import annotations
 

@@ -74,6 +74,8 @@ def install_memory_fixes() -> None:
       traceback) of each plugin it cannot load. The traceback holds every frame of the first
       caller — a screen building a QR code — so that screen could never be freed. Register
       them now, from here.
+    - Grey text (nearly all of it) in luminance+alpha textures, half the bytes of RGBA
+      (kiosk.text_textures).
     """
     from kivy.core.text import Label as CoreLabel
 
@@ -92,3 +94,7 @@ def install_memory_fixes() -> None:
     from PIL import Image
 
     Image.init()
+
+    from kiosk import text_textures
+
+    text_textures.install()

@@ -1,46 +1,52 @@
-"""Memory habits for months of uptime: glibc's mmap threshold (kiosk.memory) and Kivy's text
-surfaces (kiosk.window). How much the app holds after every screen: tests/bench/bench_ui.py."""
+"""Memory habits for months of uptime: glibc's mmap threshold (kiosk.memory), Kivy's text
+surfaces (kiosk.window) and grey text in two bytes a pixel (kiosk.text_textures). How much the
+app holds after every screen: tests/bench/bench_ui.py."""
 from __future__ import annotations
-
-import ctypes
-import ctypes.util
 
 import pytest
 
+PROBE = """
+import ctypes, ctypes.util, sys
+sys.path.insert(0, sys.argv[1])
 from kiosk.memory import MMAP_THRESHOLD, tune_malloc
 
-
 class MallInfo2(ctypes.Structure):
-    _fields_ = [(name, ctypes.c_size_t) for name in
-                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
-                 "uordblks", "fordblks", "keepcost")]
+    _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd",
+                                                "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
 
-
-def _glibc():
-    libc = ctypes.CDLL(ctypes.util.find_library("c"))
-    if not hasattr(libc, "mallinfo2"):
-        pytest.skip("not glibc >= 2.33")
-    libc.mallinfo2.restype = MallInfo2
-    libc.malloc.restype = ctypes.c_void_p
-    libc.malloc.argtypes = [ctypes.c_size_t]
-    libc.free.argtypes = [ctypes.c_void_p]
-    return libc
-
-
-def test_blocks_over_the_threshold_stay_mapped_after_a_big_block_was_freed():
-    """Without the fixed threshold, freeing a 4 MB block would send every later block of up
-    to 4 MB to the heap, where freed memory is not given back."""
-    libc = _glibc()
+libc = ctypes.CDLL(ctypes.util.find_library("c"))
+if not hasattr(libc, "mallinfo2"):
+    print("skip"); raise SystemExit
+libc.mallinfo2.restype = MallInfo2
+libc.malloc.restype = ctypes.c_void_p
+libc.malloc.argtypes = [ctypes.c_size_t]
+libc.free.argtypes = [ctypes.c_void_p]
+if sys.argv[2] == "tuned":
     assert tune_malloc() is True
-    big = libc.malloc(4 * 1024 * 1024)
-    libc.free(big)
-    mapped = libc.mallinfo2().hblks
-    block = libc.malloc(2 * MMAP_THRESHOLD)
-    try:
-        assert libc.mallinfo2().hblks == mapped + 1  # its own mapping, unmapped on free
-    finally:
-        libc.free(block)
-    assert libc.mallinfo2().hblks == mapped
+big = libc.malloc(4 * 1024 * 1024)
+libc.free(big)  # glibc, untuned, now serves blocks of up to 4 MB from its heap
+before = libc.mallinfo2().hblks
+block = libc.malloc(2 * MMAP_THRESHOLD)
+print("mapped" if libc.mallinfo2().hblks == before + 1 else "heap")
+libc.free(block)
+"""
+
+
+@pytest.mark.parametrize("mode, expected", [("tuned", "mapped"), ("glibc default", "heap")])
+def test_big_blocks_keep_their_own_mapping_after_a_bigger_one_was_freed(mode, expected):
+    """Without the fixed threshold, freeing a 4 MB block sends every later block of up to
+    4 MB to the heap, where freed memory stays with the process. A fresh process each: the
+    test process's own heap has free room that would serve the block either way."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[1])
+    out = subprocess.run([sys.executable, "-c", PROBE, root, mode.split()[0]], capture_output=True,
+                         text=True, timeout=60, check=True).stdout.strip()
+    if out == "skip":
+        pytest.skip("not glibc >= 2.33")
+    assert out == expected
 
 
 @pytest.mark.ui
@@ -62,3 +68,46 @@ def test_a_rendered_label_keeps_its_texture_but_not_its_sdl_surface(ui, demo_vie
     assert fresh.texture is not None and fresh.texture.width > 10
     assert hasattr(fresh._label, "_surface") and fresh._label._surface is None
     h.app.root.remove_widget(fresh)
+
+
+@pytest.mark.ui
+def test_grey_text_takes_two_bytes_a_pixel_and_looks_the_same(ui, demo_view):
+    """kiosk.text_textures: grey text in luminance+alpha, coloured text in RGBA; drawn, both
+    give the same pixels as Kivy's RGBA texture of the same text."""
+    from kivy.core.text import Label as ProviderLabel
+    from kivy.graphics import Color, Fbo, Rectangle
+    from kivy.uix.label import Label
+
+    from tests.shell_support import settings
+
+    h = ui(settings(), demo_view, size=(800, 480))
+    grey = Label(text="办事指南 Guide 123", color=(0.2, 0.2, 0.2, 1), font_size=40)
+    red = Label(text="办事指南 Guide 123", color=(0.7, 0.1, 0.1, 1), font_size=40)
+    for label in (grey, red):
+        h.app.root.add_widget(label)
+    h.frames(2)
+    assert grey.texture.colorfmt == "luminance_alpha"
+    assert red.texture.colorfmt == "rgba"
+    grey.color = (0.7, 0.1, 0.1, 1)  # turns coloured: a new texture, in RGBA
+    h.frames(2)
+    assert grey.texture.colorfmt == "rgba"
+    grey.color = (0.2, 0.2, 0.2, 1)
+    h.frames(2)
+    assert grey.texture.colorfmt == "luminance_alpha"
+
+    reference = ProviderLabel(text="办事指南 Guide 123", color=(0.2, 0.2, 0.2, 1), font_size=40,
+                              font_name=grey.font_name)
+    reference.refresh()
+    assert reference.texture.colorfmt == "rgba" and reference.texture.size == grey.texture.size
+
+    def drawn(texture) -> bytes:
+        fbo = Fbo(size=texture.size)
+        with fbo:
+            Color(1, 1, 1, 1)
+            Rectangle(size=texture.size, texture=texture)
+        fbo.draw()
+        return fbo.pixels
+
+    assert drawn(grey.texture) == drawn(reference.texture)
+    for label in (grey, red):
+        h.app.root.remove_widget(label)
