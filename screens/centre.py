@@ -19,6 +19,7 @@ from kiosk.i18n import _
 from screens.base import KioskScreen
 from screens.clip import ScissorClip
 from screens.cull import CullingColumn, CullingScroll
+from screens.images import fitted_texture
 from screens.widgets import DebouncedButtonBehavior
 
 KV_PATH = Path(__file__).with_suffix(".kv")
@@ -71,9 +72,11 @@ class InfoLine(BoxLayout):
 
 
 class FloorPlan(DebouncedButtonBehavior, Image):
-    """The floor-plan image; tapping it opens the page viewer (zoom and pan)."""
+    """The floor-plan image, no larger than the window (screens.images); tapping it opens the
+    page viewer (zoom and pan) on the file itself, `path`."""
 
     screen = ObjectProperty(None, allownone=True)
+    path = StringProperty("")
 
     def on_tap(self):
         if self.screen is not None:
@@ -148,10 +151,15 @@ class CentreScreen(KioskScreen):
             self.rooms_column.remove_widget(self.rooms_card)
 
     def _show_plan(self, centre) -> None:
+        from kivy.core.window import Window
+
         source = ""
         if centre is not None and centre.floor_plan:
             source = str(self.app.view.blob_path(centre.floor_plan))
-        self.plan.source = source
+        self.plan.texture = fitted_texture(source, *Window.size) if source else None
+        if self.plan.texture is None:
+            source = ""  # nothing to show: no card (the log says which file failed)
+        self.plan.path = source
         shown = self.plan_card.parent is not None
         if source and not shown:
             self.main_column.add_widget(self.plan_card)
@@ -220,12 +228,12 @@ class CentreScreen(KioskScreen):
         """Show the floor plan in the page viewer in place of the columns (返回正文 closes)."""
         from screens.page_viewer import PageViewer
 
-        if not self.plan.source or self.plan_open:
+        if not self.plan.path or self.plan_open:
             return
         if self.viewer is None:
             self.viewer = PageViewer(closable=True)
             self.viewer.bind(on_close=lambda *_: self.close_plan())
-        self.viewer.sources = [self.plan.source]
+        self.viewer.sources = [self.plan.path]
         self._saved = list(self.content_area.children)
         self.content_area.clear_widgets()
         self.content_area.add_widget(self.viewer)

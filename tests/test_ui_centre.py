@@ -126,16 +126,39 @@ def test_floor_plan_is_drawn_and_opens_larger(ui, demo_view):
     h = ui(settings(), demo_view)
     screen = open_centre(h)
     plan = screen.plan
-    assert plan.texture is not None and plan.texture.size == (1600, 1000)
+    # the 1600x1000 plan, no wider than the 1080 px window: 2.9 MB of texture, not 6.1
+    assert plan.texture is not None and plan.texture.size == (1080, 675)
     assert plan.height == pytest.approx(plan.width / 1.6, abs=1)
-    assert plan.source == str(demo_view.blob_path(demo_view.centre().floor_plan))
+    assert plan.path == str(demo_view.blob_path(demo_view.centre().floor_plan))
     tap(h, plan)
     assert screen.plan_open and screen.viewer in screen.content_area.children
-    assert screen.viewer.sources == [plan.source]
+    assert screen.viewer.sources == [plan.path]  # the viewer zooms into the file itself
     assert not screen.scrolls()  # the columns make room for the viewer
     h.screenshot("centre_plan_1080x1920")
     tap(h, screen.viewer.ids.close)
     assert not screen.plan_open and len(screen.scrolls()) == 1
+
+
+def test_a_plan_is_decoded_no_larger_than_the_window_and_a_broken_file_is_named(kivy_window, tmp_path,
+                                                                               caplog):
+    """screens.images.fitted_texture: a phone photo of a plan (4000x3000) would be a 48 MB
+    texture; a file that is no image gives None and a log line naming it."""
+    from PIL import Image
+
+    from screens.images import fitted_texture
+
+    photo = tmp_path / "plan.jpg"
+    Image.new("RGB", (4000, 3000), (200, 30, 30)).save(photo, quality=80)
+    texture = fitted_texture(photo, 1080, 1920)
+    assert texture is not None and texture.size == (1080, 810)
+    small = tmp_path / "small.png"
+    Image.new("RGB", (300, 200), (0, 0, 0)).save(small)
+    assert fitted_texture(small, 1080, 1920).size == (300, 200)  # never scaled up
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n" + b"no image here" * 10)
+    with caplog.at_level("ERROR"):
+        assert fitted_texture(broken, 1080, 1920) is None
+    assert "broken.png" in caplog.text
 
 
 # ---- layout: two columns in landscape, stacked in portrait ----------------------------------
