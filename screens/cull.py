@@ -43,6 +43,18 @@ class CullingColumn(BoxLayout):
         self.show(widget)  # Kivy removes the child's canvas from ours
         super().remove_widget(widget, *args, **kwargs)
 
+    def do_layout(self, *args):
+        super().do_layout(*args)
+        # The children just moved: what is in view has changed. A column inside a card inside
+        # the page lays its rows out after the page did (rows added to a card arrive at (0, 0)
+        # and were culled there for good, leaving the card empty on screen).
+        node = self.parent
+        while node is not None and not isinstance(node, CullingScroll):
+            parent = node.parent
+            node = parent if parent is not node else None  # the Window is its own parent
+        if node is not None:
+            node._cull_trigger()
+
 
 class CullingScroll:
     """Mixin, before ScrollView among the bases: culls the children of a CullingColumn page."""
