@@ -71,7 +71,10 @@ class CachedTextMixin:
         core = self._label
         if self.markup or not core.text or not core.text.strip():
             return super().texture_update(*largs)
-        key = (type(core).__name__, core.text, _frozen(core.options))
+        # the text box (text_size) lives outside the options, as `usersize`: the same title
+        # shortened to a narrow box is another picture than in a wide one
+        box = tuple(None if v is None else round(v) for v in (core.usersize or (None, None)))
+        key = (type(core).__name__, core.text, box, _frozen(core.options))
         entry = CACHE.get(key)
         if entry is not None:
             texture, size, shortened = entry

@@ -50,6 +50,20 @@ def test_any_option_that_changes_the_picture_is_a_different_entry(cache):
     assert bigger.texture is not plain.texture and bigger.texture_size[1] >= plain.texture_size[1]
 
 
+def test_the_text_box_is_part_of_the_picture(cache):
+    """A row first laid out narrow (Kivy's default 100 px) is shortened to "…"; once it has
+    its width it must not be shown that texture, nor one made for a wider row (drawn centred,
+    it would stick out on the left)."""
+    narrow = make("最低生活保障申请", shorten=True)
+    narrow.size = (100, 50)
+    narrow.text_size = narrow.size
+    narrow.texture_update()
+    assert narrow.is_shortened
+    wide = make("最低生活保障申请", shorten=True)
+    assert wide.texture is not narrow.texture and not wide.is_shortened
+    assert wide.texture_size[0] <= 600 and narrow.texture_size[0] <= 100
+
+
 def test_the_cache_is_bounded_by_bytes(cache, monkeypatch):
     monkeypatch.setattr(cache, "max_bytes", 600 * 50 * 4 * 3)  # room for three textures
     for n in range(10):
