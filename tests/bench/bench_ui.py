@@ -105,7 +105,7 @@ def _visit_every_screen(app) -> list[str]:
     return list(registry.SCREENS)
 
 
-def child(data_dir: Path, width: int, height: int, runs: int) -> dict:
+def child(data_dir: Path, width: int, height: int, runs: int, soak: int = 0) -> dict:
     app = _start_app(data_dir, width, height)
     rss_start = proc_status_kb("VmRSS")
     taps: dict[str, dict] = {}
@@ -124,18 +124,23 @@ def child(data_dir: Path, width: int, height: int, runs: int) -> dict:
             _frames(3)
             taps[tile.screen]["warm"].append(
                 tap(tile, lambda: app.manager.current == tile.screen).seconds)
+    soaked = []  # RSS after 2 + k rounds through every screen: flat for a terminal up for months
+    for round_ in range(1, soak + 1):
+        _visit_every_screen(app)
+        if round_ % 10 == 0 or round_ == soak:
+            soaked.append((round_ + 2, proc_status_kb("VmRSS")))
     result = {"rss_start_kb": rss_start, "rss_kb": rss, "hwm_kb": proc_status_kb("VmHWM"),
-              "visited": visited, "taps": taps}
+              "visited": visited, "taps": taps, "soak": soaked}
     app.dispatch("on_stop")
     return result
 
 
 # ---- the parent: content, cold starts, the child ---------------------------------------------
 
-def run_child(data_dir: Path, size: str, runs: int, env: dict | None = None) -> dict:
+def run_child(data_dir: Path, size: str, runs: int, env: dict | None = None, soak: int = 0) -> dict:
     env = env or dict(os.environ, SDL_VIDEODRIVER=os.environ.get("SDL_VIDEODRIVER", "offscreen"))
     proc = subprocess.run([sys.executable, __file__, "--child", str(data_dir), "--size", size,
-                           "--runs", str(runs)], capture_output=True, text=True, env=env,
+                           "--runs", str(runs), "--soak", str(soak)], capture_output=True, text=True, env=env,
                           timeout=1800)
     if proc.returncode != 0:
         raise RuntimeError(f"the app process failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
@@ -180,11 +185,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=20, help="warm taps per tile")
     parser.add_argument("--cold-runs", type=int, default=5, help="cold-start processes")
     parser.add_argument("--size", default="1080x1920", help="window WxH (default 1080x1920)")
+    parser.add_argument("--soak", type=int, default=0,
+                        help="rounds through every screen after the memory figure, RSS every 10 (X11 run)")
     parser.add_argument("--child", metavar="DATA_DIR", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     width, height = (int(v) for v in args.size.lower().split("x"))
     if args.child:
-        print(json.dumps(child(Path(args.child), width, height, args.runs)))
+        print(json.dumps(child(Path(args.child), width, height, args.runs, args.soak)))
         return 0
 
     sys.path.insert(0, str(HERE))
@@ -196,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         cold = [bench_cold_start.one_run(data_dir, args.size)[0] for _ in range(args.cold_runs)]
         result = run_child(data_dir, args.size, args.runs)
         with Xvfb(args.size) as xvfb:
-            windowed = run_child(data_dir, args.size, 0, xvfb.env()) if xvfb else None
+            windowed = run_child(data_dir, args.size, 0, xvfb.env(), args.soak) if xvfb else None
 
     print(f"window {args.size}, SDL {os.environ.get('SDL_VIDEODRIVER', 'offscreen')}; load average "
           f"{' '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} CPUs")
@@ -209,6 +216,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         print(f"RSS after every screen twice ({screens} screens), {label}: {run['rss_kb'] / 1024:.0f} MB "
               f"(at start {run['rss_start_kb'] / 1024:.0f} MB, peak {run['hwm_kb'] / 1024:.0f} MB; goal <= 250 MB)")
+    if windowed and windowed["soak"]:
+        print("RSS in the X11 window after N rounds through every screen: " + ", ".join(
+            f"{n}: {kb / 1024:.0f} MB" for n, kb in windowed["soak"]))
     for screen, taps in result["taps"].items():
         w50, w95 = p50_p95(taps["warm"])
         print(f"tap-to-frame home -> {screen:<12} n={len(taps['warm']):<3} p50={w50 * 1000:6.1f} ms  "
