@@ -358,7 +358,6 @@ def run_app(settings, view, demo=None) -> None:
     width, height = display.width, display.height
     if int(display.rotation) in (90, 270):
         width, height = height, width  # the physical panel is the rotated window
-    tune_malloc()  # before the window and its buffers
     configure_kivy(width, height, fullscreen=display.fullscreen)
     register_default_font()  # fail before a window opens if there is no Chinese font
     app = KioskApp(settings, view, demo=demo)

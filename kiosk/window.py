@@ -1,5 +1,5 @@
 """The window and Kivy itself: configuration before the window exists, rotation, the screen
-manager, and two fixes for Kivy habits that cost memory on a terminal left running for months.
+manager, and the fixes for Kivy habits that cost memory on a terminal left running for months.
 
 Kivy reads its configuration when the Window is created, so `configure_kivy` runs before
 `kivy.core.window` is imported; `install_memory_fixes` runs once the app builds.
