@@ -62,7 +62,6 @@ KV = """
             BoldLabel:
                 id: screen_title
                 text: root.title
-                markup: False
                 color: theme.ON_RED
                 font_size: app.text_unit * theme.FONT_BANNER * 1.1
                 text_size: self.width, None

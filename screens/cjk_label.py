@@ -9,9 +9,8 @@ from kivy.clock import Clock
 from kivy.core.text import Label as CoreLabel
 from kivy.lang import Builder
 from kivy.properties import NumericProperty, StringProperty
-from kivy.uix.label import Label
-
 from content.linebreak import fit_lines
+from screens.text_label import TextLabel
 
 # Kivy lays a line out with integer widths and measures it in its own pieces; our lines are
 # measured whole. A pixel or two of slack keeps a line we call fitting from being re-broken
@@ -52,12 +51,12 @@ class _Measurer:
         return width
 
 
-def text_width_of(label: Label):
+def text_width_of(label: TextLabel):
     """The measure function `content.linebreak` needs, for `label`'s font and size."""
     return _Measurer.get(label.font_name, label.font_size, label.outline_width)
 
 
-class CJKLabel(Label):
+class CJKLabel(TextLabel):
     """A label for Chinese text: set `plain_text`, it wraps to the label's width.
 
     `max_lines` (0 = unlimited) cuts with "…". `lines` holds the wrapped lines. Markup is
@@ -71,16 +70,10 @@ class CJKLabel(Label):
         self._rewrap = Clock.create_trigger(self._wrap, -1)
         self.lines: list[str] = []
         super().__init__(**kwargs)
-        self.markup = False
-        self.fbind("markup", self._no_markup)
         for prop in ("plain_text", "max_lines", "width", "padding", "font_size", "font_name",
                      "outline_width"):
             self.fbind(prop, self._rewrap)
         self._rewrap()
-
-    def _no_markup(self, *_args) -> None:
-        if self.markup:
-            self.markup = False
 
     def line_limit(self) -> float:
         """The widest line (px) that Kivy lays out unbroken in this label."""
@@ -96,23 +89,15 @@ KV_NAME = "screens/cjk_label.kv"  # a pseudo file name, so the rule loads once
 
 # The lines are ours, so Kivy gets no text_size and never wraps again: it measures each line
 # once and makes a texture just as wide as the widest line, not as wide as the label — fewer
-# pixels to blend every frame in software GL. The texture is placed by halign/valign here
-# (Kivy's own rule would centre it).
+# pixels to blend every frame in software GL. TextLabel places the texture by halign/valign.
 KV = """
-<-CJKLabel>:
+<CJKLabel>:
     # (with a line_height, Kivy spaces a text_size-less text differently: keep its old layout)
     text_size: (None, None) if self.line_height == 1 else (self.width, None)
     size_hint_y: None
     height: self.texture_size[1]
     halign: 'left'
     valign: 'top'
-    canvas:
-        Color:
-            rgba: 1, 1, 1, 1
-        Rectangle:
-            texture: self.texture
-            size: self.texture_size
-            pos: (int(self.x) if self.halign == 'left' else (int(self.right - self.texture_size[0]) if self.halign == 'right' else int(self.center_x - self.texture_size[0] / 2.))), (int(self.top - self.texture_size[1]) if self.valign == 'top' else (int(self.y) if self.valign == 'bottom' else int(self.center_y - self.texture_size[1] / 2.)))
 """
 
 

@@ -205,7 +205,7 @@ KV = """
             Line:
                 rectangle: (self.x, self.y, self.width, self.height)
                 width: 1.2
-    Label:
+    TextLabel:
         text: root.caption
         font_size: app.text_unit * theme.FONT_BODY * 0.85
         color: theme.TEXT_MUTED

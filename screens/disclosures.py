@@ -326,7 +326,7 @@ KV = """
             id: ended_label
             plain_text: _("The public notice period has ended") if root.ended else ''
             scale: 0.8
-    Label:
+    TextLabel:
         text: '›'
         font_size: app.text_unit * theme.FONT_TILE
         color: theme.RED
@@ -354,7 +354,7 @@ KV = """
                 size_hint_x: None
                 width: self.minimum_width
                 spacing: app.ui_unit * theme.GAP * 0.4
-        Label:
+        TextLabel:
             id: count
             font_size: app.text_unit * theme.FONT_BODY * 0.85
             color: theme.TEXT_MUTED
@@ -377,7 +377,7 @@ KV = """
                 height: self.minimum_height
                 padding: 0, 0, app.ui_unit * 16, 0
                 spacing: app.ui_unit * theme.GAP * 0.5
-        Label:
+        TextLabel:
             text: _("Nothing has been published here yet") if root.empty else ''
             font_size: app.text_unit * theme.FONT_BODY
             color: theme.TEXT_MUTED

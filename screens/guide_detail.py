@@ -15,7 +15,6 @@ from kivy.core.image import Image as CoreImage
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.label import Label
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
@@ -27,6 +26,7 @@ from screens.base import KioskScreen
 from screens.clip import ScissorClip
 from screens.cull import CullingScroll
 from screens.frames import AfterFrame
+from screens.text_label import TextLabel
 from screens.widgets import BoldLabel, DebouncedButtonBehavior
 
 ORIGINAL_OR_COPY = {
@@ -109,7 +109,7 @@ class GuideFaqRow(BoxLayout):
     a = StringProperty("")
 
 
-class GuideTag(Label):
+class GuideTag(TextLabel):
     pass
 
 

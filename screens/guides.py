@@ -13,7 +13,6 @@ from kivy.lang import Builder
 from kivy.properties import (BooleanProperty, NumericProperty, ObjectProperty,
                              StringProperty)
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.label import Label
 from kivy.uix.recycleview import RecycleView
 from kivy.uix.recycleview.views import RecycleDataViewBehavior
 from kivy.uix.scrollview import ScrollView
@@ -24,6 +23,7 @@ from kiosk.i18n import _
 from screens.base import KioskScreen
 from screens.clip import ScissorClip
 from screens.layer import CachedLayer
+from screens.text_label import TextLabel
 from screens.text_cache import CachedBoldLabel, CachedTextLabel  # noqa: F401 (kv rules)
 from screens.widgets import DebouncedButtonBehavior
 
@@ -141,7 +141,7 @@ class GuideSearchButton(DebouncedButtonBehavior, BoxLayout):
     text = StringProperty("")
 
 
-class GuideCategoryChip(DebouncedButtonBehavior, Label):
+class GuideCategoryChip(DebouncedButtonBehavior, TextLabel):
     """One category filter; `category` "" means 全部 (all)."""
 
     category = StringProperty("")

@@ -15,6 +15,7 @@ from kiosk.i18n import _
 from screens.base import KioskScreen
 from screens.blocks import BlockView
 from screens.notices import date_text, live_notices, load_kv
+from screens.text_label import TextLabel
 
 
 def open_notice(app, notice_id: str) -> bool:
@@ -68,10 +69,8 @@ class NoticeDetailScreen(KioskScreen):
 
     def block_texts(self) -> list[str]:
         """Every text shown by the blocks (tests read them)."""
-        from kivy.uix.label import Label
-
         return [w.text for w in self.blocks.walk(restrict=True)
-                if isinstance(w, Label) and w.text and w.opacity > 0]
+                if isinstance(w, TextLabel) and w.text and w.opacity > 0]
 
     def prepare_screenshot(self) -> None:
         """`kiosk screenshot`: the first notice of the list (the urgent one when there is)."""

@@ -1,4 +1,4 @@
-"""`CachedTextLabel`: a Label that reuses the texture of text it (or a sibling) drew before.
+"""`CachedTextLabel`: a text label that reuses the texture of text it (or a sibling) drew before.
 
 The rows of the guide list are recycled (RecycleView): as a resident types, the same titles
 move from row to row, and each move made Kivy render the text again (SDL_ttf, then a texture
@@ -7,18 +7,17 @@ them (text and every option of Kivy's core label: font, size, colour, text_size,
 shortening...), so a hit draws exactly what a fresh render would. The cache is bounded by the
 bytes of its textures (they live in the GL driver's memory) and forgets the least recent.
 
-A texture in the cache is never drawn into again: after caching, the core label is told to
-make a new texture next time instead of refilling the shared one.
+A texture in the cache is never drawn into again: every render makes a new core label and so a
+new texture (screens/text_label.py). The bound counts real bytes (grey text is 2 a pixel).
 """
 from __future__ import annotations
 
 from collections import OrderedDict
 
-from kivy.uix.label import Label
-
+from screens.text_label import TextLabel
 from screens.widgets import BoldLabel
 
-MAX_BYTES = 12 * 1024 * 1024
+MAX_BYTES = 6 * 1024 * 1024
 
 
 def _frozen(value):
@@ -27,6 +26,11 @@ def _frozen(value):
     if isinstance(value, dict):
         return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
     return value
+
+
+def _bytes(texture, size) -> int:
+    """Bytes of a texture: grey text is luminance+alpha (kiosk/text_textures.py), 2 a pixel."""
+    return size[0] * size[1] * (4 if texture.colorfmt == "rgba" else 2)
 
 
 class TextureCache:
@@ -49,12 +53,12 @@ class TextureCache:
         size = tuple(texture.size)
         old = self._entries.pop(key, None)
         if old is not None:
-            self.bytes -= old[1][0] * old[1][1] * 4
+            self.bytes -= _bytes(old[0], old[1])
         self._entries[key] = (texture, size, is_shortened)
-        self.bytes += size[0] * size[1] * 4
+        self.bytes += _bytes(texture, size)
         while self.bytes > self.max_bytes and len(self._entries) > 1:
-            _key, (_texture, (w, h), _short) = self._entries.popitem(last=False)
-            self.bytes -= w * h * 4
+            _key, (old_texture, old_size, _short) = self._entries.popitem(last=False)
+            self.bytes -= _bytes(old_texture, old_size)
 
     def clear(self) -> None:
         self._entries.clear()
@@ -64,35 +68,20 @@ class TextureCache:
 CACHE = TextureCache()
 
 
-class CachedTextMixin:
-    """Mixin for a Label class (first among the bases). Markup labels are not cached."""
-
-    def texture_update(self, *largs):
-        core = self._label
-        if self.markup or not core.text or not core.text.strip():
-            return super().texture_update(*largs)
-        # the text box (text_size) lives outside the options, as `usersize`: the same title
-        # shortened to a narrow box is another picture than in a wide one
-        box = tuple(None if v is None else round(v) for v in (core.usersize or (None, None)))
-        key = (type(core).__name__, core.text, box, _frozen(core.options))
-        entry = CACHE.get(key)
-        if entry is not None:
-            texture, size, shortened = entry
-            self.texture = texture
-            self.texture_size = list(size)
-            self.is_shortened = shortened
-            return None
-        super().texture_update(*largs)
-        if self.texture is not None:
-            self.texture.bind()  # Kivy fills a label texture lazily: fill it now, while ours
-            CACHE.put(key, self.texture, self.is_shortened)
-            core.texture = None  # the next render makes a new texture, never refills this one
-        return None
+def key_of(label) -> tuple:
+    """What shapes a label's texture: its text, text box and every core label option."""
+    options = label.core_options()
+    box = tuple(None if v is None else round(v) for v in options.pop("text_size"))
+    return (label.text, box, _frozen(options))
 
 
-class CachedTextLabel(CachedTextMixin, Label):
-    """A Label whose textures come from the shared cache."""
+class CachedTextLabel(TextLabel):
+    """A TextLabel whose textures come from the shared cache."""
+
+    cache_textures = True
 
 
-class CachedBoldLabel(CachedTextMixin, BoldLabel):
+class CachedBoldLabel(BoldLabel):
     """A BoldLabel (outlined, faux bold) whose textures come from the shared cache."""
+
+    cache_textures = True

@@ -18,17 +18,16 @@ from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
-from kivy.uix.label import Label
-
 from kiosk import theme
 from screens import cjk_label
 from screens.cjk_label import CJKLabel
+from screens.text_label import TextLabel
 
-__all__ = ["BoldLabel", "CJKLabel", "DebouncedButtonBehavior", "ElderToggle", "Tile", "Toast",
+__all__ = ["BoldLabel", "CJKLabel", "TextLabel", "DebouncedButtonBehavior", "ElderToggle", "Tile", "Toast",
            "UrgentBanner", "load_kv"]
 
 
-class BoldLabel(Label):
+class BoldLabel(TextLabel):
     """Bold-looking text: the Chinese font has no bold face and Kivy does not embolden, so a
     thin outline in the text colour thickens the strokes."""
 
@@ -302,17 +301,16 @@ KV = """
                 pos: self.pos
                 size: self.size
                 radius: [app.ui_unit * 8]
-    Label:
+    TextLabel:
         id: title
         text: root.title
-        markup: False
         font_size: app.text_unit * theme.FONT_BANNER
         color: theme.URGENT_TEXT
         text_size: self.width, None
         halign: 'left'
         shorten: True
         shorten_from: 'right'
-    Label:
+    TextLabel:
         id: more
         text: root.more
         font_size: app.text_unit * theme.FONT_BODY * 0.9

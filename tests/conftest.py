@@ -263,7 +263,7 @@ class UI:
 
     def texts(self, widget=None) -> list[str]:
         """Text of every visible label under `widget` (default: the whole app)."""
-        from kivy.uix.label import Label
+        from screens.text_label import TextLabel as Label
 
         top = widget if widget is not None else self.root
         return [w.text for w in top.walk(restrict=True)

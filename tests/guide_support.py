@@ -79,7 +79,7 @@ def drag(h, widget, dy: float = 0, dx: float = 0, steps: int = 8) -> None:
 def assert_inside(h, root, size) -> None:
     """Every visible label's text fits its widget, and no widget leaves the window sideways
     (the content of a sideways-scrolling view, the category chips, may: it scrolls)."""
-    from kivy.uix.label import Label
+    from screens.text_label import TextLabel as Label
     from kivy.uix.scrollview import ScrollView
 
     width = size[0]

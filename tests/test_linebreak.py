@@ -190,8 +190,9 @@ def test_real_font_lines_fit_and_kivy_keeps_them(kivy_window):
                 assert measure(line) <= label.line_limit(), (font_size, label_width, line)
                 assert not line or line[0] not in NO_LINE_START
             # Kivy lays out exactly our lines: it found none too wide to break again
-            kivy_lines = ["".join(w.text for w in ln.words)
-                          for ln in label._label._cached_lines]
+            laid_out = label.make_core()
+            laid_out.refresh()
+            kivy_lines = ["".join(w.text for w in ln.words) for ln in laid_out._cached_lines]
             assert kivy_lines == label.lines, (font_size, label_width)
             assert label.texture_size[0] <= label_width
             # the sum-of-pieces estimate agrees with a whole-line measurement
@@ -205,7 +206,15 @@ def test_cjk_label_shows_markup_literally(kivy_window):
     from screens.cjk_label import CJKLabel, load_kv
 
     load_kv()
-    label = CJKLabel(width=600, markup=True, plain_text="[b]不是粗体[/b] [color=ff0000]红[/color]")
+    with pytest.raises(TypeError):  # there is no markup to switch on
+        CJKLabel(width=600, markup=True)
+    label = CJKLabel(width=600, plain_text="[b]不是粗体[/b] [color=ff0000]红[/color]")
     label._wrap()
     assert label.markup is False
     assert label.text == "[b]不是粗体[/b] [color=ff0000]红[/color]"
+    # drawn literally: the texture is as wide as the whole text with its brackets
+    label.texture_update()
+    laid_out = label.make_core()
+    laid_out.refresh()
+    assert "".join(w.text for ln in laid_out._cached_lines for w in ln.words) == label.text
+    assert label.texture_size[0] > laid_out.get_extents("不是粗体 红")[0] * 2

@@ -52,23 +52,27 @@ def test_big_blocks_keep_their_own_mapping_after_a_bigger_one_was_freed(mode, ex
 
 
 @pytest.mark.ui
-def test_a_rendered_label_keeps_its_texture_but_not_its_sdl_surface(ui, demo_view):
-    """Kivy's SDL2 text provider kept every label's surface (its pixels twice in memory)."""
-    from kivy.uix.label import Label
+def test_a_rendered_text_keeps_its_texture_but_no_core_label_nor_sdl_surface(ui, demo_view):
+    """Kivy's SDL2 text provider kept every label's surface (its pixels twice in memory), and a
+    Kivy Label keeps its core label for good; a TextLabel keeps only its texture."""
+    from screens.text_label import TextLabel
 
     from tests.shell_support import settings
 
     h = ui(settings(), demo_view, size=(800, 480))
-    home_texts = [w for w in h.app.root.walk() if isinstance(w, Label) and w.text]
-    assert home_texts
+    home_texts = [w for w in h.app.root.walk() if isinstance(w, TextLabel) and w.text]
+    assert len(home_texts) > 5
     for label in home_texts:
-        assert label.texture is not None
-        assert getattr(label._label, "_surface", None) is None, label.text
-    fresh = Label(text="办事指南 Guide 123", color=(0, 0, 0, 1))
+        assert label.texture is not None and label.texture.width > 1, label.text
+        assert not hasattr(label, "_label"), label.text
+    fresh = TextLabel(text="办事指南 Guide 123", color=(0, 0, 0, 1))
     h.app.root.add_widget(fresh)
-    h.frames(2)  # drawn: Kivy fills a label's texture when it is first drawn
+    h.frames(2)  # drawn: Kivy fills a text texture when it is first drawn
     assert fresh.texture is not None and fresh.texture.width > 10
-    assert hasattr(fresh._label, "_surface") and fresh._label._surface is None
+    core = fresh.make_core()
+    core.refresh()
+    core.texture.bind()  # fills it
+    assert hasattr(core, "_surface") and core._surface is None
     h.app.root.remove_widget(fresh)
 
 
@@ -78,7 +82,8 @@ def test_grey_text_takes_two_bytes_a_pixel_and_looks_the_same(ui, demo_view):
     give the same pixels as Kivy's RGBA texture of the same text."""
     from kivy.core.text import Label as ProviderLabel
     from kivy.graphics import Color, Fbo, Rectangle
-    from kivy.uix.label import Label
+
+    from screens.text_label import TextLabel as Label
 
     from tests.shell_support import settings
 

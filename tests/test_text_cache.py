@@ -9,7 +9,10 @@ pytestmark = pytest.mark.ui
 
 @pytest.fixture
 def cache(kivy_window):
+    from kiosk import text_textures
     from screens import text_cache
+
+    text_textures.install()  # as the app does: grey text in 2-byte textures
 
     text_cache.CACHE.clear()
     yield text_cache.CACHE
@@ -65,10 +68,13 @@ def test_the_text_box_is_part_of_the_picture(cache):
 
 
 def test_the_cache_is_bounded_by_bytes(cache, monkeypatch):
-    monkeypatch.setattr(cache, "max_bytes", 600 * 50 * 4 * 3)  # room for three textures
+    # grey (here white) text is kept at 2 bytes a pixel, coloured text at 4 (kiosk/text_textures)
+    monkeypatch.setattr(cache, "max_bytes", 600 * 50 * 2 * 3)  # room for three grey textures
     for n in range(10):
         make(f"第{n}项")
     assert cache.bytes <= cache.max_bytes and len(cache._entries) == 3
+    make("红色", color=(0.8, 0.1, 0.1, 1))  # a coloured text counts double: one grey one left
+    assert cache.bytes <= cache.max_bytes and len(cache._entries) == 2
     assert make("第9项").texture is not None and cache.hits >= 1  # the newest are kept
 
 

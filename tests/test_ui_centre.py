@@ -178,7 +178,7 @@ def test_portrait_stacks_and_landscape_has_two_columns(ui, demo_view):
 
 
 def _check_fits(screen, size) -> None:
-    from kivy.uix.label import Label
+    from screens.text_label import TextLabel as Label
 
     win_w, _ = size
     for column in (screen.main_column, screen.rooms_column):

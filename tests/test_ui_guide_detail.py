@@ -107,7 +107,7 @@ def test_content_text_is_never_markup(start, make_view, ui):
     detail = screen(h, "guide_detail")
     shown = flat(h.texts(detail))
     assert tricky in shown
-    from kivy.uix.label import Label
+    from screens.text_label import TextLabel as Label
     assert not any(w.markup for w in detail.walk() if isinstance(w, Label) and "[b]" in w.text)
 
 

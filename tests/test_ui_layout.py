@@ -92,7 +92,7 @@ def _walk(widget, scrolled: bool = False, hidden: bool = False):
 
 def layout_problems(root, window_size) -> list[str]:
     from kivy.uix.behaviors import ButtonBehavior
-    from kivy.uix.label import Label
+    from screens.text_label import TextLabel as Label
 
     win_w, win_h = window_size
     problems = []
@@ -134,8 +134,7 @@ def test_screen_fits(ui, demo_view, config, name):
 
 def test_the_walk_finds_a_clipped_label_and_a_tiny_button(ui, demo_view):
     """The checks above can fail: a label too small for its text, a button too small."""
-    from kivy.uix.label import Label
-
+    from screens.text_label import TextLabel as Label
     from screens.widgets import DebouncedButtonBehavior
 
     class TinyButton(DebouncedButtonBehavior, Label):

@@ -208,7 +208,7 @@ def _check_inside(h, widgets, size) -> None:
 
 
 def _labels_fit(root) -> None:
-    from kivy.uix.label import Label
+    from screens.text_label import TextLabel as Label
 
     for w in root.walk(restrict=True):
         if isinstance(w, Label) and w.text and w.opacity > 0 and w.text_size[0]:

@@ -1,0 +1,166 @@
+"""`TextLabel`: the drawing of a Kivy Label without its weight — the base of every text here.
+
+A Kivy `Label` is ~50 KiB of Python objects: ~60 properties each with per-instance storage,
+~38 property bindings, a kv rule with its watchers and a core label kept for good. A terminal
+holds ~500 texts across its screens, so Labels alone were ~25 MB of the app's memory
+(docs/benchmarks.md). A text on this terminal needs a dozen of those properties; `TextLabel` is a
+plain Widget with just them (~18 KiB) that renders through the same core label provider (with
+its grey-text and surface fixes: kiosk/text_textures.py, kiosk/window.py), so it draws the very
+same pixels.
+
+What differs from Kivy's Label, on purpose:
+- Markup is never interpreted (`markup` is always False): content text is shown literally.
+- The texture is placed by `halign` / `valign` in the widget (Kivy centres it). With a
+  `text_size` as wide as the widget (the usual wrapped or shortened text) that is the same
+  picture; a text without `text_size` sits where its alignment says. The defaults ('auto')
+  centre it, as Kivy does, and lay the text out as Kivy's defaults do.
+- The core label lives only until its texture is filled (Kivy fills text textures lazily, at the
+  first draw), not for the widget's life.
+- `disabled` does not grey the text (no resident-facing text here is ever disabled).
+- With `cache_textures` (a class attribute) textures come from screens.text_cache: recycled
+  list rows reuse what they drew before.
+"""
+from __future__ import annotations
+
+from kivy.clock import Clock
+from kivy.core.text import DEFAULT_FONT
+from kivy.graphics import Color, Rectangle
+from kivy.properties import (BooleanProperty, ColorProperty, ListProperty, NumericProperty,
+                             ObjectProperty, OptionProperty, StringProperty,
+                             VariableListProperty)
+from kivy.uix.widget import Widget
+
+# the properties that shape the texture (each one re-renders the text when it changes)
+RENDER_PROPERTIES = ("text", "font_size", "font_name", "color", "halign", "valign", "padding",
+                     "text_size", "shorten", "shorten_from", "line_height", "max_lines",
+                     "outline_width", "outline_color")
+
+
+# where Kivy's Label defaults differ from its core label's (split_str: shorten at any
+# character, not at the last space)
+LABEL_DEFAULTS = {"split_str": "", "font_script_name": "Latn", "font_features": ""}
+
+
+def core_label_class():
+    """The core label class labels render with (kiosk.text_textures swaps in its own)."""
+    import kivy.uix.label as uix_label
+
+    return uix_label.CoreLabel
+
+
+class TextLabel(Widget):
+    """A text: set `text`, style it with Label's names; `texture` / `texture_size` follow."""
+
+    text = StringProperty("")
+    font_size = NumericProperty("15sp")
+    font_name = StringProperty(DEFAULT_FONT)
+    color = ColorProperty([1, 1, 1, 1])
+    halign = OptionProperty("auto", options=("auto", "left", "center", "right", "justify"))
+    valign = OptionProperty("auto", options=("auto", "bottom", "middle", "center", "top"))
+    padding = VariableListProperty([0, 0, 0, 0], length=4)
+    text_size = ListProperty([None, None])
+    shorten = BooleanProperty(False)
+    shorten_from = OptionProperty("center", options=("left", "center", "right"))
+    line_height = NumericProperty(1.0)
+    max_lines = NumericProperty(0)
+    outline_width = NumericProperty(None, allownone=True)
+    outline_color = ColorProperty([0, 0, 0, 1])
+
+    texture = ObjectProperty(None, allownone=True)
+    texture_size = ListProperty([0, 0])
+    is_shortened = BooleanProperty(False)
+
+    markup = False  # never: content text is shown literally (DESIGN.md)
+    cache_textures = False
+
+    def __init__(self, **kwargs):
+        self._trigger_texture = Clock.create_trigger(self.texture_update, -1)
+        super().__init__(**kwargs)
+        with self.canvas:
+            Color(1, 1, 1, 1)
+            self._rect = Rectangle(texture=None, size=(0, 0))
+        trigger = self._trigger_texture
+        fbind = self.fbind
+        for name in RENDER_PROPERTIES:
+            fbind(name, trigger)
+        fbind("pos", self._place)
+        fbind("size", self._place)
+        self._trigger_texture()
+
+    # ---- rendering ----------------------------------------------------------------------------
+
+    def core_options(self) -> dict:
+        """The core label's arguments for the current properties."""
+        text_size = self.text_size
+        return {
+            "text": self.text, "font_size": self.font_size, "font_name": self.font_name,
+            "color": tuple(self.color), "halign": self.halign,
+            "valign": {"auto": "bottom", "center": "middle"}.get(self.valign, self.valign),
+            "padding": list(self.padding), "text_size": (text_size[0], text_size[1]),
+            "shorten": self.shorten, "shorten_from": self.shorten_from,
+            "line_height": self.line_height, "max_lines": int(self.max_lines),
+            "outline_width": self.outline_width, "outline_color": tuple(self.outline_color),
+            **LABEL_DEFAULTS,
+        }
+
+    def make_core(self):
+        """A core label set up like this text (one per render; tests read its line layout)."""
+        return core_label_class()(**self.core_options())
+
+    def texture_update(self, *_args) -> None:
+        """Render the text now (normally triggered before the next frame)."""
+        if not self.text:
+            self.texture = None
+            self.texture_size = (0, 0)
+            self.is_shortened = False
+            self._place()
+            return
+        key = None
+        if self.cache_textures:
+            from screens import text_cache
+
+            key = text_cache.key_of(self)
+            entry = text_cache.CACHE.get(key)
+            if entry is not None:
+                texture, size, shortened = entry
+                self.texture = texture
+                self.texture_size = list(size)
+                self.is_shortened = shortened
+                self._place()
+                return
+        core = self.make_core()
+        core.refresh()
+        texture = core.texture
+        if key is not None and texture is not None and texture is not core.texture_1px:
+            texture.bind()  # Kivy fills a text texture lazily, at its first draw: fill it now
+            from screens import text_cache
+
+            text_cache.CACHE.put(key, texture, core.is_shortened)
+        self.texture = texture
+        self.texture_size = list(texture.size) if texture is not None else [0, 0]
+        self.is_shortened = core.is_shortened
+        self._place()
+
+    # ---- drawing ------------------------------------------------------------------------------
+
+    def _place(self, *_args) -> None:
+        rect = self._rect
+        texture = self.texture
+        if rect.texture is not texture:
+            rect.texture = texture
+        width, height = self.texture_size
+        rect.size = (width, height) if texture is not None else (0, 0)
+        halign, valign = self.halign, self.valign
+        # from x/y/width/height, never center_x/top: those aliases are cached and may be updated
+        # after us when x or y changes
+        x, y = self.pos
+        box_width, box_height = self.size
+        if halign == "right":
+            x += box_width - width
+        elif halign not in ("left", "justify"):
+            x = (x + box_width / 2.0) - width / 2.0  # Kivy's own rounding: centre, then half
+        if valign == "top":
+            y += box_height - height
+        elif valign != "bottom":
+            y = (y + box_height / 2.0) - height / 2.0
+        rect.pos = (int(x), int(y))

@@ -1,0 +1,93 @@
+"""screens/text_label.py: the light text widget draws what Kivy's Label draws, follows every
+change of its properties and keeps its picture where its box and alignment say."""
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.ui
+
+TEXT = "开放时间：办事窗口：周一至周五 8:30-12:00，13:30-17:00；便民服务窗口：周六 9:00-12:00"
+
+
+def _kivy_label(**options):
+    from kivy.uix.label import Label
+
+    label = Label(**options)
+    label.texture_update()
+    label.texture.bind()
+    return label
+
+
+def _text_label(**options):
+    from screens.text_label import TextLabel
+
+    label = TextLabel(**options)
+    label.texture_update()
+    label.texture.bind()
+    return label
+
+
+@pytest.mark.parametrize("options", [
+    {"text": "办事指南 Guide 123"},
+    {"text": TEXT, "text_size": (300, None)},  # wrapped by Kivy
+    {"text": TEXT, "text_size": (300, 40), "shorten": True, "shorten_from": "right",
+     "halign": "right"},
+    {"text": TEXT, "text_size": (300, 40), "shorten": True},  # from the centre
+    {"text": "标题 Title", "outline_width": 2, "outline_color": (0.1, 0.1, 0.1, 1),
+     "color": (0.1, 0.1, 0.1, 1), "font_size": 40},
+    {"text": "第一行\n第二行", "padding": (8, 4, 8, 4), "halign": "center", "line_height": 1.4},
+    {"text": TEXT, "text_size": (260, None), "max_lines": 2, "shorten": True},
+])
+def test_draws_the_very_pixels_of_kivys_label(kivy_window, options):
+    kivy, light = _kivy_label(**options), _text_label(**options)
+    assert list(light.texture_size) == list(kivy.texture_size)
+    assert light.is_shortened == kivy.is_shortened
+    assert light.texture.colorfmt == kivy.texture.colorfmt
+    assert bytes(light.texture.pixels) == bytes(kivy.texture.pixels)
+
+
+def test_every_property_that_shapes_the_text_renders_it_again(kivy_window):
+    label = _text_label(text="办事", font_size=20)
+    for name, value in (("text", "办事指南"), ("font_size", 34), ("color", (0.8, 0.1, 0.1, 1)),
+                        ("padding", (10, 0, 10, 0)), ("outline_width", 2),
+                        ("text_size", (40, None)), ("line_height", 1.5)):
+        before = label.texture
+        setattr(label, name, value)
+        label.texture_update()  # what the trigger does before the next frame
+        assert label.texture is not before, name
+    label.text = ""
+    label.texture_update()
+    assert label.texture is None and list(label.texture_size) == [0, 0]
+    assert label._rect.size == (0, 0)
+
+
+def test_markup_is_never_interpreted(kivy_window):
+    from screens.text_label import TextLabel
+
+    with pytest.raises(TypeError):
+        TextLabel(text="[b]粗[/b]", markup=True)
+    label = _text_label(text="[b]粗[/b]")
+    assert label.markup is False
+    assert label.texture_size[0] > _text_label(text="粗").texture_size[0] * 3
+
+
+@pytest.mark.parametrize("halign,valign,expect", [
+    ("left", "top", lambda w, t: (w.x, w.y + w.height - t[1])),
+    ("right", "bottom", lambda w, t: (w.x + w.width - t[0], w.y)),
+    ("center", "middle", lambda w, t: (w.x + (w.width - t[0]) / 2, w.y + (w.height - t[1]) / 2)),
+    ("auto", "middle", lambda w, t: (w.x + (w.width - t[0]) / 2, w.y + (w.height - t[1]) / 2)),
+])
+def test_the_picture_follows_the_box_and_the_alignment(kivy_window, halign, valign, expect):
+    from kivy.uix.boxlayout import BoxLayout
+
+    box = BoxLayout(orientation="vertical", size=(400, 300))
+    label = _text_label(text="办事指南", halign=halign, valign=valign)
+    box.add_widget(label)
+    # moves as a layout moves it, y and height at once (the cached centre_y/top aliases of
+    # Kivy update after our binding: the picture must not use them)
+    for pos, size in (((0, 0), (400, 300)), ((30, 2800), (400, 300)), ((5, 7), (120, 33))):
+        box.pos, box.size = pos, size
+        box.do_layout()
+        x, y = expect(label, label.texture_size)
+        assert label._rect.pos == (int(x), int(y)), (pos, size)
+        assert label._rect.size == tuple(label.texture_size)
