@@ -129,6 +129,12 @@ class TextLabel(Widget):
                 self._place()
                 return
         core = self.make_core()
+        own = self.texture
+        if key is None and own is not None and own is not core.texture_1px:
+            # refilled in place when size and format still fit, as Kivy's Label does: making a
+            # new GL texture costs as much again as rendering the text (llvmpipe). Never a
+            # texture from the cache: others draw it.
+            core.texture = own
         core.refresh()
         texture = core.texture
         if key is not None and texture is not None and texture is not core.texture_1px:
@@ -144,23 +150,25 @@ class TextLabel(Widget):
     # ---- drawing ------------------------------------------------------------------------------
 
     def _place(self, *_args) -> None:
-        rect = self._rect
         texture = self.texture
+        width, height = self.texture_size if texture is not None else (0, 0)
+        rect = self._rect
         if rect.texture is not texture:
             rect.texture = texture
-        width, height = self.texture_size
-        rect.size = (width, height) if texture is not None else (0, 0)
+        if rect.size != (width, height):
+            rect.size = (width, height)
         halign, valign = self.halign, self.valign
         # from x/y/width/height, never center_x/top: those aliases are cached and may be updated
-        # after us when x or y changes
-        x, y = self.pos
-        box_width, box_height = self.size
+        # after us when x or y changes (and never pos/size: reading one builds a new list)
+        x, y, box_width, box_height = self.x, self.y, self.width, self.height
         if halign == "right":
             x += box_width - width
-        elif halign not in ("left", "justify"):
+        elif halign != "left" and halign != "justify":
             x = (x + box_width / 2.0) - width / 2.0  # Kivy's own rounding: centre, then half
         if valign == "top":
             y += box_height - height
         elif valign != "bottom":
             y = (y + box_height / 2.0) - height / 2.0
-        rect.pos = (int(x), int(y))
+        pos = (int(x), int(y))
+        if rect.pos != pos:
+            rect.pos = pos

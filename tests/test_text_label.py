@@ -48,13 +48,18 @@ def test_draws_the_very_pixels_of_kivys_label(kivy_window, options):
 
 def test_every_property_that_shapes_the_text_renders_it_again(kivy_window):
     label = _text_label(text="办事", font_size=20)
-    for name, value in (("text", "办事指南"), ("font_size", 34), ("color", (0.8, 0.1, 0.1, 1)),
+    for name, value in (("text", "办事指南"), ("text", "指南办事"), ("font_size", 34),
+                        ("color", (0.8, 0.1, 0.1, 1)), ("color", (0.1, 0.1, 0.8, 1)),
                         ("padding", (10, 0, 10, 0)), ("outline_width", 2),
                         ("text_size", (40, None)), ("line_height", 1.5)):
-        before = label.texture
+        before = (tuple(label.texture.size), bytes(label.texture.pixels))
         setattr(label, name, value)
         label.texture_update()  # what the trigger does before the next frame
-        assert label.texture is not before, name
+        label.texture.bind()  # filled
+        assert (tuple(label.texture.size), bytes(label.texture.pixels)) != before, name
+        reference = _kivy_label(**{k: getattr(label, k) for k in (
+            "text", "font_size", "color", "padding", "outline_width", "text_size", "line_height")})
+        assert bytes(label.texture.pixels) == bytes(reference.texture.pixels), name
     label.text = ""
     label.texture_update()
     assert label.texture is None and list(label.texture_size) == [0, 0]
