@@ -10,7 +10,7 @@ from kivy.core.text import Label as CoreLabel
 from kivy.lang import Builder
 from kivy.properties import NumericProperty, StringProperty
 from content.linebreak import fit_lines
-from screens.text_label import TextLabel
+from screens.text_label import TextLabel, font_px
 
 # Kivy lays a line out with integer widths and measures it in its own pieces; our lines are
 # measured whole. A pixel or two of slack keeps a line we call fitting from being re-broken
@@ -34,12 +34,13 @@ class _Measurer:
     @classmethod
     def get(cls, font_name: str, font_size: float,
             outline_width: int | None = None) -> "_Measurer":
-        key = (font_name, round(float(font_size), 2), outline_width or None)
+        size = font_px(font_size)  # what is drawn (screens.text_label.font_px)
+        key = (font_name, size, outline_width or None)
         found = cls._by_font.get(key)
         if found is None:
             if len(cls._by_font) >= cls.MAX_FONTS:
                 cls._by_font.clear()
-            found = cls._by_font[key] = cls(font_name, font_size, outline_width or None)
+            found = cls._by_font[key] = cls(font_name, size, outline_width or None)
         return found
 
     def __call__(self, text: str) -> float:

@@ -41,6 +41,13 @@ RENDER_PROPERTIES = ("text", "font_size", "font_name", "color", "halign", "valig
 LABEL_DEFAULTS = {"split_str": "", "font_script_name": "Latn", "font_features": ""}
 
 
+def font_px(font_size: float) -> int:
+    """The size SDL_ttf renders: it opens fonts at whole sizes (17.9 draws as 17), but Kivy keys
+    its open fonts by the size as given, so 17.3 and 17.9 each held a ~300 KiB face of their own
+    (54 faces after a walk through every screen, 38 distinct sizes). Whole sizes share them."""
+    return max(1, int(font_size))
+
+
 def core_label_class():
     """The core label class labels render with (kiosk.text_textures swaps in its own)."""
     import kivy.uix.label as uix_label
@@ -93,7 +100,7 @@ class TextLabel(Widget):
         """The core label's arguments for the current properties."""
         text_size = self.text_size
         return {
-            "text": self.text, "font_size": self.font_size, "font_name": self.font_name,
+            "text": self.text, "font_size": font_px(self.font_size), "font_name": self.font_name,
             "color": tuple(self.color), "halign": self.halign,
             "valign": {"auto": "bottom", "center": "middle"}.get(self.valign, self.valign),
             "padding": list(self.padding), "text_size": (text_size[0], text_size[1]),

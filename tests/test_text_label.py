@@ -29,6 +29,7 @@ def _text_label(**options):
 
 @pytest.mark.parametrize("options", [
     {"text": "办事指南 Guide 123"},
+    {"text": "办事指南 Guide 123", "font_size": 17.8},  # drawn at 17, as SDL_ttf does
     {"text": TEXT, "text_size": (300, None)},  # wrapped by Kivy
     {"text": TEXT, "text_size": (300, 40), "shorten": True, "shorten_from": "right",
      "halign": "right"},
@@ -96,3 +97,23 @@ def test_the_picture_follows_the_box_and_the_alignment(kivy_window, halign, vali
         x, y = expect(label, label.texture_size)
         assert label._rect.pos == (int(x), int(y)), (pos, size)
         assert label._rect.size == tuple(label.texture_size)
+
+
+def test_fractional_sizes_share_one_open_font(kivy_window):
+    """SDL_ttf draws 17.3 and 17.8 alike (at 17); Kivy keys open fonts by the size as given."""
+    from kivy.core.text import text_sdl2
+
+    ids = set()
+    keep = text_sdl2.LabelSDL2._get_font_id
+
+    def font_id(core):
+        ids.add(keep(core))
+        return keep(core)
+
+    text_sdl2.LabelSDL2._get_font_id = font_id
+    try:
+        for size in (17.3, 17.8, 17.0):
+            _text_label(text="办事指南", font_size=size)
+    finally:
+        text_sdl2.LabelSDL2._get_font_id = keep
+    assert len(ids) == 1, ids
