@@ -190,7 +190,15 @@ class WidgetPool:
 
     def take(self, kind: str, props: dict):
         free = self._free.get(kind)
-        widget = free.pop() if free else Factory.get(kind)()
+        if not free:
+            widget = Factory.get(kind)()
+        else:
+            # rather one already showing the first property (a section's heading, a fact's
+            # label, a bullet): its text keeps its texture instead of being rendered again
+            name, value = next(iter(props.items()))
+            match = next((i for i in range(len(free) - 1, -1, -1)
+                          if getattr(free[i], name) == value), len(free) - 1)
+            widget = free.pop(match)
         for name, value in props.items():
             setattr(widget, name, value)
         return widget

@@ -118,3 +118,31 @@ def test_prepare_screenshot_shows_the_first_guide(start, demo_view):
     detail.prepare_screenshot()
     h.frames(2)
     assert detail.header.title == demo_view.guides(now=NOW)[0].title
+
+
+def test_the_next_guide_reuses_the_texts_it_shares_with_the_last(start):
+    """Section headings and fact labels are the same words in every guide: the pooled widget
+    already showing one is taken for it, so its text is not rendered again."""
+    from screens.guides import open_guide
+
+    h = start()
+    detail = open_detail(h, "guide-dibao")
+
+    def textures():
+        found = {}
+        for section in detail.sections:
+            found[section.heading] = section.ids.heading.texture
+            for row in section.ids.rows.children:
+                if type(row).__name__ == "GuideFactRow":
+                    found[row.label] = row.ids.label.texture
+        return found
+
+    first = textures()
+    assert {"办理信息", "办理地点/窗口", "承诺时限"} <= set(first)
+    assert open_guide(h.app, "guide-senior-card")
+    h.frames(3)
+    assert detail.header.title == "老年人优待证"
+    second = textures()
+    shared = set(first) & set(second)
+    assert {"办理信息", "办理地点/窗口"} <= shared
+    assert all(second[text] is first[text] for text in shared), shared
