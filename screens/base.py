@@ -74,9 +74,10 @@ KV = """
                 on_tap: app.go_home()
             ElderToggle:
                 id: elder_toggle
+                over_red: True
                 size_hint: None, None
                 height: self.parent.height * 0.72
-                width: max(self.texture_size[0] + app.ui_unit * theme.PAD, theme.MIN_TOUCH_PX * 2)
+                width: max(self.texture_size[0] + app.ui_unit * theme.PAD * 1.8, theme.MIN_TOUCH_PX * 2)
                 pos_hint: {'center_y': 0.5}
         BoxLayout:
             id: body

@@ -120,7 +120,10 @@ class Tile(DebouncedButtonBehavior, FloatLayout):
 
 
 class ElderToggle(DebouncedButtonBehavior, BoldLabel):
-    """The 长辈模式 switch: flips `app.elder_mode` (bigger text everywhere)."""
+    """The 长辈模式 switch: flips `app.elder_mode` (bigger text everywhere). `over_red`: it sits
+    on the red title bar, where a red "on" pill would not show as a button."""
+
+    over_red = BooleanProperty(False)
 
     def on_tap(self):
         app = App.get_running_app()
@@ -261,13 +264,13 @@ KV = """
     size: self.texture_size[0] + app.ui_unit * 56, max(self.texture_size[1] + app.ui_unit * 28, theme.MIN_TOUCH_PX)
     canvas.before:
         Color:
-            rgba: theme.RED if self.active else theme.SURFACE
+            rgba: (theme.RED_DARK if self.over_red else theme.RED) if self.active else theme.SURFACE
         RoundedRectangle:
             pos: self.pos
             size: self.size
             radius: [self.height / 2]
         Color:
-            rgba: theme.RED
+            rgba: theme.ON_RED if (self.active and self.over_red) else theme.RED
         Line:
             rounded_rectangle: (self.x, self.y, self.width, self.height, self.height / 2)
             width: 2

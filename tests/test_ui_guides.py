@@ -242,3 +242,24 @@ def test_elder_toggle_enlarges_the_rows_on_screen(start):
     row = guides.guide_list.rows()[0]
     assert row.ids.title.font_size == pytest.approx(normal * theme.ELDER_SCALE)
     assert row.height >= theme.MIN_TOUCH_PX * theme.ELDER_SCALE
+
+
+def test_the_title_bar_toggle_still_looks_like_a_button_when_on(start):
+    """On the red title bar an "on" pill filled with the same red showed as bare text: it is
+    darker and outlined in white there (on light backgrounds it stays red)."""
+    from kivy.graphics import Color
+
+    def colours(toggle):
+        return [tuple(i.rgba) for i in toggle.canvas.before.children if isinstance(i, Color)][:2]
+
+    h = start(elder=True)
+    guides = open_guides(h)
+    fill, outline = colours(guides.ids.elder_toggle)
+    assert fill != tuple(theme.RED) and outline == tuple(theme.ON_RED)
+    h.tap(guides.ids.elder_toggle)  # off: the white pill with a red outline
+    assert not h.app.elder_mode
+    assert colours(guides.ids.elder_toggle) == [tuple(theme.SURFACE), tuple(theme.RED)]
+    h.app.go_home()
+    h.frames(2)
+    h.tap(h.home.ids.elder_toggle)  # home's toggle sits on the light footer: red when on
+    assert colours(h.home.ids.elder_toggle)[0] == tuple(theme.RED)
