@@ -9,6 +9,7 @@ from kivy.clock import Clock
 from kivy.core.text import Label as CoreLabel
 from kivy.lang import Builder
 from kivy.properties import NumericProperty, StringProperty
+
 from content.linebreak import fit_lines
 from screens.text_label import TextLabel, font_px
 
