@@ -175,7 +175,6 @@ KV = """
 <PillButton>:
     font_size: app.text_unit * theme.FONT_BUTTON
     color: (theme.ON_RED if self.primary else theme.RED) if not self.disabled else theme.TEXT_MUTED
-    disabled_color: theme.TEXT_MUTED
     halign: 'center'
     valign: 'middle'
     size_hint: None, None

@@ -79,6 +79,9 @@ def test_pages_next_previous_and_back_to_the_text(ui, two_pages):
     h = ui(settings(), two_pages, size=(800, 480), now=lambda: NOW)
     detail, viewer = open_pages(h)
     assert viewer.ids.prev.disabled and not viewer.ids.next.disabled
+    # a disabled button reads muted (and faded), an enabled one in its own colour
+    assert tuple(viewer.ids.prev.color) == tuple(theme.TEXT_MUTED) and viewer.ids.prev.opacity < 1
+    assert tuple(viewer.ids.next.color) != tuple(theme.TEXT_MUTED)
     tap(h, viewer.ids.zoom_in)
     assert viewer.scale > 1.5
     tap(h, viewer.ids.next)
