@@ -68,11 +68,11 @@ class TextureCache:
 CACHE = TextureCache()
 
 
-def key_of(label) -> tuple:
-    """What shapes a label's texture: its text, text box and every core label option."""
-    options = label.core_options()
-    box = tuple(None if v is None else round(v) for v in options.pop("text_size"))
-    return (label.text, box, _frozen(options))
+def key_of(options: dict) -> tuple:
+    """What shapes a texture: every core label option (TextLabel.core_options), the text box
+    rounded to whole pixels."""
+    box = tuple(None if v is None else round(v) for v in options["text_size"])
+    return (box, _frozen({k: v for k, v in options.items() if k != "text_size"}))
 
 
 class CachedTextLabel(TextLabel):

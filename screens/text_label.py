@@ -122,12 +122,13 @@ class TextLabel(Widget):
             self.is_shortened = False
             self._place()
             return
-        key = None
+        options = self.core_options()
+        key = cache = None
         if self.cache_textures:
-            from screens import text_cache
+            from screens import text_cache as cache  # here: text_cache subclasses TextLabel
 
-            key = text_cache.key_of(self)
-            entry = text_cache.CACHE.get(key)
+            key = cache.key_of(options)
+            entry = cache.CACHE.get(key)
             if entry is not None:
                 texture, size, shortened = entry
                 self.texture = texture
@@ -135,7 +136,7 @@ class TextLabel(Widget):
                 self.is_shortened = shortened
                 self._place()
                 return
-        core = self.make_core()
+        core = core_label_class()(**options)
         own = self.texture
         if key is None and own is not None and own is not core.texture_1px:
             # refilled in place when size and format still fit, as Kivy's Label does: making a
@@ -146,9 +147,7 @@ class TextLabel(Widget):
         texture = core.texture
         if key is not None and texture is not None and texture is not core.texture_1px:
             texture.bind()  # Kivy fills a text texture lazily, at its first draw: fill it now
-            from screens import text_cache
-
-            text_cache.CACHE.put(key, texture, core.is_shortened)
+            cache.CACHE.put(key, texture, core.is_shortened)
         self.texture = texture
         self.texture_size = list(texture.size) if texture is not None else [0, 0]
         self.is_shortened = core.is_shortened
