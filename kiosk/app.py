@@ -46,7 +46,7 @@ from kiosk.fonts import register_default_font  # noqa: E402
 from kiosk.i18n import _, format_date, format_time, set_locale  # noqa: E402
 from kiosk.idle import IdleTimer  # noqa: E402
 from kiosk.lockdown import CornerTaps, LockdownMixin, PinGuard, restart_process  # noqa: E402
-from kiosk.memory import tune_malloc  # noqa: E402
+from kiosk.memory import release_free_memory, tune_malloc  # noqa: E402
 from kiosk.window import (PlainScreenManager, PlainTransition, configure_kivy,  # noqa: E402,F401
                           install_memory_fixes, set_rotation)
 
@@ -278,6 +278,10 @@ class KioskApp(LockdownMixin, LiveContentMixin, App):
     def _on_screen_changed(self, _manager, name: str) -> None:
         if name != "maintenance":
             self._maintenance_unlocked = False  # leaving maintenance locks it again
+        if name in ("home", "attract"):
+            # the resident's pages are behind us: what the heap freed goes back to the system
+            # (kiosk.memory), after this frame is drawn
+            Clock.schedule_once(lambda _dt: release_free_memory(), 0)
 
     def show_toast(self, text: str, seconds: float = 3.5) -> None:
         self.root_widget.toast.show(text, seconds)

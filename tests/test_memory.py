@@ -51,6 +51,69 @@ def test_big_blocks_keep_their_own_mapping_after_a_bigger_one_was_freed(mode, ex
     assert out == expected
 
 
+TRIM_PROBE = """
+import ctypes, sys
+sys.path.insert(0, sys.argv[1])
+from kiosk.memory import release_free_memory
+
+def rss_kb():
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmRSS:"))
+
+libc = ctypes.CDLL(None)
+libc.malloc.restype = ctypes.c_void_p
+libc.malloc.argtypes = [ctypes.c_size_t]
+libc.free.argtypes = [ctypes.c_void_p]
+blocks = [libc.malloc(2000) for _ in range(20000)]  # 40 MB of small blocks, in the heap
+for block in blocks:
+    ctypes.memset(block, 1, 2000)
+keep = blocks[-1]
+for block in blocks[:-1]:  # all freed but the last: the heap cannot shrink from its top
+    libc.free(block)
+before = rss_kb()
+if not release_free_memory():
+    print("no glibc")
+    raise SystemExit
+print(before - rss_kb())
+"""
+
+
+def test_free_heap_memory_goes_back_to_the_system():
+    """Freed small blocks stay in the process until malloc_trim hands their pages back: what
+    the app does each time home or the attract loop is shown."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[1])
+    out = subprocess.run([sys.executable, "-c", TRIM_PROBE, root], capture_output=True,
+                         text=True, timeout=60, check=True).stdout.strip()
+    if out == "no glibc":
+        return
+    assert int(out) > 30_000  # kB: nearly all of the 40 MB
+
+
+@pytest.mark.ui
+def test_home_and_the_attract_loop_hand_free_memory_back(ui, demo_view):
+    from kiosk import memory
+
+    from tests.shell_support import settings
+
+    h = ui(settings(), demo_view, size=(800, 480))
+    h.app.open_screen("notices")
+    h.frames(2)
+    before = memory.trims
+    h.app.go_home()
+    h.frames(2)
+    assert memory.trims == before + 1
+    h.app.open_screen("notices")
+    h.frames(2)
+    assert memory.trims == before + 1  # not on every screen: only where a resident left
+    h.app.on_idle()
+    h.frames(2)
+    assert memory.trims >= before + 2
+
+
 @pytest.mark.ui
 def test_a_rendered_text_keeps_its_texture_but_no_core_label_nor_sdl_surface(ui, demo_view):
     """Kivy's SDL2 text provider kept every label's surface (its pixels twice in memory), and a
