@@ -34,6 +34,7 @@ from pydantic import TypeAdapter
 from content.schemas import Block, Heading, ImageBlock, ListBlock, Paragraph, Table
 from kiosk.theme import BORDER, TEXT, hex_rgba
 from screens.cull import CullingColumn
+from screens.text_label import font_px
 from screens.widgets import CJKLabel
 
 HEADING_SCALE = {1: 1.45, 2: 1.22, 3: 1.08}
@@ -255,7 +256,7 @@ class TableView(BoxLayout):
     def _fit(self, *_):
         font_size = self.font_size
         pad_x = font_size * 0.45
-        measurer = CoreLabel(font_size=font_size)
+        measurer = CoreLabel(font_size=font_px(font_size))  # the size the cells render at
         cache: dict[str, float] = {}
 
         def width_of(text: str) -> float:

@@ -41,6 +41,9 @@ RENDER_PROPERTIES = ("text", "font_size", "font_name", "color", "halign", "valig
 LABEL_DEFAULTS = {"split_str": "", "font_script_name": "Latn", "font_features": ""}
 
 
+MIN_FONT_PX = 6  # smaller texts are not drawn (nobody reads them; see texture_update)
+
+
 def font_px(font_size: float) -> int:
     """The size SDL_ttf renders: it opens fonts at whole sizes (17.9 draws as 17), but Kivy keys
     its open fonts by the size as given, so 17.3 and 17.9 each held a ~300 KiB face of their own
@@ -116,7 +119,9 @@ class TextLabel(Widget):
 
     def texture_update(self, *_args) -> None:
         """Render the text now (normally triggered before the next frame)."""
-        if not self.text:
+        if not self.text or font_px(self.font_size) < MIN_FONT_PX:
+            # (a size this small is a layout not settled yet — a tile title fitted to a width
+            # still 0: rendering it would open a font face of its own, ~300 KiB, for nothing)
             self.texture = None
             self.texture_size = (0, 0)
             self.is_shortened = False

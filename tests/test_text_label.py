@@ -117,3 +117,15 @@ def test_fractional_sizes_share_one_open_font(kivy_window):
     finally:
         text_sdl2.LabelSDL2._get_font_id = keep
     assert len(ids) == 1, ids
+
+
+def test_a_size_too_small_to_read_is_not_rendered(kivy_window):
+    """A title fitted to a width not laid out yet asks for 1 px: no render, no font face."""
+    from screens.text_label import TextLabel
+
+    label = TextLabel(text="办事指南", font_size=1.5)
+    label.texture_update()
+    assert label.texture is None and list(label.texture_size) == [0, 0]
+    label.font_size = 24
+    label.texture_update()
+    assert label.texture is not None and label.texture_size[1] >= 24
