@@ -41,6 +41,7 @@ RENDER_PROPERTIES = ("text", "font_size", "font_name", "color", "halign", "valig
 LABEL_DEFAULTS = {"split_str": "", "font_script_name": "Latn", "font_features": ""}
 
 
+EVEN_FROM_PX = 20  # from this size up, texts render at even sizes only (see font_px)
 MIN_FONT_PX = 6  # smaller texts are not drawn (nobody reads them; see texture_update)
 
 
@@ -48,7 +49,10 @@ def font_px(font_size: float) -> int:
     """The size SDL_ttf renders: it opens fonts at whole sizes (17.9 draws as 17), but Kivy keys
     its open fonts by the size as given, so 17.3 and 17.9 each held a ~300 KiB face of their own
     (54 faces after a walk through every screen, 38 distinct sizes). Whole sizes share them."""
-    return max(1, int(font_size))
+    px = max(1, int(font_size))
+    # and from 20 px up, even sizes only: 31 draws as 30 (3 % smaller, no one sees it) and the
+    # app opens about a quarter fewer faces (docs/benchmarks.md, "Memory, session 5")
+    return px - (px & 1) if px >= EVEN_FROM_PX else px
 
 
 def core_label_class():
