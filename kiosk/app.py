@@ -60,20 +60,46 @@ SWAP_CONTENT_ON = frozenset({"home", "notices"})
 
 
 class KioskRoot(FloatLayout):
-    """Urgent banner above the screens, and the toast floating over everything."""
+    """Urgent banner, the red bar of the resident screens, the screens; the toast floats over
+    everything. The bar (screens.base.NavBar) is one for all screens: shown above each
+    KioskScreen with its title, taken out for home and the attract loop."""
 
     def __init__(self, **kwargs):
+        from screens import base
         from screens.widgets import Toast, UrgentBanner
 
+        base.load_kv()
         super().__init__(**kwargs)
-        column = BoxLayout(orientation="vertical")
+        column = self.column = BoxLayout(orientation="vertical")
         self.banner = UrgentBanner()
+        self.navbar = base.NavBar()
         self.manager = PlainScreenManager(transition=PlainTransition())
         column.add_widget(self.banner)
         column.add_widget(self.manager)
         self.toast = Toast()
         self.add_widget(column)
         self.add_widget(self.toast)
+        self._titled = None  # the screen whose title the bar shows
+        self.manager.bind(current_screen=self._follow_screen)
+
+    def _follow_screen(self, _manager, screen) -> None:
+        from screens.base import KioskScreen
+
+        bar = self.navbar
+        if self._titled is not None:
+            self._titled.funbind("title", self._show_title)
+            self._titled = None
+        if isinstance(screen, KioskScreen):
+            self._titled = screen
+            screen.fbind("title", self._show_title)
+            bar.title = screen.title
+            if bar.parent is None:
+                self.column.add_widget(bar, index=1)  # under the banner, above the screens
+        elif bar.parent is not None:
+            self.column.remove_widget(bar)
+
+    def _show_title(self, _screen, title: str) -> None:
+        self.navbar.title = title
 
 
 class KioskApp(LockdownMixin, LiveContentMixin, App):

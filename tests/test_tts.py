@@ -162,7 +162,7 @@ def test_read_aloud_toggles_and_stops_when_leaving(detail, fake_espeak):
     time.sleep(0.5)
     h.tap(button)
     assert screen.speaker.speaking
-    h.tap(screen.ids.back_button)  # leaving the screen ends the reading
+    h.tap(screen.navbar.ids.back_button)  # leaving the screen ends the reading
     assert h.app.manager.current == "guides"
     assert not screen.speaker.speaking
 

@@ -91,7 +91,7 @@ def test_the_roster_follows_the_date_on_the_next_visit(ui, make_view):
     h = ui(settings(), make_view(small_centre(duty)), now=lambda: clock["now"])
     screen = open_centre(h)
     assert [r.name for r in screen.duty_rows()] == ["今天值班人"]
-    tap(h, screen.ids.home_button)
+    tap(h, screen.navbar.ids.home_button)
     clock["now"] = NOW + dt.timedelta(days=1)
     open_centre(h)
     assert screen.duty_rows() == []

@@ -116,8 +116,8 @@ def test_tapping_a_row_opens_its_detail_and_back_keeps_the_tab(ui, demo_view):
     assert content.publisher.text == f"发布单位：{item.publisher}"
     assert content.period.text.startswith("所属期间：")
     assert content.validity.text.replace("\n", "").startswith("公示期：")
-    assert h.root.manager.current_screen.ids.screen_title.text == "居务公开"
-    tap(h, detail.ids.back_button)
+    assert h.root.manager.current_screen.navbar.ids.screen_title.text == "居务公开"
+    tap(h, detail.navbar.ids.back_button)
     assert h.app.manager.current == "disclosures" and screen.category == "居务公开"
 
 
@@ -204,7 +204,7 @@ def test_an_item_that_expired_meanwhile_shows_a_calm_message(ui, make_view):
     open_disclosure(h.app, "d-1")
     h.frames(3)
     assert detail_of(h).content.ids.title.text == "该公开信息已过期或已撤下。"
-    tap(h, detail_of(h).ids.back_button)
+    tap(h, detail_of(h).navbar.ids.back_button)
     assert row_titles(screen) == []  # the list follows the clock when shown again
     assert screen.panel.ids.rows.children == [] and screen.panel.empty
 
@@ -225,7 +225,7 @@ def test_elder_mode_enlarges_list_and_detail_text(ui, demo_view):
     screen = open_list(h)
     row = screen.rows()[0]
     normal_title = row.ids.title.font_size
-    tap(h, screen.ids.elder_toggle)
+    tap(h, screen.navbar.ids.elder_toggle)
     assert h.app.elder_mode
     assert row.ids.title.font_size == pytest.approx(normal_title * theme.ELDER_SCALE)
     for tab in screen.tabs.values():

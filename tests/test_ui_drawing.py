@@ -78,7 +78,7 @@ def test_elder_mode_redraws_the_keyboard_bigger(ui, demo_view):
     search = h.open("guide_search")
     keyboard = search.keyboard
     before, height = keyboard.renders, keyboard.height
-    h.tap(search.ids.elder_toggle)  # 长辈模式
+    h.tap(search.navbar.ids.elder_toggle)  # 长辈模式
     assert h.app.elder_mode
     h.frames(3)
     assert keyboard.height > height * 1.3

@@ -23,7 +23,7 @@ def test_qr_code_only_where_an_online_url_exists(start, demo_view):
     assert "扫码在线办理" in h.texts(detail)
 
     assert demo_view.item("guide-senior-card").online_url is None
-    h.tap(detail.ids.back_button)
+    h.tap(detail.navbar.ids.back_button)
     h.tap(screen(h, "guides").chip("老龄服务"))
     h.tap(screen(h, "guides").guide_list.row("guide-senior-card"))
     assert h.app.manager.current == "guide_detail"
@@ -77,7 +77,7 @@ def test_elder_mode_enlarges_the_detail_and_it_still_fits(start, size):
     heading = detail.sections[0].ids.heading
     body = detail.sections[0].ids.rows.children[0]
     sizes = heading.font_size, body.font_size, detail.header.ids.title.font_size
-    h.tap(detail.ids.elder_toggle)
+    h.tap(detail.navbar.ids.elder_toggle)
     h.frames(4)
     assert h.app.elder_mode
     assert heading.font_size == pytest.approx(sizes[0] * theme.ELDER_SCALE)

@@ -57,10 +57,10 @@ def test_list_chips_detail_scroll_back_and_home(start, demo_view, size):
     drag(h, scroll, dy=size[1] * 0.3)
     assert scroll.scroll_y < 0.99
 
-    h.tap(detail.ids.back_button)
+    h.tap(detail.navbar.ids.back_button)
     assert h.app.manager.current == "guides"
     assert guides.category == category  # the resident's place in the list is kept
-    h.tap(guides.ids.home_button)
+    h.tap(guides.navbar.ids.home_button)
     assert h.app.manager.current == "home"
 
 
@@ -100,7 +100,7 @@ def test_a_double_tap_on_a_guide_opens_it_once(start):
     assert h.app.manager.current == "guide_detail"
     assert screen(h, "guide_detail").guide_id == row.guide_id
     assert h.app._history == ["home", "guides"]  # detail entered once
-    h.tap(screen(h, "guide_detail").ids.back_button)
+    h.tap(screen(h, "guide_detail").navbar.ids.back_button)
     assert h.app.manager.current == "guides"
 
 
@@ -144,7 +144,7 @@ def test_search_with_the_on_screen_keyboard(start, size):
     h.tap(search.guide_list.rows()[0])
     assert h.app.manager.current == "guide_detail"
     assert screen(h, "guide_detail").header.title == "城乡居民医保参保登记"
-    h.tap(screen(h, "guide_detail").ids.back_button)
+    h.tap(screen(h, "guide_detail").navbar.ids.back_button)
     assert h.app.manager.current == "guide_search" and search.query == "yibao"
 
     h.tap(search.keyboard.key("clear"))
@@ -190,7 +190,7 @@ def test_search_starts_empty_for_the_next_resident(start):
     h = start()
     search = open_search(h)
     type_keys(h, search, "dbsq")
-    h.tap(search.ids.home_button)
+    h.tap(search.navbar.ids.home_button)
     guides = open_guides(h)
     h.press(guides.content.ids.search)  # tapped a moment ago: past its double-tap guard
     assert search.query == "" and search.results() == []
@@ -237,7 +237,7 @@ def test_elder_toggle_enlarges_the_rows_on_screen(start):
     guides = open_guides(h)
     row = guides.guide_list.rows()[0]
     normal = row.ids.title.font_size
-    h.tap(guides.ids.elder_toggle)
+    h.tap(guides.navbar.ids.elder_toggle)
     h.frames(3)
     row = guides.guide_list.rows()[0]
     assert row.ids.title.font_size == pytest.approx(normal * theme.ELDER_SCALE)
@@ -254,11 +254,11 @@ def test_the_title_bar_toggle_still_looks_like_a_button_when_on(start):
 
     h = start(elder=True)
     guides = open_guides(h)
-    fill, outline = colours(guides.ids.elder_toggle)
+    fill, outline = colours(guides.navbar.ids.elder_toggle)
     assert fill != tuple(theme.RED) and outline == tuple(theme.ON_RED)
-    h.tap(guides.ids.elder_toggle)  # off: the white pill with a red outline
+    h.tap(guides.navbar.ids.elder_toggle)  # off: the white pill with a red outline
     assert not h.app.elder_mode
-    assert colours(guides.ids.elder_toggle) == [tuple(theme.SURFACE), tuple(theme.RED)]
+    assert colours(guides.navbar.ids.elder_toggle) == [tuple(theme.SURFACE), tuple(theme.RED)]
     h.app.go_home()
     h.frames(2)
     h.tap(h.home.ids.elder_toggle)  # home's toggle sits on the light footer: red when on

@@ -38,7 +38,7 @@ def test_new_content_waits_for_home_but_the_urgent_banner_does_not(shell):
     assert h.home.centre_name == CENTRE_NAME
     assert h.app.watcher.poll() is False  # nothing new
 
-    h.tap(screen.ids.home_button)
+    h.tap(screen.navbar.ids.home_button)
     assert h.current == "home"
     assert h.app.view.version == "v2"
     assert h.home.centre_name == "新名字社区党群服务中心" and "新名字社区党群服务中心" in h.texts()

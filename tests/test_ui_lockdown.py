@@ -52,7 +52,7 @@ def _two_screens_deep(h):
 def test_a_double_tap_on_back_goes_back_once(shell):
     h = shell()
     second = _two_screens_deep(h)
-    back = second.ids.back_button
+    back = second.navbar.ids.back_button
     h.tap(back, frames=0)
     h.tap(back, frames=0)  # the same finger, delivered twice (SDL mouse + mtdev on a Pi)
     h.frames(2)
@@ -62,10 +62,10 @@ def test_a_double_tap_on_back_goes_back_once(shell):
 def test_a_double_tap_on_home_and_on_the_elder_toggle_acts_once(shell):
     h = shell()
     second = _two_screens_deep(h)
-    h.tap(second.ids.elder_toggle, frames=0)
-    h.tap(second.ids.elder_toggle, frames=0)
+    h.tap(second.navbar.ids.elder_toggle, frames=0)
+    h.tap(second.navbar.ids.elder_toggle, frames=0)
     assert h.app.elder_mode  # toggled once, not on-off
-    h.tap(second.ids.home_button, frames=0)
+    h.tap(second.navbar.ids.home_button, frames=0)
     h.tap(h.home.ids.elder_toggle, frames=0)  # where a fast second tap would land: acts
     assert h.current == "home"
 
@@ -205,7 +205,7 @@ def test_maintenance_is_not_reachable_without_the_pin(shell, pin_hash):
     corner_taps(h)
     type_pin(h, pin_pad(h), PIN)
     assert h.current == "maintenance"
-    h.tap(h.screen().ids.back_button)  # the red bar's 返回: home, never a resident's page
+    h.tap(h.screen().navbar.ids.back_button)  # the red bar's 返回: home, never a resident's page
     assert h.current == "home"
     assert h.app.open_screen("maintenance") is False  # leaving locked it again
     assert h.app._history == []
@@ -226,7 +226,7 @@ def test_maintenance_shows_versions_paths_and_disk(shell, pin_hash):
     assert rows["配置文件"] == "内置默认设置"
     assert rows["数据目录"] == str(h.data_dir)
     assert "GB" in rows["磁盘剩余空间"] and "剩余" in rows["磁盘剩余空间"]
-    assert screen.title == "系统维护" and "系统维护" in h.texts(screen)
+    assert screen.title == "系统维护" and h.app.root_widget.navbar.ids.screen_title.text == "系统维护"
     for label in ("重启程序", "退出到系统", "返回"):
         assert label in h.texts(screen.content.ids.buttons)
     h.screenshot("maintenance_800x480")

@@ -142,7 +142,7 @@ def test_tapping_a_row_opens_the_notice_with_its_blocks(ui, demo_view):
         elif isinstance(block, ListBlock):
             assert all(entry in texts for entry in block.items)
     h.screenshot("notice_detail_normal_1080x1920")
-    tap(h, detail.ids.back_button)
+    tap(h, detail.navbar.ids.back_button)
     assert h.app.manager.current == "notices"
 
 
@@ -157,11 +157,11 @@ def test_banner_opens_the_urgent_notice_itself(ui, demo_view):
     assert detail.content.ids.tag.opacity == 1 and detail.content.ids.tag.text == "紧急"
     assert "停水范围" in [t.replace("\n", "") for t in detail.block_texts()]
     # the banner works from any screen, and back returns where the resident was
-    tap(h, detail.ids.home_button)
+    tap(h, detail.navbar.ids.home_button)
     open_list(h)
     tap(h, h.root.banner)
     assert h.app.manager.current == "notice_detail"
-    tap(h, detail.ids.back_button)
+    tap(h, detail.navbar.ids.back_button)
     assert h.app.manager.current == "notices"
 
 
@@ -194,7 +194,7 @@ def test_a_double_delivered_tap_opens_once(ui, notices_view):
     h.tap(row, frames=0)  # the same finger seen by a second input provider
     wait(h)
     assert h.app.manager.current == "notice_detail"
-    tap(h, h.app.manager.get_screen("notice_detail").ids.back_button)
+    tap(h, h.app.manager.get_screen("notice_detail").navbar.ids.back_button)
     assert h.app.manager.current == "notices"  # one entry in the history, not two
 
 

@@ -22,11 +22,11 @@ pytestmark = pytest.mark.ui
 def test_the_elder_toggle_works_on_every_screen(shell, size, name):
     h = shell(size=size)
     screen = h.open(name)
-    toggle = screen.ids.get("elder_toggle")
+    toggle = screen.navbar.ids.get("elder_toggle")
     assert toggle is not None, f"{name}: no 长辈模式 toggle"
-    title, bar = screen.ids.screen_title, screen.ids.navbar
+    title, bar = screen.navbar.ids.screen_title, screen.navbar
     normal_font, normal_bar = title.font_size, bar.height
-    back = screen.ids.back_button
+    back = screen.navbar.ids.back_button
     normal_back = tuple(back.size)
     h.tap(toggle)
     assert h.app.elder_mode and toggle.text == "长辈模式：开"
