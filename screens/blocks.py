@@ -26,7 +26,7 @@ from kivy.graphics import Color, Rectangle
 from kivy.lang import Builder
 from kivy.properties import (BooleanProperty, ListProperty, NumericProperty, ObjectProperty,
                              StringProperty)
-from kivy.uix.anchorlayout import AnchorLayout
+from kivy.uix.widget import Widget
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.scrollview import ScrollView
 from pydantic import TypeAdapter
@@ -35,6 +35,7 @@ from content.schemas import Block, Heading, ImageBlock, ListBlock, Paragraph, Ta
 from kiosk.theme import BORDER, TEXT, hex_rgba
 from screens.cull import CullingColumn
 from screens.text_label import font_px
+from screens.text_piece import TextPiece
 from screens.widgets import CJKLabel
 
 HEADING_SCALE = {1: 1.45, 2: 1.22, 3: 1.08}
@@ -164,43 +165,60 @@ class HScrollView(ScrollView):
         return super().on_scroll_stop(touch, check_children)
 
 
-class TableCell(AnchorLayout):
-    """Background + padding around one cell's label (the row gives every cell its height)."""
+class TableCell(TextPiece):
+    """One cell: its text, drawn by its row (a TextPiece, not a widget: ~50 KB less a cell).
+    `x` / `width` say where the row put it; it is as tall as its row."""
 
-    header = BooleanProperty(False)
-    shaded = BooleanProperty(False)
+    def __init__(self, canvas, text: str, align: str, header: bool, shaded: bool):
+        # a header cell is bold: a thin outline in the text colour (see widgets.BoldLabel)
+        super().__init__(canvas, text, halign=align, color=TEXT, bold=header)
+        self.header, self.shaded = header, shaded
+        self.x = self.y = self.width = self.height = 0.0
+
+    @property
+    def right(self) -> float:
+        return self.x + self.width
 
 
-class TableRow(BoxLayout):
-    """One table row: its height is the tallest cell's text plus padding; `header`/`shaded`
-    choose its background (drawn by the row, behind all its cells)."""
+class TableRow(Widget):
+    """One table row, drawing its cells' texts itself: as tall as its tallest text plus
+    `pad_y` above and below; `header`/`shaded` choose its background (kv: drawn once behind
+    all its cells). TableView gives the column widths (`fit`)."""
 
     pad_y = NumericProperty(0.0)
     header = BooleanProperty(False)
     shaded = BooleanProperty(False)
+    spacing = 1  # px between cells: the table's column lines show through
 
-    def __init__(self, **kwargs):
-        self._refit = Clock.create_trigger(self._fit, -1)
+    def __init__(self, texts: Sequence[str] = (), aligns: Sequence[str] = (), **kwargs):
         super().__init__(**kwargs)
-        self.labels: list[CJKLabel] = []
-        self.cells: list[TableCell] = []
-        self.fbind("pad_y", self._refit)
+        self.cells = [TableCell(self.canvas, text, align, self.header, self.shaded)
+                      for text, align in zip(texts, aligns)]
+        self._pad_x = 0.0
+        self.fbind("pos", self._place)
 
-    def add_cell(self, text: str, align: str, header: bool, shaded: bool) -> TableCell:
-        label = CJKLabel(plain_text=text, halign=align, color=TEXT)
-        if header:  # bold: a thin outline in the text colour (see widgets.BoldLabel)
-            label.outline_color = TEXT[:3]
-            label.bind(font_size=lambda lbl, fs: setattr(lbl, "outline_width", max(1, int(fs / 40))))
-        cell = TableCell(header=header, shaded=shaded, size_hint_x=None)
-        cell.add_widget(label)
-        label.fbind("height", self._refit)
-        self.labels.append(label)
-        self.cells.append(cell)
-        self.add_widget(cell)
-        return cell
+    @property
+    def labels(self) -> list[TableCell]:
+        """The cells' texts (each cell draws its own)."""
+        return self.cells
 
-    def _fit(self, *_):
-        self.height = max((label.height for label in self.labels), default=0) + 2 * self.pad_y
+    def fit(self, widths: Sequence[float], pad_x: float, pad_y: float, font_size: float) -> None:
+        """Wrap and render every cell for its column width; size the row to them."""
+        self._pad_x, self.pad_y = pad_x, pad_y
+        tallest = 0
+        for cell, width in zip(self.cells, widths):
+            cell.width = width
+            tallest = max(tallest, cell.layout(font_size, width - 2 * pad_x)[1])
+        self.size = (sum(widths) + self.spacing * max(0, len(self.cells) - 1),
+                     tallest + 2 * pad_y)
+        self._place()
+
+    def _place(self, *_args) -> None:
+        x, y, height, pad_x = self.x, self.y, self.height, self._pad_x
+        for cell in self.cells:
+            cell.x, cell.y, cell.height = x, y, height
+            cell.place(x + pad_x, y, cell.width - 2 * pad_x, height)
+            x += cell.width + self.spacing
 
 
 class TableView(BoxLayout):
@@ -222,15 +240,9 @@ class TableView(BoxLayout):
         super().__init__(**kwargs)
         self.caption = table.caption
         grid = self.ids.grid
-        header = TableRow(header=True, shaded=True)
-        for text, align in zip(table.columns, self.aligns):
-            header.add_cell(text, align, header=True, shaded=True)
-        self.rows.append(header)
+        self.rows.append(TableRow(table.columns, self.aligns, header=True, shaded=True))
         for i, row in enumerate(table.rows):
-            table_row = TableRow(shaded=bool(i % 2))
-            for text, align in zip(row, self.aligns):
-                table_row.add_cell(text, align, header=False, shaded=bool(i % 2))
-            self.rows.append(table_row)
+            self.rows.append(TableRow(row, self.aligns, shaded=bool(i % 2)))
         for table_row in self.rows:
             grid.add_widget(table_row)
         self._place_lines = Clock.create_trigger(self._draw_column_lines, -1)
@@ -239,17 +251,15 @@ class TableView(BoxLayout):
             self._column_lines = [Rectangle(size=(0, 0)) for _ in self.aligns[1:]]
         grid.fbind("pos", self._place_lines)
         grid.fbind("size", self._place_lines)
-        for cell in header.cells:
-            cell.fbind("x", self._place_lines)
-            cell.fbind("width", self._place_lines)
         self.fbind("width", self._refit)
         self.fbind("font_size", self._refit)
         self._fit()
 
     def _draw_column_lines(self, *_):
-        grid, cells = self.ids.grid, self.rows[0].cells
-        gap = self.rows[0].spacing
-        for line, cell in zip(self._column_lines, cells):
+        grid, header = self.ids.grid, self.rows[0]
+        header._place()  # (the grid may have moved it in this very frame)
+        gap = header.spacing
+        for line, cell in zip(self._column_lines, header.cells):
             line.pos = (cell.right, grid.y + grid.padding[3])
             line.size = (gap, max(0, grid.height - grid.padding[1] - grid.padding[3]))
 
@@ -281,19 +291,16 @@ class TableView(BoxLayout):
             grows.append(not numeric)
         grid = self.ids.grid
         border = grid.padding[0] + grid.padding[2]
-        gaps = self.rows[0].spacing * (len(self.aligns) - 1) if self.rows else 0
+        gaps = TableRow.spacing * (len(self.aligns) - 1)
         avail = max(1.0, self.width - border - gaps)
         widths = fit_columns(natural, minimum, grows, avail)
         for table_row in self.rows:
-            table_row.pad_y = font_size * 0.35
-            for cell, label, width in zip(table_row.cells, table_row.labels, widths):
-                cell.width = width
-                cell.padding = (pad_x, 0)
-                label.font_size = font_size
+            table_row.fit(widths, pad_x, font_size * 0.35, font_size)
         grid.width = sum(widths) + gaps + border
+        self._place_lines()
         self.overflow = grid.width > self.width + 0.5
 
-    def column_labels(self, col: int) -> list[CJKLabel]:
+    def column_labels(self, col: int) -> list[TableCell]:
         """Every label of column `col`, header first (tests check alignment)."""
         return [r.labels[col] for r in self.rows]
 

@@ -62,6 +62,37 @@ def core_label_class():
     return uix_label.CoreLabel
 
 
+def text_options(text: str, font_size: float, *, font_name: str = DEFAULT_FONT,
+                 color=(1, 1, 1, 1), halign: str = "auto", valign: str = "auto",
+                 padding=(0, 0, 0, 0), text_size=(None, None), shorten: bool = False,
+                 shorten_from: str = "center", line_height: float = 1.0, max_lines: int = 0,
+                 outline_width: int | None = None, outline_color=(0, 0, 0, 1)) -> dict:
+    """The core label's arguments for a text styled with Label's names (TextLabel and the
+    texts widgets draw themselves, screens.text_piece, render through this)."""
+    return {
+        "text": text, "font_size": font_px(font_size), "font_name": font_name,
+        "color": tuple(color), "halign": halign,
+        "valign": {"auto": "bottom", "center": "middle"}.get(valign, valign),
+        "padding": list(padding), "text_size": (text_size[0], text_size[1]),
+        "shorten": shorten, "shorten_from": shorten_from,
+        "line_height": line_height, "max_lines": int(max_lines),
+        "outline_width": outline_width, "outline_color": tuple(outline_color),
+        **LABEL_DEFAULTS,
+    }
+
+
+def render_text(options: dict, texture=None):
+    """Render core label `options`; refills `texture` in place when its size and format still
+    fit (a new GL texture costs as much again as the text on llvmpipe). Returns the texture
+    (None for nothing to draw) and whether the text was shortened."""
+    core = core_label_class()(**options)
+    if texture is not None and texture is not core.texture_1px:
+        core.texture = texture
+    core.refresh()
+    result = core.texture
+    return (None if result is core.texture_1px else result), core.is_shortened
+
+
 class TextLabel(Widget):
     """A text: set `text`, style it with Label's names; `texture` / `texture_size` follow."""
 
@@ -106,16 +137,13 @@ class TextLabel(Widget):
     def core_options(self) -> dict:
         """The core label's arguments for the current properties."""
         text_size = self.text_size
-        return {
-            "text": self.text, "font_size": font_px(self.font_size), "font_name": self.font_name,
-            "color": tuple(self.color), "halign": self.halign,
-            "valign": {"auto": "bottom", "center": "middle"}.get(self.valign, self.valign),
-            "padding": list(self.padding), "text_size": (text_size[0], text_size[1]),
-            "shorten": self.shorten, "shorten_from": self.shorten_from,
-            "line_height": self.line_height, "max_lines": int(self.max_lines),
-            "outline_width": self.outline_width, "outline_color": tuple(self.outline_color),
-            **LABEL_DEFAULTS,
-        }
+        return text_options(
+            self.text, self.font_size, font_name=self.font_name, color=self.color,
+            halign=self.halign, valign=self.valign, padding=self.padding,
+            text_size=(text_size[0], text_size[1]), shorten=self.shorten,
+            shorten_from=self.shorten_from, line_height=self.line_height,
+            max_lines=self.max_lines, outline_width=self.outline_width,
+            outline_color=self.outline_color)
 
     def make_core(self):
         """A core label set up like this text (one per render; tests read its line layout)."""

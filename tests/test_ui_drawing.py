@@ -163,16 +163,25 @@ def test_table_rows_and_column_lines_drawn_once_per_table(ui, demo_view):
     header, plain, striped = table.rows[0], table.rows[1], table.rows[2]
     cell = plain.cells[0]
     middle_y = plain.center_y
-    between = cell.to_window(cell.right + 0.5, middle_y)
+    between = plain.to_window(cell.right + 0.5, middle_y)
     assert close(pixel(h.window, *between), rgb(theme.BORDER))  # the line between columns
-    inside = cell.to_window(cell.right - 3, middle_y)
+    inside = plain.to_window(cell.right - 3, middle_y)
     assert close(pixel(h.window, *inside), rgb(theme.SURFACE))
     stripe = striped.cells[0]
-    assert close(pixel(h.window, *stripe.to_window(stripe.right - 3, striped.center_y)),
+    assert close(pixel(h.window, *striped.to_window(stripe.right - 3, striped.center_y)),
                  rgb(blocks.STRIPE_BG))
     head = header.cells[1]
-    assert close(pixel(h.window, *head.to_window(head.x + 3, header.center_y)),
+    assert close(pixel(h.window, *header.to_window(head.x + 3, header.center_y)),
                  rgb(blocks.HEADER_BG))
+    # the rows draw their cells' texts themselves: dark strokes inside each cell's text box
+    for row in (header, plain, striped):
+        for cell in (c for c in row.cells if c.text):  # (a blank cell draws nothing)
+            x, y = cell._rect.pos
+            width, height = cell.texture_size
+            assert cell.x <= x and x + width <= cell.right and row.y <= y <= row.top - height
+            dark = [pixel(h.window, *row.to_window(x + width * i / 12, y + height * j / 6))
+                    for i in range(1, 12) for j in range(1, 6)]
+            assert any(sum(p) < 250 for p in dark), (cell.text, dark)
 
 
 def test_centre_rooms_scrolled_into_view_are_drawn(ui, demo_view):

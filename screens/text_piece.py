@@ -1,0 +1,80 @@
+"""`TextPiece`: a text drawn by the widget that holds it, with no widget of its own.
+
+A widget showing several texts side by side (a table row's cells) draws each with a piece:
+wrapped by content.linebreak like CJKLabel (same measurer, same slack), rendered through the
+same core label options as TextLabel (screens.text_label.text_options: the very pixels), and
+placed by its owner. A CJKLabel in an AnchorLayout cell was ~50 KB of widgets, properties and
+bindings; a piece is its texture and two canvas instructions (docs/benchmarks.md, "Memory,
+session 5").
+"""
+from __future__ import annotations
+
+from kivy.core.text import DEFAULT_FONT
+from kivy.graphics import Color, Rectangle
+
+from content.linebreak import fit_lines
+from screens.cjk_label import SLACK_PX, _Measurer
+from screens.text_label import MIN_FONT_PX, font_px, render_text, text_options
+
+
+def bold_outline(font_size: float) -> int:
+    """The outline that thickens a 'bold' text (the Chinese font has no bold face)."""
+    return max(1, int(font_size / 40))
+
+
+class TextPiece:
+    """`plain_text` wrapped to a width and drawn at a position the owner gives.
+
+    `text` is what is drawn (the wrapped lines joined by newlines), `texture_size` its size.
+    Lines align by `halign` inside the texture; `place` puts the texture in a box by `halign`,
+    centred vertically."""
+
+    def __init__(self, canvas, plain_text: str, halign: str = "left", color=(0, 0, 0, 1),
+                 bold: bool = False):
+        self.plain_text = plain_text
+        self.halign = halign
+        self.color = tuple(color)
+        self.bold = bold
+        self.font_size = 0.0
+        self.font_name = DEFAULT_FONT
+        self.lines: list[str] = []
+        self.text = ""
+        self.texture = None
+        self.texture_size = (0, 0)
+        self._key: tuple | None = None
+        with canvas:
+            Color(1, 1, 1, 1)
+            self._rect = Rectangle(size=(0, 0))
+
+    def layout(self, font_size: float, width: float) -> tuple[int, int]:
+        """Wrap to `width` px at `font_size` and render (only when either changed)."""
+        key = (font_px(font_size), round(width, 1))
+        if key == self._key:
+            return self.texture_size
+        self._key, self.font_size = key, font_size
+        outline = bold_outline(font_size) if self.bold else None
+        measure = _Measurer.get(self.font_name, font_size, outline)
+        self.lines = fit_lines(self.plain_text, measure, max(1.0, width - SLACK_PX), 0)
+        self.text = "\n".join(self.lines)
+        if not self.text or font_px(font_size) < MIN_FONT_PX:
+            self.texture, self.texture_size = None, (0, 0)
+        else:
+            options = text_options(self.text, font_size, font_name=self.font_name,
+                                   color=self.color, halign=self.halign, valign="top",
+                                   outline_width=outline, outline_color=self.color[:3])
+            self.texture, _shortened = render_text(options, self.texture)
+            self.texture_size = tuple(self.texture.size) if self.texture is not None else (0, 0)
+        rect = self._rect
+        rect.texture = self.texture
+        rect.size = self.texture_size
+        return self.texture_size
+
+    def place(self, x: float, y: float, width: float, height: float) -> None:
+        """Draw in the box (x, y, width, height): by `halign` across, centred up and down."""
+        text_width, text_height = self.texture_size
+        if self.halign == "right":
+            x += width - text_width
+        elif self.halign == "center":
+            x = (x + width / 2.0) - text_width / 2.0
+        y += (height - text_height) / 2.0
+        self._rect.pos = (int(x), int(y))
