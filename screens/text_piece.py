@@ -48,7 +48,7 @@ class TextPiece:
 
     def layout(self, font_size: float, width: float) -> tuple[int, int]:
         """Wrap to `width` px at `font_size` and render (only when either changed)."""
-        key = (font_px(font_size), round(width, 1))
+        key = (self.plain_text, font_px(font_size), round(width, 1))
         if key == self._key:
             return self.texture_size
         self._key, self.font_size = key, font_size

@@ -262,12 +262,18 @@ class UI:
         return self.app.manager.get_screen("home")
 
     def texts(self, widget=None) -> list[str]:
-        """Text of every visible label under `widget` (default: the whole app)."""
+        """Text of every visible label under `widget` (default: the whole app), and of the
+        texts widgets draw themselves (`pieces()`: screens.text_piece)."""
         from screens.text_label import TextLabel as Label
 
         top = widget if widget is not None else self.root
-        return [w.text for w in top.walk(restrict=True)
-                if isinstance(w, Label) and w.text and w.opacity > 0]
+        found = []
+        for w in top.walk(restrict=True):
+            if isinstance(w, Label) and w.text and w.opacity > 0:
+                found.append(w.text)
+            elif hasattr(w, "pieces") and w.opacity > 0:  # texts a widget draws itself
+                found.extend(piece.text for piece in w.pieces() if piece.text)
+        return found
 
     def screenshot(self, name: str) -> Path:
         from kiosk.screenshot import save_window_png

@@ -58,8 +58,8 @@ def test_demo_centre_shows_address_hours_rooms_and_todays_duty(ui, demo_view):
     assert len(cards) == len(centre.rooms) == 14
     assert [c.name for c in cards] == [r.name for r in centre.rooms]
     assert "功能室（14个）" in shown
-    assert cards[0].ids.floor.text == "一楼"
-    assert cards[0].ids.hours.text.replace("\n", "").startswith("开放时间：周一至周五")
+    assert cards[0].floor_text.text == "一楼"
+    assert cards[0].hours_text.text.replace("\n", "").startswith("开放时间：周一至周五")
     assert centre.rooms[0].description in shown
 
     today = h.app.now().date()
@@ -108,9 +108,9 @@ def test_no_duty_today_says_so_calmly(ui, make_view):
 def test_room_names_are_shown_literally(ui, make_view):
     h = ui(settings(), make_view(small_centre()), now=lambda: NOW)
     screen = open_centre(h)
-    name = screen.room_cards()[1].ids.name
-    assert name.markup is False and name.text == "[b]图书室[/b]"
-    assert screen.room_cards()[1].ids.hours.height == 0  # no hours: no empty line
+    name = screen.room_cards()[1].name_text
+    assert name.text == "[b]图书室[/b]" and "[b]图书室[/b]" in texts(h, screen)  # drawn as written
+    assert screen.room_cards()[1].hours_text.texture_size == (0, 0)  # no hours: no empty line
 
 
 def test_no_floor_plan_hides_its_card(ui, make_view):

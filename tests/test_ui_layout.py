@@ -104,6 +104,12 @@ def layout_problems(root, window_size) -> list[str]:
             if tw > widget.width + TOLERANCE_PX or th > widget.height + TOLERANCE_PX:
                 problems.append(f"text larger than its label (texture {tw:.0f}x{th:.0f}): "
                                 + describe(widget))
+        if hasattr(widget, "pieces") and not scrolled:  # texts a widget draws itself
+            for piece in widget.pieces():
+                tw, th = piece.texture_size
+                if tw > widget.width + TOLERANCE_PX or th > widget.height + TOLERANCE_PX:
+                    problems.append(f"text larger than the widget drawing it ({piece.text!r}, "
+                                    f"{tw:.0f}x{th:.0f}): " + describe(widget))
         if not scrolled:
             x0, y0 = widget.to_window(widget.x, widget.y)
             x1, y1 = widget.to_window(widget.right, widget.top)
