@@ -42,9 +42,9 @@ class TextPiece:
         self.texture = None
         self.texture_size = (0, 0)
         self._key: tuple | None = None
-        with canvas:
-            Color(1, 1, 1, 1)
-            self._rect = Rectangle(size=(0, 0))
+        canvas.add(Color(1, 1, 1, 1))  # (a Canvas or an InstructionGroup)
+        self._rect = Rectangle(size=(0, 0))
+        canvas.add(self._rect)
 
     def layout(self, font_size: float, width: float) -> tuple[int, int]:
         """Wrap to `width` px at `font_size` and render (only when either changed)."""
