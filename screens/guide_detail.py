@@ -16,7 +16,6 @@ from kivy.factory import Factory
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.scrollview import ScrollView
-from kivy.uix.widget import Widget
 
 from content.schemas import Guide
 from kiosk import tts
@@ -26,6 +25,8 @@ from screens.base import KioskScreen
 from screens.clip import ScissorClip
 from screens.cull import CullingScroll
 from screens.frames import AfterFrame
+from screens.guide_rows import (GuideFactRow, GuideFaqRow, GuideMarkerRow,  # noqa: F401
+                                 GuideMaterialRow)  # (Factory names of the detail rows)
 from screens.text_label import TextLabel
 from screens.widgets import BoldLabel, DebouncedButtonBehavior
 
@@ -81,32 +82,6 @@ class GuideHeading(BoldLabel):
 
 class GuideSection(BoxLayout):
     heading = StringProperty("")
-
-
-class GuideMarkerRow(BoxLayout):
-    marker = StringProperty("")
-    text = StringProperty("")
-    round = BooleanProperty(False)
-
-
-class GuideFactRow(BoxLayout):
-    label = StringProperty("")
-    value = StringProperty("")
-
-
-class GuideCheckBox(Widget):
-    """An empty tick box, drawn (the Chinese font has no ☐ glyph)."""
-
-
-class GuideMaterialRow(BoxLayout):
-    name = StringProperty("")
-    detail = StringProperty("")
-    note = StringProperty("")
-
-
-class GuideFaqRow(BoxLayout):
-    q = StringProperty("")
-    a = StringProperty("")
 
 
 class GuideTag(TextLabel):

@@ -30,10 +30,13 @@ class TextPiece:
     centred vertically."""
 
     def __init__(self, canvas, plain_text: str, halign: str = "left", color=(0, 0, 0, 1),
-                 bold: bool = False):
+                 bold: bool = False, kivy_wraps: bool = False):
         self.plain_text = plain_text
+        # kivy_wraps: Kivy's own wrapping in a box `width` wide (a short label in a fixed
+        # column, as a Label with text_size did), not content.linebreak's
+        self.kivy_wraps = kivy_wraps
         self.halign = halign
-        self.color = tuple(color)
+        self.color = tuple(color)  # (set a new one before the next layout)
         self.bold = bold
         self.font_size = 0.0
         self.font_name = DEFAULT_FONT
@@ -48,20 +51,25 @@ class TextPiece:
 
     def layout(self, font_size: float, width: float) -> tuple[int, int]:
         """Wrap to `width` px at `font_size` and render (only when either changed)."""
-        key = (self.plain_text, font_px(font_size), round(width, 1))
+        key = (self.plain_text, self.color, font_px(font_size), round(width, 1))
         if key == self._key:
             return self.texture_size
         self._key, self.font_size = key, font_size
         outline = bold_outline(font_size) if self.bold else None
-        measure = _Measurer.get(self.font_name, font_size, outline)
-        self.lines = fit_lines(self.plain_text, measure, max(1.0, width - SLACK_PX), 0)
-        self.text = "\n".join(self.lines)
+        if self.kivy_wraps:
+            self.text, text_size = self.plain_text, (width, None)
+            self.lines = self.text.split("\n")
+        else:
+            measure = _Measurer.get(self.font_name, font_size, outline)
+            self.lines = fit_lines(self.plain_text, measure, max(1.0, width - SLACK_PX), 0)
+            self.text, text_size = "\n".join(self.lines), (None, None)
         if not self.text or font_px(font_size) < MIN_FONT_PX:
             self.texture, self.texture_size = None, (0, 0)
         else:
             options = text_options(self.text, font_size, font_name=self.font_name,
                                    color=self.color, halign=self.halign, valign="top",
-                                   outline_width=outline, outline_color=self.color[:3])
+                                   text_size=text_size, outline_width=outline,
+                                   outline_color=self.color[:3])
             self.texture, _shortened = render_text(options, self.texture)
             self.texture_size = tuple(self.texture.size) if self.texture is not None else (0, 0)
         rect = self._rect

@@ -54,9 +54,9 @@ def test_materials_read_as_a_checklist(start, demo_view):
     rows = list(reversed(section.ids.rows.children))
     assert [r.name for r in rows] == [m.name for m in guide.materials]
     assert rows[0].detail == "1份 · 原件" and rows[0].note == "窗口提供格式，可代为填写"
-    assert rows[1].detail == "1份 · 原件及复印件" and rows[1].ids.note.height == 0
+    assert rows[1].detail == "1份 · 原件及复印件" and rows[1].note_text.texture_size == (0, 0)
     assert rows[4].detail == "1份 · 复印件"
-    assert all(r.ids.box.width > 0 for r in rows)  # the tick box of each line
+    assert all(r.tick_box.rectangle[2] > 10 for r in rows)  # the tick box of each line
     visits = detail.sections[detail.section_headings().index("办理信息")]
     facts = {r.label: r.value for r in visits.ids.rows.children}
     assert facts["到现场次数"] == "到现场1次" and facts["收费标准"] == "不收费"
@@ -134,7 +134,7 @@ def test_the_next_guide_reuses_the_texts_it_shares_with_the_last(start):
             found[section.heading] = section.ids.heading.texture
             for row in section.ids.rows.children:
                 if type(row).__name__ == "GuideFactRow":
-                    found[row.label] = row.ids.label.texture
+                    found[row.label] = row.label_text.texture
         return found
 
     first = textures()
