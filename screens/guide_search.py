@@ -43,7 +43,9 @@ class GuideSearchBody(BoxLayout):
 
     def arrange(self, landscape: bool, compact: bool) -> None:
         ids = self.ids
-        parts = (ids.results_area, ids.query_bar, ids.keyboard)
+        # the widgets themselves, not the ids' weak proxies: out of the tree for a moment,
+        # nothing else holds them and the garbage collector could take them (seen in tests)
+        parts = (ids.results_area.__self__, ids.query_bar.__self__, ids.keyboard.__self__)
         for part in parts:
             if part.parent is not None:
                 part.parent.remove_widget(part)

@@ -69,7 +69,8 @@ class PinPad(ModalView):
 
     def arrange(self, *_args) -> None:
         """取消 sits under the title in landscape (left column), under the keys in portrait."""
-        cancel, info, pad = self.ids.cancel, self.ids.info, self.ids.pad
+        # (the widget itself: out of the tree for a moment, a weak proxy could lose it)
+        cancel, info, pad = self.ids.cancel.__self__, self.ids.info, self.ids.pad
         target = info if App.get_running_app().landscape else pad
         if cancel.parent is not target:
             cancel.parent.remove_widget(cancel)

@@ -10,13 +10,18 @@ import datetime as dt
 from pathlib import Path
 
 from kivy.app import App
+from kivy.clock import Clock
+from kivy.graphics import Color, Line, RoundedRectangle
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.widget import Widget
 
 from content.schemas import CST, Notice, aware
+from kiosk import theme
 from kiosk.i18n import _
 from screens.base import KioskScreen
+from screens.text_piece import TextPiece
 from screens.widgets import DebouncedButtonBehavior
 
 KV_PATH = Path(__file__).with_suffix(".kv")
@@ -61,13 +66,85 @@ def live_notices(app) -> list[Notice]:
 
 # ---- widgets --------------------------------------------------------------------------------
 
-class NoticeRow(DebouncedButtonBehavior, BoxLayout):
-    """One notice in the list: 紧急 tag (urgent only), title (up to three lines), date."""
+class NoticeRow(DebouncedButtonBehavior, Widget):
+    """One notice in the list: 紧急 tag (urgent only), title (up to three lines), date, and a
+    chevron. One widget drawing its texts (screens.text_piece) where a box of boxes and labels
+    was (~6 widgets a row); the layout is what those boxes gave (outline and pressed fill:
+    notices.kv)."""
 
     notice_id = StringProperty("")
     title = StringProperty("")
     date = StringProperty("")
     urgent = BooleanProperty(False)
+    t = NumericProperty(1.0)  # app.text_unit (kv)
+    u = NumericProperty(1.0)  # app.ui_unit (kv)
+
+    def __init__(self, **kwargs):
+        self._relayout = Clock.create_trigger(self.layout_texts, -1)
+        super().__init__(**kwargs)
+        canvas = self.canvas
+        self._tag_colour = Color(*theme.URGENT_TAG_BG)
+        self._tag = RoundedRectangle(size=(0, 0))
+        canvas.add(self._tag_colour)
+        canvas.add(self._tag)
+        self.tag_text = TextPiece(canvas, "", halign="center", color=theme.ON_RED, bold=True)
+        self.title_text = TextPiece(canvas, "", color=theme.TEXT, max_lines=3)
+        self.date_text = TextPiece(canvas, "", color=theme.TEXT_MUTED, kivy_wraps=True)
+        canvas.add(Color(*theme.TEXT_MUTED))
+        self._chevron = Line(points=[0, 0, 0, 0], cap="round", joint="round")
+        canvas.add(self._chevron)
+        self._tag_size = (0.0, 0.0)
+        self.texts_height = 0.0
+        for prop in ("title", "date", "urgent", "t", "u", "width"):
+            self.fbind(prop, self._relayout)
+        self.fbind("pos", self._place)
+        self.layout_texts()
+
+    def pieces(self) -> list[TextPiece]:
+        return [self.tag_text, self.title_text, self.date_text]
+
+    def _boxes(self) -> tuple[float, float, float, float, float]:
+        """Left and right padding, vertical padding, spacing, chevron width (px)."""
+        u, pad = self.u, theme.PAD
+        return (u * pad * 0.8, u * pad * 0.4, u * 18, u * pad * 0.6,
+                self.t * FONT_ROW_TITLE * 0.7)
+
+    def layout_texts(self, *_args) -> None:
+        """Wrap and render the texts for the current width; set the row's height."""
+        t = self.t
+        left, right, _vertical, gap, chevron = self._boxes()
+        tag_font = t * FONT_TAG
+        self.tag_text.plain_text = _("Urgent") if self.urgent else ""
+        tag_w, tag_h = self.tag_text.layout(tag_font, 100_000)
+        self._tag_size = (tag_w + tag_font * 0.9, tag_h + tag_font * 0.35) if self.urgent \
+            else (0.0, 0.0)
+        room = self.width - left - right - self._tag_size[0] - chevron - 2 * gap
+        self.title_text.plain_text, self.date_text.plain_text = self.title, self.date
+        self.texts_height = (self.title_text.layout(t * FONT_ROW_TITLE, room)[1] + self.u * 6
+                             + self.date_text.layout(t * FONT_ROW_META, room)[1])
+        self.height = max(theme.MIN_TOUCH_PX * 1.2, self.texts_height + 2 * self.u * 18)
+        self._place()
+
+    def _place(self, *_args) -> None:
+        left, right, vertical, gap, chevron = self._boxes()
+        inner_y, inner_h = self.y + vertical, self.height - 2 * vertical
+        middle = inner_y + inner_h / 2.0
+        x = self.x + left
+        tag_w, tag_h = self._tag_size
+        self._tag.pos, self._tag.size = (x, middle - tag_h / 2.0), self._tag_size
+        self._tag.radius = [self.t * FONT_TAG * 0.25]
+        self.tag_text.place(x, middle - tag_h / 2.0, tag_w, tag_h)
+        x += tag_w + gap
+        top = middle + self.texts_height / 2.0
+        for piece, below in ((self.title_text, self.u * 6), (self.date_text, 0)):
+            width, height = piece.texture_size
+            top -= height
+            piece.place(x, top, width, height)
+            top -= below
+        x = self.right - right - chevron
+        self._chevron.points = [x + chevron * 0.3, middle + chevron * 0.35, x + chevron * 0.65,
+                                middle, x + chevron * 0.3, middle - chevron * 0.35]
+        self._chevron.width = max(1.5, chevron / 12)
 
     def on_tap(self):
         from screens.notice_detail import open_notice

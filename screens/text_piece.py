@@ -30,8 +30,9 @@ class TextPiece:
     centred vertically."""
 
     def __init__(self, canvas, plain_text: str, halign: str = "left", color=(0, 0, 0, 1),
-                 bold: bool = False, kivy_wraps: bool = False):
+                 bold: bool = False, kivy_wraps: bool = False, max_lines: int = 0):
         self.plain_text = plain_text
+        self.max_lines = max_lines  # 0: as many as it takes; else cut with "…" (fit_lines)
         # kivy_wraps: Kivy's own wrapping in a box `width` wide (a short label in a fixed
         # column, as a Label with text_size did), not content.linebreak's
         self.kivy_wraps = kivy_wraps
@@ -61,7 +62,8 @@ class TextPiece:
             self.lines = self.text.split("\n")
         else:
             measure = _Measurer.get(self.font_name, font_size, outline)
-            self.lines = fit_lines(self.plain_text, measure, max(1.0, width - SLACK_PX), 0)
+            self.lines = fit_lines(self.plain_text, measure, max(1.0, width - SLACK_PX),
+                                   self.max_lines)
             self.text, text_size = "\n".join(self.lines), (None, None)
         if not self.text or font_px(font_size) < MIN_FONT_PX:
             self.texture, self.texture_size = None, (0, 0)

@@ -67,8 +67,8 @@ def test_home_tile_opens_the_list_of_every_live_notice_urgent_first(ui, demo_vie
     rows = screen.rows()
     assert len(rows) == len(live) == 8
     assert [r.urgent for r in rows] == [True] + [False] * 7
-    assert rows[0].ids.tag.opacity == 1 and rows[0].ids.tag.text == "紧急"
-    assert all(r.ids.tag.opacity == 0 and r.ids.tag.width == 0 for r in rows[1:])
+    assert rows[0].tag_text.text == "紧急" and rows[0].tag_text.texture is not None
+    assert all(r.tag_text.text == "" and r.tag_text.texture is None for r in rows[1:])
     assert rows[0].title == demo_view.urgent_notices(h.app.now())[0].title
     by_id = {n.id: n for n in live}
     times = [by_id[r.notice_id].publish_at or by_id[r.notice_id].updated_at for r in rows[1:]]
@@ -115,7 +115,7 @@ def test_markup_like_text_is_shown_literally(ui, notices_view):
     view = notices_view(notice(1, title, blocks=[Paragraph(text=body)]))
     h = ui(settings(), view, now=lambda: NOW)
     row = open_list(h).rows()[0]
-    assert row.ids.title.markup is False and row.ids.title.text.replace("\n", "") == title
+    assert row.title_text.text.replace("\n", "") == title  # drawn as written (no markup)
     tap(h, row)
     detail = h.app.manager.get_screen("notice_detail")
     assert detail.content.ids.title.text.replace("\n", "") == title
@@ -226,7 +226,7 @@ def test_screens_fit_every_size(ui, demo_view, size, elder):
     min_px = 9 / 25.4 * 160
     for row in rows:
         assert row.height >= min_px and row.width >= min_px
-        assert row.ids.texts.height <= row.height + 1
+        assert row.texts_height <= row.height + 1
     _check_inside(h, rows, size)
     _labels_fit(screen)
     h.screenshot(f"notices_{tag}")
@@ -246,7 +246,7 @@ def test_screens_fit_every_size(ui, demo_view, size, elder):
         h.frames(3)
         h.screenshot(f"notice_detail_{tag}_end")
     if elder:
-        assert rows[0].ids.title.font_size == pytest.approx(
+        assert rows[0].title_text.font_size == pytest.approx(
             h.app.ui_unit * theme.ELDER_SCALE * 36)
 
 
