@@ -19,6 +19,7 @@ from content.schemas import DISCLOSURE_CATEGORIES, Disclosure, aware
 from kiosk.i18n import N_, _
 from screens import base
 from screens.base import KioskScreen
+from screens.disclosure_row import DisclosureRow
 from screens.widgets import BoldLabel, CJKLabel, DebouncedButtonBehavior
 
 CATEGORY_NAMES = {  # schema value -> msgid of its tab
@@ -106,14 +107,6 @@ class NoticePeriodLine(CJKLabel):
     it takes no room at all while it has no text."""
 
     scale = NumericProperty(0.85)  # of the body text size
-
-
-class DisclosureRow(DebouncedButtonBehavior, BoxLayout):
-    item_id = StringProperty("")
-    title = StringProperty("")
-    meta = StringProperty("")
-    validity = StringProperty("")
-    ended = BooleanProperty(False)
 
 
 class DisclosuresPanel(BoxLayout):
@@ -276,11 +269,10 @@ KV = """
             width: 1.3
 
 <DisclosureRow>:
-    orientation: 'horizontal'
     size_hint_y: None
-    height: max(texts.height + app.ui_unit * theme.PAD * 1.1, theme.MIN_TOUCH_PX)
-    padding: app.ui_unit * (theme.PAD + theme.ACCENT), 0, app.ui_unit * theme.PAD * 0.6, 0
-    spacing: app.ui_unit * theme.PAD * 0.5
+    t: app.text_unit
+    u: app.ui_unit
+    # the card; its texts and the › are drawn by the row itself (screens/disclosure_row.py)
     canvas.before:
         Color:
             rgba: theme.SURFACE_PRESSED if self.state == 'down' else theme.SURFACE
@@ -299,39 +291,6 @@ KV = """
             pos: self.pos
             size: app.ui_unit * theme.ACCENT, self.height
             radius: [app.ui_unit * theme.RADIUS, 0, 0, app.ui_unit * theme.RADIUS]
-    BoxLayout:
-        id: texts
-        orientation: 'vertical'
-        size_hint_y: None
-        height: self.minimum_height
-        pos_hint: {'center_y': 0.5}
-        spacing: app.text_unit * 6
-        CJKLabel:
-            id: title
-            plain_text: root.title
-            max_lines: 3
-            font_size: app.text_unit * theme.FONT_BODY * 1.1
-            color: theme.TEXT
-            outline_width: max(1, int(self.font_size / 40))
-            outline_color: self.color[:3]
-        CJKLabel:
-            id: meta
-            plain_text: root.meta
-            font_size: app.text_unit * theme.FONT_BODY * 0.85
-            color: theme.TEXT_MUTED
-        NoticePeriodLine:
-            id: validity
-            plain_text: root.validity
-        NoticePeriodLine:
-            id: ended_label
-            plain_text: _("The public notice period has ended") if root.ended else ''
-            scale: 0.8
-    TextLabel:
-        text: '›'
-        font_size: app.text_unit * theme.FONT_TILE
-        color: theme.RED
-        size_hint_x: None
-        width: self.texture_size[0]
 
 <DisclosuresPanel>:
     orientation: 'vertical'

@@ -82,11 +82,11 @@ def test_expired_and_future_items_are_hidden_by_the_terminal_clock(ui, make_view
     assert sorted(row_titles(screen)) == sorted(["正在公示", "公示期已过的存档", "公示期内"])
     rows = {r.title: r for r in screen.rows()}
     archive, current = rows["公示期已过的存档"], rows["公示期内"]
-    assert archive.ended and archive.ids.ended_label.text == "公示期已结束"
-    assert archive.ids.ended_label.opacity == 1
-    assert not current.ended and current.ids.ended_label.opacity == 0  # the last day still counts
-    assert current.ids.validity.text == "公示期：2026年11月20日至2026年11月22日"
-    assert rows["正在公示"].ids.validity.height == 0  # no 公示期: no line
+    assert archive.ended and archive.ended_text.text == "公示期已结束"
+    assert archive.ended_text.texture is not None
+    assert not current.ended and current.ended_text.text == ""  # the last day still counts
+    assert current.validity_text.text == "公示期：2026年11月20日至2026年11月22日"
+    assert rows["正在公示"].validity_text.texture_size == (0, 0)  # no 公示期: no line
 
 
 def test_rows_show_title_publisher_period_and_are_finger_sized(ui, demo_view):
@@ -95,9 +95,9 @@ def test_rows_show_title_publisher_period_and_are_finger_sized(ui, demo_view):
     tap(h, screen.tabs["财务公开"])
     row = screen.rows()[0]
     item = demo_view.item(row.item_id)
-    assert row.ids.title.text.replace("\n", "") == item.title
-    assert item.publisher in row.ids.meta.text and "年" in row.ids.meta.text
-    assert row.ids.validity.text.replace("\n", "").startswith("公示期：")
+    assert row.title_text.text.replace("\n", "") == item.title
+    assert item.publisher in row.meta_text.text and "年" in row.meta_text.text
+    assert row.validity_text.text.replace("\n", "").startswith("公示期：")
     for widget in list(screen.tabs.values()) + screen.chips() + screen.rows():
         assert widget.height >= theme.MIN_TOUCH_PX - 0.5, widget
 
@@ -224,10 +224,10 @@ def test_elder_mode_enlarges_list_and_detail_text(ui, demo_view):
     h = ui(settings(), demo_view, size=(800, 480))
     screen = open_list(h)
     row = screen.rows()[0]
-    normal_title = row.ids.title.font_size
+    normal_title = row.title_text.font_size
     tap(h, screen.navbar.ids.elder_toggle)
     assert h.app.elder_mode
-    assert row.ids.title.font_size == pytest.approx(normal_title * theme.ELDER_SCALE)
+    assert row.title_text.font_size == pytest.approx(normal_title * theme.ELDER_SCALE)
     for tab in screen.tabs.values():
         assert tab.texture_size[0] <= tab.width + 1 and inside_window(tab, (800, 480))
     detail = finance_detail(h, demo_view)
@@ -251,7 +251,7 @@ def test_screenshots_of_every_tab_and_detail(ui, demo_view, size, elder):
             assert inside_window(widget, size), (widget, size)
             assert widget.texture_size[0] <= widget.width + 1
         for row in screen.rows():
-            assert row.ids.title.texture_size[0] <= row.ids.texts.width + 1
+            assert row.title_text.texture_size[0] <= row.text_width() + 1
         h.screenshot(f"disclosures_{n + 1}_{suffix}")
     detail = finance_detail(h, demo_view)
     h.screenshot(f"disclosure_detail_finance_{suffix}")
