@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from kivy.app import App
+from kivy.clock import Clock
+from kivy.graphics import Color, RoundedRectangle
 from kivy.lang import Builder
 from kivy.properties import (BooleanProperty, NumericProperty, ObjectProperty,
                              StringProperty)
@@ -24,7 +26,7 @@ from screens.base import KioskScreen
 from screens.clip import ScissorClip
 from screens.layer import CachedLayer
 from screens.text_label import TextLabel
-from screens.text_cache import CachedBoldLabel, CachedTextLabel  # noqa: F401 (kv rules)
+from screens.text_cache import CachedPiece
 from screens.widgets import DebouncedButtonBehavior
 
 KV_PATH = Path(__file__).with_suffix(".kv")
@@ -162,8 +164,12 @@ class ChipsScroll(ScissorClip, ScrollView):
     """Sideways scroller of the chips, scissor-clipped (screens/clip.py)."""
 
 
-class GuideRow(RecycleDataViewBehavior, DebouncedButtonBehavior, BoxLayout):
+class GuideRow(RecycleDataViewBehavior, DebouncedButtonBehavior, Widget):
     """A guide in a list: title, category tag, summary line. Tapping opens the guide.
+
+    One widget drawing its three texts (screens.text_cache.CachedPiece: recycled rows reuse
+    rendered texts) where a box of boxes and labels was; the layout is what those boxes gave.
+    The card (outline, accent, pressed fill) is drawn by the kv rule.
 
     Kivy keeps unused RecycleView rows in a module-level cache shared by every RecycleView (and
     every App in a test process), so a row must not bind to `app` in kv: it follows the app
@@ -179,8 +185,59 @@ class GuideRow(RecycleDataViewBehavior, DebouncedButtonBehavior, BoxLayout):
 
     def __init__(self, **kwargs):
         self._app = None
+        self._relayout = Clock.create_trigger(self.layout_texts, -1)
         super().__init__(**kwargs)
+        canvas = self.canvas
+        self.title_text = CachedPiece(canvas)
+        self._tag_colour = Color(*theme.BADGE_BG)
+        self._tag = RoundedRectangle(size=(0, 0))
+        canvas.add(self._tag_colour)
+        canvas.add(self._tag)
+        self.category_text = CachedPiece(canvas)
+        self.meta_text = CachedPiece(canvas)
+        self._boxes: tuple = ()
+        for prop in ("title", "category", "meta", "t", "u", "size"):
+            self.fbind(prop, self._relayout)
+        self.fbind("pos", self._place)
         self._follow(App.get_running_app())
+
+    def pieces(self) -> list:
+        return [self.title_text, self.category_text, self.meta_text]
+
+    def layout_texts(self, *_args) -> None:
+        """Render the texts for the row's size (the list gives it)."""
+        t, u = self.t, self.u
+        left, right, vertical, gap = u * theme.PAD * 0.8, u * theme.PAD * 0.6, u * 12, u * 4
+        inner = self.height - 2 * vertical - gap
+        shares = FONT_ROW_TITLE + (FONT_ROW_META if self.meta else 0)
+        line_h, meta_h = inner * FONT_ROW_TITLE / shares, inner - inner * FONT_ROW_TITLE / shares
+        category_w = self.category_text.render(self.category, t * FONT_ROW_META,
+                                               color=theme.RED)[0] + u * 24
+        title_w = self.width - left - right - category_w - u * theme.PAD * 0.5
+        title_font = t * FONT_ROW_TITLE
+        self.title_text.render(self.title, title_font, color=theme.TEXT, halign="left",
+                               valign="middle", text_size=(title_w, line_h), shorten=True,
+                               shorten_from="right", outline_width=max(1, int(title_font / 40)),
+                               outline_color=theme.TEXT[:3])
+        meta_w = self.width - left - right
+        self.meta_text.render(self.meta, t * FONT_ROW_META, color=theme.TEXT_MUTED,
+                              halign="left", valign="middle", text_size=(meta_w, meta_h),
+                              shorten=True, shorten_from="right")
+        self._boxes = (left, vertical, gap, line_h, meta_h, title_w, category_w, meta_w)
+        self._place()
+
+    def _place(self, *_args) -> None:
+        if not self._boxes:
+            return
+        left, vertical, gap, line_h, meta_h, title_w, category_w, meta_w = self._boxes
+        x, line_y = self.x + left, self.y + self.height - vertical - line_h
+        self.title_text.place(x, line_y, title_w, line_h)
+        tag_x, text_h = x + title_w + self.u * theme.PAD * 0.5, self.category_text.texture_size[1]
+        self._tag.pos = (tag_x, line_y + line_h / 2.0 - text_h * 0.6)
+        self._tag.size = (category_w, text_h * 1.2) if self.category else (0, 0)
+        self._tag.radius = [self.u * 8]
+        self.category_text.place(tag_x, line_y, category_w, line_h)
+        self.meta_text.place(x, line_y - gap - meta_h, meta_w, meta_h)
 
     def refresh_view_attrs(self, rv, index, data):
         self._follow(App.get_running_app())

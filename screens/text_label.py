@@ -17,8 +17,7 @@ What differs from Kivy's Label, on purpose:
 - The core label lives only until its texture is filled (Kivy fills text textures lazily, at the
   first draw), not for the widget's life.
 - `disabled` does not grey the text (no resident-facing text here is ever disabled).
-- With `cache_textures` (a class attribute) textures come from screens.text_cache: recycled
-  list rows reuse what they drew before.
+- Recycled list rows draw cached textures instead (screens.text_cache.CachedPiece).
 """
 from __future__ import annotations
 
@@ -116,7 +115,6 @@ class TextLabel(Widget):
     is_shortened = BooleanProperty(False)
 
     markup = False  # never: content text is shown literally (DESIGN.md)
-    cache_textures = False
 
     def __init__(self, **kwargs):
         self._trigger_texture = Clock.create_trigger(self.texture_update, -1)
@@ -159,32 +157,14 @@ class TextLabel(Widget):
             self.is_shortened = False
             self._place()
             return
-        options = self.core_options()
-        key = cache = None
-        if self.cache_textures:
-            from screens import text_cache as cache  # here: text_cache subclasses TextLabel
-
-            key = cache.key_of(options)
-            entry = cache.CACHE.get(key)
-            if entry is not None:
-                texture, size, shortened = entry
-                self.texture = texture
-                self.texture_size = list(size)
-                self.is_shortened = shortened
-                self._place()
-                return
-        core = core_label_class()(**options)
+        core = core_label_class()(**self.core_options())
         own = self.texture
-        if key is None and own is not None and own is not core.texture_1px:
+        if own is not None and own is not core.texture_1px:
             # refilled in place when size and format still fit, as Kivy's Label does: making a
-            # new GL texture costs as much again as rendering the text (llvmpipe). Never a
-            # texture from the cache: others draw it.
+            # new GL texture costs as much again as rendering the text (llvmpipe)
             core.texture = own
         core.refresh()
         texture = core.texture
-        if key is not None and texture is not None and texture is not core.texture_1px:
-            texture.bind()  # Kivy fills a text texture lazily, at its first draw: fill it now
-            cache.CACHE.put(key, texture, core.is_shortened)
         self.texture = texture
         self.texture_size = list(texture.size) if texture is not None else [0, 0]
         self.is_shortened = core.is_shortened

@@ -1,5 +1,5 @@
-"""screens/text_cache.py: recycled row labels reuse rendered text, and a reused texture is never
-drawn over by the label that made it."""
+"""screens/text_cache.py: recycled rows reuse rendered text, and a reused texture is never drawn
+over by the row that made it."""
 from __future__ import annotations
 
 import pytest
@@ -19,13 +19,15 @@ def cache(kivy_window):
     text_cache.CACHE.clear()
 
 
-def make(text: str, **options):
-    from screens.text_cache import CachedTextLabel
+def make(text: str, width: float = 600, font_size: float = 30, **options):
+    """A cached text as a list row draws it, in a box `width` x 50 px."""
+    from kivy.graphics import InstructionGroup
 
-    label = CachedTextLabel(text=text, font_size=30, size=(600, 50), **options)
-    label.text_size = label.size
-    label.texture_update()
-    return label
+    from screens.text_cache import CachedPiece
+
+    piece = CachedPiece(InstructionGroup())
+    piece.render(text, font_size, text_size=(width, 50), **options)
+    return piece
 
 
 def test_the_same_text_is_rendered_once_and_shared(cache):
@@ -35,9 +37,8 @@ def test_the_same_text_is_rendered_once_and_shared(cache):
     second = make("最低生活保障申请")
     assert cache.hits == hits + 1 and second.texture is first.texture
     assert list(second.texture_size) == list(first.texture_size)
-    # the first label moves on to another text: the shared texture keeps its pixels
-    first.text = "残疾人两项补贴"
-    first.texture_update()
+    # the first row moves on to another text: the shared texture keeps its pixels
+    first.render("残疾人两项补贴", 30, text_size=(600, 50))
     assert first.texture is not second.texture
     assert bytes(second.texture.pixels) == pixels
     assert bytes(first.texture.pixels) != pixels
@@ -47,9 +48,7 @@ def test_any_option_that_changes_the_picture_is_a_different_entry(cache):
     plain = make("就业失业登记")
     assert make("就业失业登记", color=(1, 0, 0, 1)).texture is not plain.texture
     assert make("就业失业登记", halign="right").texture is not plain.texture
-    bigger = make("就业失业登记")
-    bigger.font_size = 40
-    bigger.texture_update()
+    bigger = make("就业失业登记", font_size=40)
     assert bigger.texture is not plain.texture and bigger.texture_size[1] >= plain.texture_size[1]
 
 
@@ -57,10 +56,7 @@ def test_the_text_box_is_part_of_the_picture(cache):
     """A row first laid out narrow (Kivy's default 100 px) is shortened to "…"; once it has
     its width it must not be shown that texture, nor one made for a wider row (drawn centred,
     it would stick out on the left)."""
-    narrow = make("最低生活保障申请", shorten=True)
-    narrow.size = (100, 50)
-    narrow.text_size = narrow.size
-    narrow.texture_update()
+    narrow = make("最低生活保障申请", width=100, shorten=True)
     assert narrow.is_shortened
     wide = make("最低生活保障申请", shorten=True)
     assert wide.texture is not narrow.texture and not wide.is_shortened
@@ -96,5 +92,5 @@ def test_typing_reuses_row_texts(ui, demo_view, cache):
     rows = search.guide_list.rows()
     assert rows and cache.misses == misses  # nothing rendered again
     for row in rows:  # and what each row shows is its own guide
-        assert row.ids.title.text == row.title
-        assert row.ids.title.texture is not None
+        assert row.title_text.text == row.title
+        assert row.title_text.texture is not None

@@ -236,11 +236,11 @@ def test_elder_toggle_enlarges_the_rows_on_screen(start):
     h = start()
     guides = open_guides(h)
     row = guides.guide_list.rows()[0]
-    normal = row.ids.title.font_size
+    normal = row.title_text.font_size
     h.tap(guides.navbar.ids.elder_toggle)
     h.frames(3)
     row = guides.guide_list.rows()[0]
-    assert row.ids.title.font_size == pytest.approx(normal * theme.ELDER_SCALE)
+    assert row.title_text.font_size == pytest.approx(normal * theme.ELDER_SCALE)
     assert row.height >= theme.MIN_TOUCH_PX * theme.ELDER_SCALE
 
 
