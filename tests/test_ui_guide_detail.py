@@ -102,7 +102,7 @@ def test_content_text_is_never_markup(start, make_view, ui):
     h = ui(Settings(display=Display(fullscreen=False)), make_view(centre, guide),
            size=(1080, 1920), now=lambda: NOW)
     guides = open_guides(h)
-    assert guides.guide_list.rows()[0].ids.title.text == tricky
+    assert guides.guide_list.rows()[0].title_text.text == tricky
     h.tap(guides.guide_list.rows()[0])
     detail = screen(h, "guide_detail")
     shown = flat(h.texts(detail))
