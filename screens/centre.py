@@ -9,34 +9,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kivy.clock import Clock
-from kivy.graphics import Color, Rectangle, RoundedRectangle
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.image import Image
 from kivy.uix.scrollview import ScrollView
-from kivy.uix.widget import Widget
-
-from kiosk import theme
 
 from kiosk.i18n import _
 from screens.base import KioskScreen
 from screens.clip import ScissorClip
+from screens.centre_rows import (FONT_DESCRIPTION, FONT_HEADING, FONT_NAME,  # noqa: F401
+                                 FONT_ROOM, FONT_SMALL, FONT_TEXT, DutyRow, InfoLine, RoomCard)
 from screens.cull import CullingColumn, CullingScroll
 from screens.images import fitted_texture
-from screens.text_piece import TextPiece
 from screens.widgets import DebouncedButtonBehavior
 
 KV_PATH = Path(__file__).with_suffix(".kv")
-
-# design px (x app.text_unit)
-FONT_NAME = 40
-FONT_HEADING = 36
-FONT_ROOM = 34
-FONT_TEXT = 30
-FONT_DESCRIPTION = 28
-FONT_SMALL = 27  # tags (floor, duty role)
+# (the design sizes FONT_* live with the rows, screens/centre_rows.py; the kv rules read them
+# from here as `c`)
 
 
 def load_kv() -> None:
@@ -55,97 +45,6 @@ class CentreCard(CullingColumn):  # a BoxLayout; entries out of sight are not dr
     """A white card with a heading; `CentreScreen` fills `ids.entries`."""
 
     heading = StringProperty("")
-
-
-class RoomCard(Widget):
-    """One 功能室: its name (bold) with the floor in a tag beside it, then its hours and its
-    description, each wrapping to the card's width; a thin line under it.
-
-    One widget drawing four TextPieces: fourteen rooms were 84 widgets (~3 MB) as boxes and
-    labels. The layout is what those boxes gave: padding 10 / 14 design px above / below,
-    6 between the lines (a missing line keeps its gap), the tag at the foot of the name."""
-
-    name = StringProperty("")
-    floor = StringProperty("")
-    hours = StringProperty("")
-    description = StringProperty("")
-    t = NumericProperty(1.0)  # app.text_unit (kv)
-    u = NumericProperty(1.0)  # app.ui_unit (kv)
-
-    def __init__(self, **kwargs):
-        self._relayout = Clock.create_trigger(self.layout_texts, -1)
-        super().__init__(**kwargs)
-        canvas = self.canvas
-        with canvas:
-            Color(*theme.BORDER)
-            self._line = Rectangle(size=(0, 1))
-            self._tag_colour = Color(*theme.BADGE_BG)
-            self._tag_bg = RoundedRectangle(size=(0, 0))
-        self.name_text = TextPiece(canvas, self.name, color=theme.TEXT, bold=True)
-        self.floor_text = TextPiece(canvas, self.floor, halign="center", color=theme.RED,
-                                    bold=True)
-        self.hours_text = TextPiece(canvas, self.hours, color=theme.TEXT)
-        self.description_text = TextPiece(canvas, self.description, color=theme.TEXT_MUTED)
-        for prop in ("name", "floor", "hours", "description", "t", "u", "width"):
-            self.fbind(prop, self._relayout)
-        self.fbind("pos", self._place)
-        self._tag_size = (0.0, 0.0)
-        self._relayout()
-
-    def pieces(self) -> list[TextPiece]:
-        """The texts this card draws, top to bottom (tests and the layout check read them)."""
-        return [self.name_text, self.floor_text, self.hours_text, self.description_text]
-
-    def layout_texts(self, *_args) -> None:
-        """Wrap and render the texts for the current width and sizes; set the card's height."""
-        t, u, width = self.t, self.u, self.width
-        name, floor = self.name_text, self.floor_text
-        name.plain_text, floor.plain_text = self.name, self.floor
-        self.hours_text.plain_text, self.description_text.plain_text = self.hours, self.description
-        tag_font = t * FONT_SMALL
-        tag_w, tag_h = floor.layout(tag_font, 10_000)  # one line
-        self._tag_size = (tag_w + tag_font * 0.9, tag_h + tag_font * 0.35) if floor.text \
-            else (0.0, 0.0)
-        name.layout(t * FONT_ROOM, width - self._tag_size[0] - u * theme.PAD * 0.5)
-        self.hours_text.layout(t * FONT_TEXT, width)
-        self.description_text.layout(t * FONT_DESCRIPTION, width)
-        self.height = sum(self._rows()) + u * (10 + 14) + u * 6 * 2
-        self._place()
-
-    def _rows(self) -> tuple[float, float, float]:
-        return (max(self.name_text.texture_size[1], self._tag_size[1]),
-                self.hours_text.texture_size[1], self.description_text.texture_size[1])
-
-    def _place(self, *_args) -> None:
-        x, width, u = self.x, self.width, self.u
-        self._line.pos, self._line.size = (x, self.y), (width, 1)
-        first, hours, description = self._rows()
-        top = self.y + self.height - u * 10
-        foot = top - first  # the name and the tag stand on the first row's foot
-        name_w, name_h = self.name_text.texture_size
-        self.name_text.place(x, foot, name_w, name_h)
-        tag_w, tag_h = self._tag_size
-        tag_x = x + width - tag_w
-        self._tag_bg.pos, self._tag_bg.size = (tag_x, foot), (tag_w, tag_h)
-        self._tag_bg.radius = [self.t * FONT_SMALL * 0.25]
-        self.floor_text.place(tag_x, foot, tag_w, tag_h)
-        y = foot - u * 6 - hours
-        self.hours_text.place(x, y, self.hours_text.texture_size[0], hours)
-        y -= u * 6 + description
-        self.description_text.place(x, y, self.description_text.texture_size[0], description)
-
-
-class DutyRow(BoxLayout):
-    name = StringProperty("")
-    role = StringProperty("")
-    phone = StringProperty("")
-
-
-class InfoLine(BoxLayout):
-    """A line of the centre card: a small red marker, then wrapping text."""
-
-    text = StringProperty("")
-    muted = BooleanProperty(False)
 
 
 class FloorPlan(DebouncedButtonBehavior, Image):
