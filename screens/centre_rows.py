@@ -4,13 +4,11 @@ Each was a box of boxes and labels (14 rooms alone were 84 widgets, ~3 MB); the 
 those boxes gave (docs/benchmarks.md, "Memory, session 5")."""
 from __future__ import annotations
 
-from kivy.clock import Clock
 from kivy.graphics import Color, Ellipse, Rectangle, RoundedRectangle
-from kivy.properties import BooleanProperty, NumericProperty, StringProperty
-from kivy.uix.widget import Widget
+from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk import theme
-from screens.text_piece import TextPiece
+from screens.text_piece import PieceRow, TextPiece
 
 # design px (x app.text_unit)
 FONT_NAME = 40
@@ -22,34 +20,7 @@ FONT_SMALL = 27  # tags (floor, duty role)
 ONE_LINE = 100_000
 
 
-class _Row(Widget):
-    """Base: re-lays its texts out (once per frame) when a watched property, the width or a
-    unit changes; places them when it moves. `t`/`u` are app.text_unit/ui_unit (kv)."""
-
-    t = NumericProperty(1.0)
-    u = NumericProperty(1.0)
-    WATCH: tuple[str, ...] = ()
-
-    def __init__(self, **kwargs):
-        self._relayout = Clock.create_trigger(self.layout_texts, -1)
-        super().__init__(**kwargs)
-        self.build(self.canvas)
-        for prop in self.WATCH + ("t", "u", "width"):
-            self.fbind(prop, self._relayout)
-        self.fbind("pos", self._place)
-        self.layout_texts()
-
-    def build(self, canvas) -> None:
-        raise NotImplementedError
-
-    def layout_texts(self, *_args) -> None:
-        raise NotImplementedError
-
-    def _place(self, *_args) -> None:
-        raise NotImplementedError
-
-
-class RoomCard(_Row):
+class RoomCard(PieceRow):
     """One 功能室: its name (bold) with the floor in a tag beside it, then its hours and its
     description, each wrapping to the card's width; a thin line under it.
 
@@ -94,13 +65,13 @@ class RoomCard(_Row):
         self.hours_text.layout(t * FONT_TEXT, width)
         self.description_text.layout(t * FONT_DESCRIPTION, width)
         self.height = sum(self._rows()) + u * (10 + 14) + u * 6 * 2
-        self._place()
+        self.place_texts()
 
     def _rows(self) -> tuple[float, float, float]:
         return (max(self.name_text.texture_size[1], self._tag_size[1]),
                 self.hours_text.texture_size[1], self.description_text.texture_size[1])
 
-    def _place(self, *_args) -> None:
+    def place_texts(self, *_args) -> None:
         x, width, u = self.x, self.width, self.u
         self._line.pos, self._line.size = (x, self.y), (width, 1)
         first, hours, description = self._rows()
@@ -119,7 +90,7 @@ class RoomCard(_Row):
         self.description_text.place(x, y, self.description_text.texture_size[0], description)
 
 
-class DutyRow(_Row):
+class DutyRow(PieceRow):
     """A person on duty today: the role in a tag (a fixed column, at the top), the name (bold)
     and the phone under it."""
 
@@ -154,9 +125,9 @@ class DutyRow(_Row):
         texts = (self.name_text.layout(t * FONT_ROOM, width)[1]
                  + self.phone_text.layout(t * FONT_TEXT, width)[1])
         self.height = max(self._tag_size[1], texts)
-        self._place()
+        self.place_texts()
 
-    def _place(self, *_args) -> None:
+    def place_texts(self, *_args) -> None:
         tag_w, tag_h = self._tag_size
         top = self.y + self.height
         self._tag_bg.pos, self._tag_bg.size = (self.x, top - tag_h), self._tag_size
@@ -170,7 +141,7 @@ class DutyRow(_Row):
         self.name_text.place(x, self.y + phone_h, name_w, name_h)
 
 
-class InfoLine(_Row):
+class InfoLine(PieceRow):
     """A line of the centre card: a small dot (red, or grey when `muted`), then wrapping text."""
 
     text = StringProperty("")
@@ -193,9 +164,9 @@ class InfoLine(_Row):
         font = self.t * FONT_TEXT
         self.body.plain_text = self.text
         self.height = self.body.layout(font, self.width - self._dot_width() - font * 0.4)[1]
-        self._place()
+        self.place_texts()
 
-    def _place(self, *_args) -> None:
+    def place_texts(self, *_args) -> None:
         font, dot = self.t * FONT_TEXT, self._dot_width()
         self._dot_colour.rgba = theme.TEXT_MUTED if self.muted else theme.RED
         self._dot.pos, self._dot.size = (self.x, self.y + self.height - font * 0.82), (dot, dot)

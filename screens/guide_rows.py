@@ -12,47 +12,14 @@ included), set by the kv rules in guide_detail.kv.
 """
 from __future__ import annotations
 
-from kivy.clock import Clock
 from kivy.graphics import Color, Ellipse, Line
-from kivy.properties import BooleanProperty, NumericProperty, StringProperty
-from kivy.uix.widget import Widget
+from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk import theme
 from screens.guides import FACT_LABEL_EMS, FONT_BODY
-from screens.text_piece import TextPiece
+from screens.text_piece import PieceRow, TextPiece
 
 ONE_LINE = 100_000      # a width no marker text wraps in
-
-
-class PieceRow(Widget):
-    """Base: re-lays its texts out when a text, the width or a unit changes (once per frame);
-    `pieces()` lists what it draws (tests and the layout check read them)."""
-
-    t = NumericProperty(1.0)
-    u = NumericProperty(1.0)
-    TEXTS: tuple[str, ...] = ()
-
-    def __init__(self, **kwargs):
-        self._relayout = Clock.create_trigger(self.layout_pieces, -1)
-        super().__init__(**kwargs)
-        self.build(self.canvas)
-        for prop in self.TEXTS + ("t", "u", "width"):
-            self.fbind(prop, self._relayout)
-        self.fbind("pos", self.place_pieces)
-        self.layout_pieces()
-
-    def build(self, canvas) -> None:
-        raise NotImplementedError
-
-    def pieces(self) -> list[TextPiece]:
-        raise NotImplementedError
-
-    def layout_pieces(self, *_args) -> None:
-        """Wrap and render for the current width; set the height; place."""
-        raise NotImplementedError
-
-    def place_pieces(self, *_args) -> None:
-        raise NotImplementedError
 
 
 class GuideMarkerRow(PieceRow):
@@ -61,7 +28,7 @@ class GuideMarkerRow(PieceRow):
     marker = StringProperty("")
     text = StringProperty("")
     round = BooleanProperty(False)
-    TEXTS = ("marker", "text", "round")
+    WATCH = ("marker", "text", "round")
 
     def build(self, canvas) -> None:
         self._disc_colour = Color(0, 0, 0, 0)
@@ -75,7 +42,7 @@ class GuideMarkerRow(PieceRow):
     def pieces(self) -> list[TextPiece]:
         return [self.marker_text, self.body]
 
-    def layout_pieces(self, *_args) -> None:
+    def layout_texts(self, *_args) -> None:
         font = self.t * FONT_BODY
         marker = self.marker_text
         marker.plain_text, marker.color = self.marker, theme.ON_RED if self.round else theme.RED
@@ -84,9 +51,9 @@ class GuideMarkerRow(PieceRow):
         self.body.plain_text = self.text
         body_height = self.body.layout(font, self.width - self._box[0] - self.u * 12)[1]
         self.height = max(self._box[1], body_height)
-        self.place_pieces()
+        self.place_texts()
 
-    def place_pieces(self, *_args) -> None:
+    def place_texts(self, *_args) -> None:
         top = self.y + self.height
         box_width, box_height = self._box
         self._disc_colour.rgba = theme.RED if self.round else (0, 0, 0, 0)
@@ -102,7 +69,7 @@ class GuideFactRow(PieceRow):
 
     label = StringProperty("")
     value = StringProperty("")
-    TEXTS = ("label", "value")
+    WATCH = ("label", "value")
 
     def build(self, canvas) -> None:
         self.label_text = TextPiece(canvas, "", color=theme.RED, bold=True, kivy_wraps=True)
@@ -114,15 +81,15 @@ class GuideFactRow(PieceRow):
     def _label_width(self) -> float:
         return self.t * FONT_BODY * FACT_LABEL_EMS
 
-    def layout_pieces(self, *_args) -> None:
+    def layout_texts(self, *_args) -> None:
         font, label_width = self.t * FONT_BODY, self._label_width()
         self.label_text.plain_text, self.value_text.plain_text = self.label, self.value
         label_height = self.label_text.layout(font, label_width)[1]
         value_width = self.width - label_width - self.u * 16
         self.height = max(label_height, self.value_text.layout(font, value_width)[1])
-        self.place_pieces()
+        self.place_texts()
 
-    def place_pieces(self, *_args) -> None:
+    def place_texts(self, *_args) -> None:
         top = self.y + self.height
         for piece, x in ((self.label_text, self.x),
                          (self.value_text, self.x + self._label_width() + self.u * 16)):
@@ -136,7 +103,7 @@ class GuideMaterialRow(PieceRow):
     name = StringProperty("")
     detail = StringProperty("")
     note = StringProperty("")
-    TEXTS = ("name", "detail", "note")
+    WATCH = ("name", "detail", "note")
 
     def build(self, canvas) -> None:
         canvas.add(Color(*theme.TEXT))
@@ -154,7 +121,7 @@ class GuideMaterialRow(PieceRow):
         """The tick box's side (the Chinese font has no ☐ glyph: it is drawn)."""
         return self.t * FONT_BODY * 1.1
 
-    def layout_pieces(self, *_args) -> None:
+    def layout_texts(self, *_args) -> None:
         font, width = self.t * FONT_BODY, self.width - self.box_size - self.u * 16
         self.name_text.plain_text = self.name
         self.detail_text.plain_text = self.detail
@@ -162,9 +129,9 @@ class GuideMaterialRow(PieceRow):
         texts = (self.name_text.layout(font, width)[1] + self.detail_text.layout(font * 0.9, width)[1]
                  + self.note_text.layout(font * 0.9, width)[1] + self.u * 4 * 2)
         self.height = max(self.box_size, texts)
-        self.place_pieces()
+        self.place_texts()
 
-    def place_pieces(self, *_args) -> None:
+    def place_texts(self, *_args) -> None:
         side, top = self.box_size, self.y + self.height
         box_y = self.y + self.height * 0.995 - side
         self.tick_box.rectangle = (self.x + 2, box_y + 2, side - 4, side - 4)
@@ -182,7 +149,7 @@ class GuideFaqRow(PieceRow):
 
     q = StringProperty("")
     a = StringProperty("")
-    TEXTS = ("q", "a")
+    WATCH = ("q", "a")
 
     def build(self, canvas) -> None:
         self.q_text = TextPiece(canvas, "", color=theme.TEXT)
@@ -191,14 +158,14 @@ class GuideFaqRow(PieceRow):
     def pieces(self) -> list[TextPiece]:
         return [self.q_text, self.a_text]
 
-    def layout_pieces(self, *_args) -> None:
+    def layout_texts(self, *_args) -> None:
         font = self.t * FONT_BODY
         self.q_text.plain_text, self.a_text.plain_text = self.q, self.a
         self.height = (self.q_text.layout(font, self.width)[1] + self.u * 6
                        + self.a_text.layout(font, self.width)[1])
-        self.place_pieces()
+        self.place_texts()
 
-    def place_pieces(self, *_args) -> None:
+    def place_texts(self, *_args) -> None:
         y = self.y + self.height
         for piece in (self.q_text, self.a_text):
             width, height = piece.texture_size

@@ -9,8 +9,11 @@ session 5").
 """
 from __future__ import annotations
 
+from kivy.clock import Clock
 from kivy.core.text import DEFAULT_FONT
 from kivy.graphics import Color, Rectangle
+from kivy.properties import NumericProperty
+from kivy.uix.widget import Widget
 
 from content.linebreak import fit_lines
 from screens.cjk_label import SLACK_PX, _Measurer
@@ -88,3 +91,27 @@ class TextPiece:
             x = (x + width / 2.0) - text_width / 2.0
         y += (height - text_height) / 2.0
         self._rect.pos = (int(x), int(y))
+
+
+class PieceRow(Widget):
+    """A widget made of texts it draws itself (a detail row, a room card...).
+
+    Subclasses list their text properties in `WATCH` and define `build(canvas)` (make the
+    pieces and any shapes), `pieces()`, `layout_texts()` (wrap and render for the current width,
+    set the height, then place) and `place_texts()` (put everything where it goes). A change of
+    a watched property, the width or a unit lays the texts out again, once per frame; a move
+    only places them. `t` / `u` are app.text_unit / app.ui_unit (set by each kv rule).
+    """
+
+    t = NumericProperty(1.0)
+    u = NumericProperty(1.0)
+    WATCH: tuple[str, ...] = ()
+
+    def __init__(self, **kwargs):
+        self._relayout = Clock.create_trigger(self.layout_texts, -1)
+        super().__init__(**kwargs)
+        self.build(self.canvas)
+        for prop in self.WATCH + ("t", "u", "width"):
+            self.fbind(prop, self._relayout)
+        self.fbind("pos", self.place_texts)
+        self.layout_texts()
