@@ -5,41 +5,31 @@
 screens/disclosures.py."""
 from __future__ import annotations
 
-from kivy.clock import Clock
-from kivy.properties import BooleanProperty, NumericProperty, StringProperty
-from kivy.uix.widget import Widget
+from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk import theme
 from kiosk.i18n import _
-from screens.text_piece import TextPiece
+from screens.text_piece import PieceRow, TextPiece
 from screens.widgets import DebouncedButtonBehavior
 
 ONE_LINE = 100_000
 
 
-class DisclosureRow(DebouncedButtonBehavior, Widget):
+class DisclosureRow(DebouncedButtonBehavior, PieceRow):
     item_id = StringProperty("")
     title = StringProperty("")
     meta = StringProperty("")
     validity = StringProperty("")
     ended = BooleanProperty(False)
-    t = NumericProperty(1.0)  # app.text_unit (kv)
-    u = NumericProperty(1.0)  # app.ui_unit (kv)
+    WATCH = ("title", "meta", "validity", "ended")
 
-    def __init__(self, **kwargs):
-        self._relayout = Clock.create_trigger(self.layout_texts, -1)
-        super().__init__(**kwargs)
-        canvas = self.canvas
+    def build(self, canvas) -> None:
         self.title_text = TextPiece(canvas, "", color=theme.TEXT, bold=True, max_lines=3)
         self.meta_text = TextPiece(canvas, "", color=theme.TEXT_MUTED)
         self.validity_text = TextPiece(canvas, "", color=theme.TEXT_MUTED)
         self.ended_text = TextPiece(canvas, "", color=theme.TEXT_MUTED)
         self.chevron = TextPiece(canvas, "›", halign="center", color=theme.RED)
         self.texts_height = 0.0
-        for prop in ("title", "meta", "validity", "ended", "t", "u", "width"):
-            self.fbind(prop, self._relayout)
-        self.fbind("pos", self._place)
-        self.layout_texts()
 
     def pieces(self) -> list[TextPiece]:
         return [self.title_text, self.meta_text, self.validity_text, self.ended_text,
@@ -70,9 +60,9 @@ class DisclosureRow(DebouncedButtonBehavior, Widget):
         self.texts_height = (sum(piece.layout(body * scale, width)[1] for piece, scale in texts)
                              + t * 6 * (len(texts) - 1))
         self.height = max(self.texts_height + self.u * theme.PAD * 1.1, theme.MIN_TOUCH_PX)
-        self._place()
+        self.place_texts()
 
-    def _place(self, *_args) -> None:
+    def place_texts(self, *_args) -> None:
         left, right, _gap = self._pads()
         middle = self.y + self.height / 2.0
         x, top = self.x + left, middle + self.texts_height / 2.0

@@ -10,18 +10,16 @@ import datetime as dt
 from pathlib import Path
 
 from kivy.app import App
-from kivy.clock import Clock
 from kivy.graphics import Color, Line, RoundedRectangle
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.widget import Widget
 
 from content.schemas import CST, Notice, aware
 from kiosk import theme
 from kiosk.i18n import _
 from screens.base import KioskScreen
-from screens.text_piece import TextPiece
+from screens.text_piece import PieceRow, TextPiece
 from screens.widgets import DebouncedButtonBehavior
 
 KV_PATH = Path(__file__).with_suffix(".kv")
@@ -66,7 +64,7 @@ def live_notices(app) -> list[Notice]:
 
 # ---- widgets --------------------------------------------------------------------------------
 
-class NoticeRow(DebouncedButtonBehavior, Widget):
+class NoticeRow(DebouncedButtonBehavior, PieceRow):
     """One notice in the list: 紧急 tag (urgent only), title (up to three lines), date, and a
     chevron. One widget drawing its texts (screens.text_piece) where a box of boxes and labels
     was (~6 widgets a row); the layout is what those boxes gave (outline and pressed fill:
@@ -76,13 +74,9 @@ class NoticeRow(DebouncedButtonBehavior, Widget):
     title = StringProperty("")
     date = StringProperty("")
     urgent = BooleanProperty(False)
-    t = NumericProperty(1.0)  # app.text_unit (kv)
-    u = NumericProperty(1.0)  # app.ui_unit (kv)
+    WATCH = ("title", "date", "urgent")
 
-    def __init__(self, **kwargs):
-        self._relayout = Clock.create_trigger(self.layout_texts, -1)
-        super().__init__(**kwargs)
-        canvas = self.canvas
+    def build(self, canvas) -> None:
         self._tag_colour = Color(*theme.URGENT_TAG_BG)
         self._tag = RoundedRectangle(size=(0, 0))
         canvas.add(self._tag_colour)
@@ -95,10 +89,6 @@ class NoticeRow(DebouncedButtonBehavior, Widget):
         canvas.add(self._chevron)
         self._tag_size = (0.0, 0.0)
         self.texts_height = 0.0
-        for prop in ("title", "date", "urgent", "t", "u", "width"):
-            self.fbind(prop, self._relayout)
-        self.fbind("pos", self._place)
-        self.layout_texts()
 
     def pieces(self) -> list[TextPiece]:
         return [self.tag_text, self.title_text, self.date_text]
@@ -123,9 +113,9 @@ class NoticeRow(DebouncedButtonBehavior, Widget):
         self.texts_height = (self.title_text.layout(t * FONT_ROW_TITLE, room)[1] + self.u * 6
                              + self.date_text.layout(t * FONT_ROW_META, room)[1])
         self.height = max(theme.MIN_TOUCH_PX * 1.2, self.texts_height + 2 * self.u * 18)
-        self._place()
+        self.place_texts()
 
-    def _place(self, *_args) -> None:
+    def place_texts(self, *_args) -> None:
         left, right, vertical, gap, chevron = self._boxes()
         inner_y, inner_h = self.y + vertical, self.height - 2 * vertical
         middle = inner_y + inner_h / 2.0

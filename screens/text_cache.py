@@ -17,7 +17,7 @@ from collections import OrderedDict
 
 from kivy.graphics import Color, Rectangle
 
-from screens.text_label import MIN_FONT_PX, font_px, render_text, text_options
+from screens.text_label import MIN_FONT_PX, aligned_pos, font_px, render_text, text_options
 
 MAX_BYTES = 6 * 1024 * 1024
 
@@ -119,12 +119,5 @@ class CachedPiece:
     def place(self, x: float, y: float, width: float, height: float) -> None:
         """Where a TextLabel with this box and alignment would put it."""
         text_width, text_height = self.texture_size
-        if self.halign == "right":
-            x += width - text_width
-        elif self.halign not in ("left", "justify"):
-            x = (x + width / 2.0) - text_width / 2.0
-        if self.valign == "top":
-            y += height - text_height
-        elif self.valign != "bottom":
-            y = (y + height / 2.0) - text_height / 2.0
-        self.rect.pos = (int(x), int(y))
+        self.rect.pos = aligned_pos(x, y, width, height, text_width, text_height, self.halign,
+                                    self.valign)

@@ -80,6 +80,21 @@ def text_options(text: str, font_size: float, *, font_name: str = DEFAULT_FONT,
     }
 
 
+def aligned_pos(x: float, y: float, box_width: float, box_height: float, width: float,
+                height: float, halign: str, valign: str) -> tuple[int, int]:
+    """Where a texture `width` x `height` goes in a box, by a Label's halign / valign (the
+    'auto' defaults centre it), in whole pixels as Kivy rounds: centre, then half."""
+    if halign == "right":
+        x += box_width - width
+    elif halign != "left" and halign != "justify":
+        x = (x + box_width / 2.0) - width / 2.0
+    if valign == "top":
+        y += box_height - height
+    elif valign != "bottom":
+        y = (y + box_height / 2.0) - height / 2.0
+    return int(x), int(y)
+
+
 def render_text(options: dict, texture=None):
     """Render core label `options`; refills `texture` in place when its size and format still
     fit (a new GL texture costs as much again as the text on llvmpipe). Returns the texture
@@ -180,18 +195,9 @@ class TextLabel(Widget):
             rect.texture = texture
         if rect.size != (width, height):
             rect.size = (width, height)
-        halign, valign = self.halign, self.valign
         # from x/y/width/height, never center_x/top: those aliases are cached and may be updated
         # after us when x or y changes (and never pos/size: reading one builds a new list)
-        x, y, box_width, box_height = self.x, self.y, self.width, self.height
-        if halign == "right":
-            x += box_width - width
-        elif halign != "left" and halign != "justify":
-            x = (x + box_width / 2.0) - width / 2.0  # Kivy's own rounding: centre, then half
-        if valign == "top":
-            y += box_height - height
-        elif valign != "bottom":
-            y = (y + box_height / 2.0) - height / 2.0
-        pos = (int(x), int(y))
+        pos = aligned_pos(self.x, self.y, self.width, self.height, width, height, self.halign,
+                          self.valign)
         if rect.pos != pos:
             rect.pos = pos

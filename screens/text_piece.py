@@ -17,7 +17,7 @@ from kivy.uix.widget import Widget
 
 from content.linebreak import fit_lines
 from screens.cjk_label import SLACK_PX, _Measurer
-from screens.text_label import MIN_FONT_PX, font_px, render_text, text_options
+from screens.text_label import MIN_FONT_PX, aligned_pos, font_px, render_text, text_options
 
 
 def bold_outline(font_size: float) -> int:
@@ -85,12 +85,8 @@ class TextPiece:
     def place(self, x: float, y: float, width: float, height: float) -> None:
         """Draw in the box (x, y, width, height): by `halign` across, centred up and down."""
         text_width, text_height = self.texture_size
-        if self.halign == "right":
-            x += width - text_width
-        elif self.halign == "center":
-            x = (x + width / 2.0) - text_width / 2.0
-        y += (height - text_height) / 2.0
-        self._rect.pos = (int(x), int(y))
+        self._rect.pos = aligned_pos(x, y, width, height, text_width, text_height, self.halign,
+                                     "middle")
 
 
 class PieceRow(Widget):
