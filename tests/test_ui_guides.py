@@ -174,6 +174,27 @@ def test_a_key_delivered_twice_types_once(start):
     assert search.query == ""
 
 
+def test_a_finger_that_slides_off_a_key_types_nothing(start):
+    """As with any button: a key acts when the finger lifts on it, not after sliding away."""
+    from kivy.tests.common import UnitTestTouch
+
+    h = start()
+    search = open_search(h)
+    keyboard = search.keyboard
+    d, f = keyboard.key("d"), keyboard.key("f")
+    touch = UnitTestTouch(*d.to_window(*d.center))
+    touch.touch_down()
+    h.frames(1)
+    assert d.state == "down"
+    touch.touch_move(*f.to_window(*f.center))
+    touch.touch_up()
+    assert h.wait_for(lambda: d.state == "normal", timeout=2)
+    h.frames(1)
+    assert search.query == "" and keyboard._pressed_fill.a == 0  # nothing typed, nothing pressed
+    h.tap(f)
+    assert search.query == "f"
+
+
 def test_digits_on_the_small_panel_are_one_key_away(start):
     h = start((800, 480))
     search = open_search(h)
