@@ -55,10 +55,11 @@ class TextPiece:
 
     def layout(self, font_size: float, width: float) -> tuple[int, int]:
         """Wrap to `width` px at `font_size` and render (only when either changed)."""
+        self.font_size = font_size
         key = (self.plain_text, self.color, font_px(font_size), round(width, 1))
         if key == self._key:
             return self.texture_size
-        self._key, self.font_size = key, font_size
+        self._key = key
         outline = bold_outline(font_size) if self.bold else None
         if self.kivy_wraps:
             self.text, text_size = self.plain_text, (width, None)
