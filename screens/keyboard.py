@@ -63,6 +63,7 @@ class KeyCap:
         self.action = len(key) > 1
         self.x = self.y = self.width = self.height = 0.0
         self.state = "normal"
+        self.down_at = 0.0  # when a finger last pressed it (the pressed look lasts MIN_DOWN_S)
         self.debounce_s = KEY_DEBOUNCE_S
         self._last_tap = -1e9
         canvas.add(Color(*(theme.RED if self.action else theme.SURFACE)))
