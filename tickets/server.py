@@ -1,0 +1,143 @@
+"""`kiosk tickets serve`: the queue service, built from the settings and served by uvicorn.
+
+Its services are the `ticket_service` items of the content installed in the data dir (or the
+embedded demo centre's with `--demo`). With `--workers N` uvicorn starts N processes on the
+same `tickets.sqlite`; each builds its own app from the options passed in the environment
+(`KIOSK_TICKETS_SERVE`), and the database's locking keeps their numbers apart.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from tickets import db
+from tickets.auth import Accounts
+from tickets.clock import SystemClock
+from tickets.queue import Queue
+from tickets.rules import QueueRules, services_from_items
+
+log = logging.getLogger(__name__)
+
+ENV = "KIOSK_TICKETS_SERVE"
+OUTBOX_EVERY_S = 300
+PAGES_DIR = Path(__file__).resolve().parent / "web"
+
+
+class ServeError(Exception):
+    """The service cannot start; str() says why and what to do."""
+
+
+@dataclass
+class ServeOptions:
+    data_dir: str
+    token: str
+    rules: dict = field(default_factory=dict)
+    terminal: str = "queue"
+    demo: bool = False
+    secure_cookies: bool = False
+
+    def to_env(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_env(cls) -> "ServeOptions":
+        return cls(**json.loads(os.environ[ENV]))
+
+
+def load_services(data_dir: Path, demo: bool) -> dict:
+    from content.store import NoContent, install_demo, open_current
+
+    try:
+        view = open_current(data_dir)
+    except NoContent:
+        if not demo:
+            raise ServeError(f"no content installed in {data_dir}: the queue takes its services from the "
+                             "ticket_service items (run `kiosk sync once`, or start with --demo)") from None
+        install_demo(data_dir)
+        view = open_current(data_dir)
+    try:
+        items = view.items("ticket_service")
+    finally:
+        view.close()
+    try:
+        services = services_from_items(items)
+    except ValueError as exc:
+        raise ServeError(str(exc)) from None
+    if not services:
+        raise ServeError(f"the content in {data_dir} has no ticket_service items: nothing to queue for")
+    if demo:  # a newcomer trying the demo at night still gets a number
+        services = {code: s.__class__(s.code, s.name, s.windows, s.daily_limit, s.hours_text, (), s.sort)
+                    for code, s in services.items()}
+    return services
+
+
+def build(options: ServeOptions, clock=None) -> tuple[Queue, Accounts]:
+    data_dir = Path(options.data_dir)
+    if not options.token:
+        raise ServeError("no kiosk token: set [tickets] token in the config (or KIOSK_TICKETS_TOKEN) to a long "
+                         "random string, the same on every kiosk of this lobby")
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        engine = db.make_engine(data_dir / "tickets.sqlite")
+        db.create_schema(engine)
+    except OSError as exc:
+        raise ServeError(f"cannot open {data_dir / 'tickets.sqlite'}: {exc}") from None
+    rules = QueueRules(**options.rules)
+    queue = Queue(engine, load_services(data_dir, options.demo), rules, clock or SystemClock())
+    return queue, Accounts(engine, queue.clock, options.token)
+
+
+def outbox_task(options: ServeOptions):
+    """Writes today's figures to the outbox every few minutes and once more at shutdown."""
+    from tickets.stats import write_outbox
+
+    outbox = Path(options.data_dir) / "outbox"
+
+    @contextlib.asynccontextmanager
+    async def run(queue):
+        async def loop():
+            while True:
+                await asyncio.sleep(OUTBOX_EVERY_S)
+                await asyncio.to_thread(_write, queue)
+
+        def _write(q):
+            try:
+                write_outbox(q, q.today(), outbox, options.terminal)
+            except OSError as exc:
+                log.error("could not write queue figures to %s: %s", outbox, exc)
+
+        task = asyncio.create_task(loop())
+        try:
+            yield
+        finally:
+            task.cancel()
+            await asyncio.to_thread(_write, queue)
+
+    return run
+
+
+def create_app(options: ServeOptions, clock=None):
+    from tickets.api import create_app as api_app
+
+    queue, accounts = build(options, clock)
+    return api_app(queue, accounts, pages_dir=PAGES_DIR if PAGES_DIR.is_dir() else None,
+                   lifespan_extra=outbox_task(options), secure_cookies=options.secure_cookies)
+
+
+def app_from_env():
+    """uvicorn's factory in each worker process."""
+    return create_app(ServeOptions.from_env())
+
+
+def serve(options: ServeOptions, host: str, port: int, workers: int = 1) -> None:
+    import uvicorn
+
+    build(options)  # fail here, once, with a plain message -- not in every worker
+    os.environ[ENV] = options.to_env()
+    uvicorn.run("tickets.server:app_from_env", factory=True, host=host, port=port, workers=workers,
+                log_level="info", access_log=False, timeout_graceful_shutdown=3)
