@@ -32,3 +32,19 @@ def make_queue(path: Path, now: dt.datetime = MORNING, limit: int = 120, synchro
     engine = db.make_engine(path)
     db.create_schema(engine)
     return Queue(engine, services_from_items(service_items(limit)), QueueRules(**rules), FixedClock(now, synchronised))
+
+
+def install_services(data_dir: Path, limit: int = 999, hours: bool = False) -> str:
+    """Install content holding the test services (always open unless `hours`) into `data_dir`."""
+    from content.bundle import BundleWriter
+    from content.schemas import Centre
+    from content.store import build_version
+
+    writer = BundleWriter(centre="demo-centre")
+    writer.add_item(Centre(id="demo-centre", title="测试中心", name="测试中心", address="演示路1号",
+                           updated_at=dt.datetime(2026, 9, 1, tzinfo=CST)))
+    for item in service_items(limit):
+        writer.add_item(item if hours else item.model_copy(update={"hours": []}))
+    bundle = data_dir.parent / f"{data_dir.name}-bundle"
+    writer.write_dir(bundle)
+    return build_version(bundle, data_dir)

@@ -6,6 +6,7 @@ bodies are capped at MAX_BODY bytes and must be one JSON object. Who may call wh
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
@@ -18,6 +19,7 @@ from tickets import help as help_calls
 from tickets.auth import Accounts, Principal
 from tickets.estimate import snapshot
 from tickets.events import Broadcaster
+from tickets.issuing import IssueWriter
 from tickets.queue import CardSummary, Queue, QueueError
 from tickets.stats import day_stats
 
@@ -64,6 +66,7 @@ def create_app(queue: Queue, accounts: Accounts, *, pages_dir=None, lifespan_ext
                secure_cookies: bool = False) -> FastAPI:
     broadcaster = Broadcaster(queue.engine)
     queue.listeners.append(broadcaster.poke)
+    writer = IssueWriter(queue)
 
     from contextlib import asynccontextmanager
 
@@ -79,6 +82,7 @@ def create_app(queue: Queue, accounts: Accounts, *, pages_dir=None, lifespan_ext
             if extra is not None:
                 await extra.__aexit__(None, None, None)
             await broadcaster.stop()
+            await asyncio.to_thread(writer.close)
 
     app = FastAPI(title="lobby-kiosk queue", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.queue, app.state.accounts, app.state.broadcaster = queue, accounts, broadcaster
@@ -120,7 +124,8 @@ def create_app(queue: Queue, accounts: Accounts, *, pages_dir=None, lifespan_ext
         kiosk = body.get("kiosk")
         if kiosk is not None and (not isinstance(kiosk, str) or len(kiosk) > 64):
             raise QueueError("bad_request", "kiosk must be a name of at most 64 characters", 422, "kiosk")
-        return await run_in_threadpool(queue.issue, body.get("service"), body.get("idempotency_key"), card, kiosk)
+        req = queue.issue_request(body.get("service"), body.get("idempotency_key"), card, kiosk)
+        return JSONResponse(await asyncio.wrap_future(writer.submit(req)), status_code=201)
 
     @app.post("/api/tickets/{ticket_id}/printed")
     async def printed(ticket_id: str, request: Request):
@@ -184,6 +189,12 @@ def create_app(queue: Queue, accounts: Accounts, *, pages_dir=None, lifespan_ext
     async def me(request: Request):
         p = need(request, "counter", changes=False)
         return {"user": p.user, "csrf": p.csrf}
+
+    @app.get("/api/counters/{counter}/last-done")
+    async def last_done(counter: str, request: Request):
+        need(request, "counter", changes=False)
+        ticket = await run_in_threadpool(queue.last_finished, counter)
+        return {"ticket": ticket, "now": queue.clock.now().isoformat(timespec="seconds")}
 
     @app.post("/api/counters/{counter}/{action}")
     async def counter_action(counter: str, action: str, request: Request):

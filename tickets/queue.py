@@ -24,7 +24,6 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import and_, func, insert, or_, select, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
 from content.hours import is_open, next_opening
@@ -75,6 +74,14 @@ class CardSummary:
         return cls(name, age)
 
 
+def hours_closed(svc: Service, now: dt.datetime) -> dict | None:
+    """Why `svc` takes no tickets at `now` by its opening hours (and when it opens), or None."""
+    if is_open(list(svc.periods), now):
+        return None
+    opens = next_opening(list(svc.periods), now)
+    return {"reason": "hours", "opens_at": iso(opens) if opens else None}
+
+
 def new_id() -> str:
     return secrets.token_urlsafe(9)
 
@@ -118,53 +125,31 @@ class Queue:
         return self.services[code]
 
     def closed_reason(self, conn: Connection, svc: Service, day: str, now: dt.datetime) -> dict | None:
-        if not is_open(list(svc.periods), now):
-            opens = next_opening(list(svc.periods), now)
-            return {"reason": "hours", "opens_at": iso(opens) if opens else None}
+        if closed := hours_closed(svc, now):
+            return closed
         issued = conn.execute(select(db.sequences.c.last).where(
             db.sequences.c.day == day, db.sequences.c.service == svc.code)).scalar() or 0
         if issued >= svc.daily_limit:
             return {"reason": "limit", "limit": svc.daily_limit}
         return None
 
-    def issue(self, service, idempotency_key, card: CardSummary | None = None, kiosk: str | None = None) -> dict:
+    def issue_request(self, service, idempotency_key, card: "CardSummary | None" = None,
+                      kiosk: str | None = None):
+        """A checked IssueRequest (QueueError 422 naming the bad field)."""
+        from tickets.issuing import IssueRequest
+
         if not isinstance(idempotency_key, str) or not 8 <= len(idempotency_key) <= 100:
             raise QueueError("bad_request", "idempotency_key must be a string of 8 to 100 characters", 422,
                              "idempotency_key")
-        svc = self.service(service)
-        now = self.clock.now()
-        with self.engine.begin() as conn:
-            old = conn.execute(select(T).where(T.c.idempotency_key == idempotency_key)).first()
-            if old is not None:
-                if old.issued_service != svc.code:
-                    raise QueueError("idempotency_conflict", "this idempotency_key was used for another service",
-                                     409, "idempotency_key")
-                return self._ticket_json(conn, old)
-            day = self._day(conn, now)
-            closed = self.closed_reason(conn, svc, day, now)
-            if closed:
-                raise QueueError("service_closed", f"service {svc.code} is closed ({closed['reason']})", 409,
-                                 **closed)
-            seq = conn.execute(
-                sqlite_insert(db.sequences).values(day=day, service=svc.code, last=1)
-                .on_conflict_do_update(index_elements=["day", "service"], set_={"last": db.sequences.c.last + 1})
-                .returning(db.sequences.c.last)
-            ).scalar_one()
-            age = card.age if card else None
-            row = {
-                "id": new_id(), "day": day, "issued_service": svc.code, "seq": seq, "number": f"{svc.code}{seq:03d}",
-                "service": svc.code, "state": "waiting",
-                "priority": int(age is not None and age >= self.rules.priority_age),
-                "age_band": age_band(age) if age is not None else None,
-                "name_masked": card.name_masked if card else None, "kiosk": kiosk,
-                "idempotency_key": idempotency_key, "queued_at": iso(now), "issued_at": iso(now), "recalls": 0,
-                "printed": False,
-            }
-            conn.execute(insert(T).values(**row))
-            self._event(conn, "issued", {"number": row["number"], "service": svc.code, "priority": bool(row["priority"])})
-            log.info("ticket %s issued (%s%s)", row["number"], svc.code, ", priority" if row["priority"] else "")
-            result = self._ticket_json(conn, conn.execute(select(T).where(T.c.id == row["id"])).one())
-        self._notify()
+        return IssueRequest(self.service(service).code, idempotency_key, card, kiosk)
+
+    def issue(self, service, idempotency_key, card: CardSummary | None = None, kiosk: str | None = None) -> dict:
+        """Issue one ticket now (the HTTP API batches concurrent ones through tickets.issuing)."""
+        from tickets.issuing import issue_many
+
+        result = issue_many(self, [self.issue_request(service, idempotency_key, card, kiosk)])[0]
+        if isinstance(result, QueueError):
+            raise result
         return result
 
     # ---- reading ------------------------------------------------------------------------
@@ -239,6 +224,20 @@ class Queue:
     def current(self, conn: Connection, counter: str):
         return conn.execute(select(T).where(T.c.counter == counter, T.c.state.in_(("called", "serving")))
                             .order_by(T.c.called_at.desc())).first()
+
+    def last_finished(self, counter: str) -> dict | None:
+        """Today's ticket the window finished last (done), for the rating screen facing residents."""
+        self.counter_services(counter)
+        with self.engine.begin() as conn:
+            day = self._day(conn, self.clock.now())
+            row = conn.execute(select(T).where(T.c.day == day, T.c.counter == counter, T.c.state == "done")
+                               .order_by(T.c.finished_at.desc()).limit(1)).first()
+        if row is None:
+            return None
+        svc = self.services.get(row.service)
+        return {"id": row.id, "number": row.number, "service": row.service,
+                "service_name": svc.name if svc else row.service, "finished_at": row.finished_at,
+                "rating": row.rating}
 
     def call_next(self, counter: str, user: str | None = None) -> dict | None:
         """Finish the window's current ticket (done) and call the next: priority first, then in order."""
