@@ -105,18 +105,20 @@ class Accounts:
                 ok = _HASHER.verify(row.password_hash if row else _DUMMY_HASH, password) and row is not None
             except (VerificationError, InvalidHashError):
                 ok = False
-            if not ok:
+            if ok:
+                conn.execute(delete(db.login_failures).where(db.login_failures.c.user == name))
+                token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(16)
+                conn.execute(insert(db.sessions).values(
+                    token_hash=_digest(token), user=name, csrf=csrf, created_at=iso(now),
+                    expires_at=iso(now + dt.timedelta(hours=SESSION_HOURS))))
+                conn.execute(delete(db.sessions).where(db.sessions.c.expires_at < iso(now)))
+            else:  # counted in this transaction, which commits: the refusal is raised after it
                 count = (fail.count if fail else 0) + 1
                 conn.execute(sqlite_insert(db.login_failures).values(user=name[:64], count=count, last_at=iso(now))
                              .on_conflict_do_update(index_elements=["user"], set_={"count": count, "last_at": iso(now)}))
-                log.warning("counter sign-in failed for %r (%d in a row)", name[:64], count)
-                raise QueueError("bad_login", "wrong user name or password", 401)
-            conn.execute(delete(db.login_failures).where(db.login_failures.c.user == name))
-            token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(16)
-            conn.execute(insert(db.sessions).values(
-                token_hash=_digest(token), user=name, csrf=csrf, created_at=iso(now),
-                expires_at=iso(now + dt.timedelta(hours=SESSION_HOURS))))
-            conn.execute(delete(db.sessions).where(db.sessions.c.expires_at < iso(now)))
+        if not ok:
+            log.warning("counter sign-in failed for %r (%d in a row)", name[:64], count)
+            raise QueueError("bad_login", "wrong user name or password", 401)
         log.info("counter user %s signed in", name)
         return token, csrf
 
