@@ -25,7 +25,8 @@ HERE = Path(__file__).resolve()
 def issue(url: str, token: str, count: int, services: list[str], tag: str, rate: float = 0.0,
           retries: int = 0) -> None:
     """Issue `count` tickets, one JSON line each; with `retries`, a failed request is sent again with
-    the same idempotency key (what a kiosk does after a timeout) until acknowledged or out of retries."""
+    the same idempotency key (what a kiosk does after a timeout) until acknowledged or out of retries.
+    A connection that fails with no retries left ends the issuer (the service is gone)."""
     s = requests.Session()
     s.headers["Authorization"] = f"Bearer {token}"
     start = time.perf_counter()
@@ -43,7 +44,8 @@ def issue(url: str, token: str, count: int, services: list[str], tag: str, rate:
             except requests.RequestException:
                 if attempt < retries:
                     time.sleep(0.2)
-                continue
+                    continue
+                return
             ms = (time.perf_counter() - t0) * 1000
             if r.status_code == 201:
                 t = r.json()
