@@ -22,6 +22,12 @@ _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 _TOML_AT_END = re.compile(r"\s*\(at end of document\)$")
 _LONG_DECIMAL = re.compile(r"[+-]?\d[\d_]{4300,}")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+# tomllib's time grows with the square of a dotted key's length (200 000 parts: minutes), so a
+# key of MAX_KEY_PARTS parts is refused before parsing. Possessive quantifiers and the
+# look-behind keep this scan linear on any input.
+MAX_KEY_PARTS = 16
+_LONG_DOTTED_KEY = re.compile(
+    r"""(?<![A-Za-z0-9_-])(?:(?:[A-Za-z0-9_-]++|"[^"\n]*+"|'[^'\n]*+')[ \t]*+\.[ \t]*+){%d}""" % (MAX_KEY_PARTS - 1))
 _SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -137,6 +143,10 @@ def read_toml(path: Path, where: str, how: str = "") -> dict:
     """The parsed file. `where` starts every message (`config file /etc/kiosk/kiosk.toml`); `how`
     says who named the file, for "does not exist" (`given by KIOSK_CONFIG`)."""
     text = _decode(_read_bytes(path, where, how), where)
+    long_key = _LONG_DOTTED_KEY.search(text)
+    if long_key:
+        raise ConfigError(f"{where}: refused at line {text.count(chr(10), 0, long_key.start()) + 1}: a dotted key "
+                          f"of {MAX_KEY_PARTS} or more parts (kiosk keys have at most 2, e.g. display.width)")
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
