@@ -157,8 +157,12 @@ def test_i_card_validity_is_at_most_10_years():
 
 
 def test_add_years_on_29_february():
-    assert add_years(date(2000, 2, 29), 20) == date(2020, 2, 29)
+    """Found by the 100,000-frame fuzz: a card valid from 29 Feb 1996 to 1 Mar 2016 was refused."""
+    assert add_years(date(2000, 2, 29), 20) == date(2020, 3, 1)
     assert add_years(date(2000, 2, 29), 5) == date(2005, 3, 1)
+    assert add_years(date(2000, 3, 1), 5) == date(2005, 3, 1)
+    decode("resident", valid_from="19960229", valid_to="20160301")
+    refused("resident", "valid_to", valid_from="19960229", valid_to="20160302")
 
 
 # ---- 公民身份号码 ---------------------------------------------------------------------------

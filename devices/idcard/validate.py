@@ -10,11 +10,12 @@ Rules, all card types:
   ``١``; the card stores ASCII, so anything else is a garbled read).
 * Text fields hold no control or format characters (C0/C1 controls, zero-width and bidi marks,
   line separators). Private-use characters are allowed: real cards put rare 生僻字 there.
-* ``birth`` is a real date, from 1900-01-01 to today (the kiosk's date, see :func:`reference_today`).
+* ``birth`` is a real date, from 1900-01-01 to today (the kiosk's date, see ``card.reference_today``).
 * ``valid_from`` is not before ``birth``; ``valid_to`` is after ``valid_from`` and at most the
-  card type's longest validity later (resident 20 years, J 5, I 10); ``长期`` only on resident
-  (and, unconfirmed, I) cards. ``valid_from`` is not compared with today (a kiosk clock that
-  is behind must not refuse a new card); an expired card is still a card (the public view says so).
+  card type's longest validity later (resident 20 years, J 5, I 10; from 29 February up to
+  1 March, see :func:`add_years`); ``长期`` only on resident (and, unconfirmed, I) cards.
+  ``valid_from`` is not compared with today (a kiosk clock that is behind must not refuse a
+  new card); an expired card is still a card (the public view says so).
 
 公民身份号码 (resident and J cards, GB 11643-1999): 18 characters, 17 ASCII digits and a check
 character (digit or ``X``, upper case, only last) that matches ISO 7064 MOD 11-2; digits 7-14
@@ -91,10 +92,11 @@ def parse_date(text: str, field: str) -> date:
 
 
 def add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February in a year without one
+    """The latest date a validity of ``years`` from ``day`` may end: from 29 February, 1 March
+    (whether the card then says 28 Feb, 29 Feb or 1 Mar is not known, so all are taken)."""
+    if (day.month, day.day) == (2, 29):
         return date(day.year + years, 3, 1)
+    return day.replace(year=day.year + years)
 
 
 def _text(value: str, field: str, required: bool = True) -> None:
