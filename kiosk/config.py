@@ -15,11 +15,10 @@ FIFOs or devices), its errors shown by `kiosk.config_errors`.
 from __future__ import annotations
 
 import os
-import re
 import stat
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
@@ -34,7 +33,6 @@ DEFAULT_DATA_DIR = Path("/var/lib/kiosk")
 MAX_URL_CHARS = 1000
 MAX_TOKEN_CHARS = 512
 MAX_PATH_CHARS = 1024
-PRINTER_SCHEMES = ("tcp", "serial", "usb", "file")
 PATH_SHOW_CHARS = 200  # a folder is quoted longer than other values: its name is the point
 
 
@@ -243,28 +241,17 @@ def check_http_url(value: str) -> str:
 
 
 def check_printer_url(value: str) -> str:
+    """The printer driver's own URL rules (devices.printer_link), checked at load, not at first print."""
     if not value:
         return value
     _bounded(value, MAX_URL_CHARS)
     _visible(value)
-    scheme, sep, rest = value.partition("://")
-    if not sep or scheme not in PRINTER_SCHEMES:
-        raise ValueError("must start with tcp://, serial://, usb:// or file:// (or be empty for no printer)")
-    parts = _split(value)
-    if scheme == "tcp":
-        if not parts.hostname:
-            raise ValueError("tcp:// needs a host, e.g. tcp://192.0.2.20:9100")
-        _check_port(parts)
-    elif scheme == "usb":
-        if not re.fullmatch(r"[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}", rest.strip("/")):
-            raise ValueError("usb:// needs VID:PID in hex, e.g. usb://0416:5011")
-    elif parts.netloc or not parts.path.strip("/"):
-        raise ValueError(f"{scheme}:// needs an absolute path after it, e.g. {scheme}:///dev/ttyUSB0")
-    for key, baud in parse_qsl(parts.query, keep_blank_values=True):
-        if scheme != "serial" or key != "baud":
-            raise ValueError("the only option is ?baud=N, on serial:// URLs")
-        if not (baud.isascii() and baud.isdigit() and 50 <= int(baud) <= 4_000_000):
-            raise ValueError("baud must be a number such as 9600 or 115200")
+    from devices.printer_link import parse_printer_url
+
+    try:
+        parse_printer_url(value)
+    except ValueError as exc:  # its message starts with the URL, which the error line shows already
+        raise ValueError(str(exc).removeprefix(f"{value}: ")) from None
     return value
 
 

@@ -42,7 +42,7 @@ def test_env_var_and_data_dir_override(monkeypatch, tmp_path):
         ("idle_timeout_s = 5\n", "idle_timeout_s = 5: allowed a whole number from 15 to 3600"),
         ("[printer]\npaper_width_mm = 57\n", "printer.paper_width_mm = 57: allowed 58 or 80"),
         ('[printer]\nencoding = "utf8"\n', 'printer.encoding = "utf8": allowed "gb18030", "gbk" or "bitmap"'),
-        ('[printer]\nurl = "http://p"\n', 'printer.url = "http://p": must start with tcp://'),
+        ('[printer]\nurl = "http://p"\n', 'printer.url = "http://p": unknown printer URL (use tcp://, serial://'),
         ('[tickets]\nurl = "ftp://q"\n', 'tickets.url = "ftp://q": must start with http://'),
         ('[maintenance]\npin_hash = "1234"\n', 'maintenance.pin_hash = "1234": must be an argon2 hash'),
         ('pin = "1234"\n', "pin: unknown key"),
