@@ -76,10 +76,11 @@ def test_numbers_on_the_limits_are_taken():
 
 
 # ---- ports -----------------------------------------------------------------------------------
-@pytest.mark.parametrize("port", ["", "   "])
-def test_empty_port(capsys, port):
-    code, _, err, _ = run(capsys, "idcard", "read", "--port", port)
-    assert code == 2 and "--port" in error_line(err) and "empty" in error_line(err)
+@pytest.mark.parametrize("argv", [("idcard", "read", "--port", ""), ("idcard", "read", "--port", "   "),
+                                  ("sim", "idcard", "--card", "")])
+def test_empty_port_or_card(capsys, argv):
+    code, _, err, _ = run(capsys, *argv)
+    assert code == 2 and f"argument {argv[2]}: empty: give " in error_line(err)
 
 
 def _fifo(tmp_path: Path) -> str:

@@ -63,12 +63,15 @@ def bounded_float(low: float, high: float, unit: str = ""):
     return parse
 
 
-def port_name(text: str) -> str:
-    """An argparse ``type`` for ``--port``: not empty (the configured port is used when the
-    option is left out, not when it is given empty)."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("empty: give a device path or 'virtual[:CARD.json]'")
-    return text
+def non_empty(what: str):
+    """An argparse ``type``: any text but an empty one (leaving the option out gives the
+    default; giving it empty is a mistake, not a request for the default)."""
+    def parse(text: str) -> str:
+        if not text.strip():
+            raise argparse.ArgumentTypeError(f"empty: give {what}")
+        return text
+    parse.__name__ = "text"
+    return parse
 _GARBLED = ("bad_header", "bad_length", "bad_checksum", "truncated", "trailing_garbage", "unknown_status")
 
 
@@ -239,7 +242,7 @@ def add_idcard_command(subparsers, common: argparse.ArgumentParser,
     idcard = subparsers.add_parser("idcard", help="二代身份证 reader: read one card")
     isub = idcard.add_subparsers(dest="idcard_command", metavar="ACTION", required=True)
     p = isub.add_parser("read", parents=[common], help="wait for one card, print its masked data as JSON")
-    p.add_argument("--port", metavar="DEV", type=port_name, help=f"serial device of the reader (default: the "
+    p.add_argument("--port", metavar="DEV", type=non_empty("a device path or 'virtual[:CARD.json]'"), help=f"serial device of the reader (default: the "
                    f"configured [idcard] port, else {DEFAULT_PORT}); 'virtual[:CARD.json]' = a built-in simulated reader")
     p.add_argument("--timeout", type=bounded_float(*TIMEOUT_RANGE, " seconds"), default=20.0, metavar="S",
                    help=f"seconds to wait for a card, {TIMEOUT_RANGE[0]:g} to {TIMEOUT_RANGE[1]:g} (default 20)")
@@ -250,7 +253,7 @@ def add_idcard_command(subparsers, common: argparse.ArgumentParser,
 def add_sim_idcard(sim_subparsers, common: argparse.ArgumentParser):
     """Add ``idcard`` to an existing ``sim`` subparsers object (shared with ``sim printer``)."""
     p = sim_subparsers.add_parser("idcard", parents=[common], help="a simulated ID-card reader on a pty")
-    p.add_argument("--card", metavar="FILE.json", help="card lying on the reader at start "
+    p.add_argument("--card", metavar="FILE.json", type=non_empty("a card description file"), help="card lying on the reader at start "
                    "(a bundled sample by name: resident.json, hk_macao_taiwan_J.json, foreigner_I.json)")
     p.add_argument("--fault", choices=FAULTS, help="misbehave from the start (switch with 'fault MODE|none')")
     p.add_argument("--find-miss-rate", type=bounded_float(*MISS_RATE_RANGE), default=0.2, metavar="P",
