@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from kiosk.config import ConfigError, Settings, documented_keys, load_config
 from kiosk.config_read import MAX_CONFIG_BYTES, MAX_PROBLEM_LINES
+from tests.unprivileged_support import open_tmp, run_unprivileged, uid  # noqa: F401 (open_tmp is a fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_LINE = 400  # no error line is longer than this, whatever the file holds
@@ -156,11 +157,26 @@ def test_a_fifo_does_not_block(tmp_path):
     assert_config_refused(kiosk("doctor", "--config", fifo, timeout=30), f"config file {fifo}: is a FIFO")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
-def test_permission_denied(tmp_path):
-    p = write(tmp_path, 'role = "display"\n')
-    p.chmod(0)
-    assert f"cannot be read by uid {os.getuid()}: permission denied" in one_line_error(p)
+def test_permission_denied(open_tmp):
+    readable_dir = open_tmp / "open"
+    readable_dir.mkdir(mode=0o755)
+    closed_file = write(readable_dir, 'role = "display"\n')
+    closed_file.chmod(0o600 if os.geteuid() == 0 else 0)
+    closed_dir = open_tmp / "closed"
+    closed_dir.mkdir(mode=0o700 if os.geteuid() == 0 else 0)
+    code = f"""
+from kiosk.config import ConfigError, load_config
+for p in ({str(closed_file)!r}, {str(closed_dir / 'kiosk.toml')!r}):
+    try:
+        load_config(p)
+    except ConfigError as exc:
+        print(exc)
+"""
+    assert run_unprivileged(code).splitlines() == [
+        f"config file {closed_file}: cannot be read by uid {uid()}: permission denied "
+        "(chmod or chown it so this user can read it)",
+        f"config file {closed_dir}/kiosk.toml: cannot be reached: a folder above it is closed to uid {uid()}",
+    ]
 
 
 # ---- where the file name comes from -------------------------------------------------------

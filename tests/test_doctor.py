@@ -9,6 +9,7 @@ import pytest
 from devices.sim_printer import PrinterSimulator
 from kiosk.config import Settings
 from kiosk.doctor import check_display, check_printer, format_table, run_checks
+from tests.unprivileged_support import open_tmp, run_unprivileged, uid  # noqa: F401 (open_tmp is a fixture)
 
 
 def settings(tmp_path, **printer):
@@ -111,14 +112,21 @@ def test_data_dir_parent_on_a_read_only_file_system(tmp_path, monkeypatch):
     assert data.status == "FAIL" and f"{tmp_path} is on a read-only file system" in data.detail
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere")
-def test_data_dir_not_writable(tmp_path):
-    locked = tmp_path / "locked"
-    locked.mkdir(mode=0o500)
-    data, _ = rows(locked)
-    assert data.status == "FAIL" and "not writable" in data.detail
-    data, _ = rows(locked / "new")
-    assert data.status == "FAIL" and "is not writable" in data.detail
+def test_data_dir_not_writable(open_tmp):
+    locked = open_tmp / "locked"
+    locked.mkdir(mode=0o755 if os.geteuid() == 0 else 0o555)  # root-owned 0755: closed to nobody
+    code = f"""
+from kiosk.doctor import check_data_dir
+for p in ({str(locked)!r}, {str(locked / 'new')!r}):
+    print(check_data_dir(p)[0])
+"""
+    fix = "(or set data_dir to a folder this user owns)"
+    assert run_unprivileged(code).splitlines() == [
+        f"Check(name='data dir', status='FAIL', detail='{locked} is not writable by uid {uid()}: Permission denied: "
+        f"fix it as root: install -d -o {uid()} {locked} {fix}')",
+        f"Check(name='data dir', status='FAIL', detail='{locked}/new cannot be created by uid {uid()}: {locked} is not "
+        f"writable: fix it as root: install -d -o {uid()} {locked}/new {fix}')",
+    ]
 
 
 def test_cli_doctor_reports_a_data_dir_that_is_a_file(tmp_path):
