@@ -7,23 +7,55 @@ Layout (the same shape the hub serves over the wire, see DESIGN.md "Hub <-> term
     items/<id>.json     one item document; its sha256/size are listed in the manifest
     blobs/<sha256>      images and page renders, content-addressed
 
-A .tar.gz may hold that layout at its root or inside a single top-level folder.
+A .tar.gz may hold that layout at its root or inside a single top-level folder. Reading a bundle
+(content.source for directories, content.archive for .tar.gz) is bounded by `Limits`: a hostile
+bundle is refused by rule, early, in bounded time and memory.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import json
 import os
-import tarfile
+import stat
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from typing import Protocol
+from pathlib import Path
 
-from content.schemas import ItemBase, dump_item, is_safe_id
+from content.schemas import ItemBase, dump_item, is_safe_id, is_sha256
 
 BUNDLE_FORMAT = 1
 MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a bundle may hold. Everything past a limit is refused, never truncated.
+
+    The defaults are far above a real centre's content (the demo: 72 items, 113 KB of item
+    documents; 5,000 generated guides: 4 MB of documents, a 0.7 MB manifest) and low enough that
+    checking the worst bundle takes seconds and tens of MB on a terminal (docs/content.md).
+    """
+
+    max_item_bytes: int = 1 << 20  # one item document: text, 1 MiB is far beyond any real one
+    max_blob_bytes: int = 50 << 20  # one page render or photo
+    max_manifest_bytes: int = 8 << 20
+    max_docs_bytes: int = 64 << 20  # manifest and item documents together (they are held in memory)
+    max_total_bytes: int = 1 << 30  # everything: a .tar.gz unpacked, or the files a manifest lists
+    max_entries: int = 20_000  # manifest items + blobs
+    max_headers: int = 50_000  # tar headers (a member with a pax header counts twice)
+    max_header_bytes: int = 8 << 10  # one pax, GNU long-name or long-link header
+    max_name_chars: int = 255  # one archive member's path
+    max_json_depth: int = 64
+    max_int_digits: int = 18  # any JSON integer; keeps every value inside SQLite's 64-bit INTEGER
+
+
+class BundleError(Exception):
+    """A bundle, or one file in it, that cannot be read; `where` names the place for the report."""
+
+    def __init__(self, message: str, where: str = "bundle"):
+        super().__init__(message)
+        self.where = where
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -100,95 +132,86 @@ class BundleWriter:
         return manifest
 
 
-class BundleSource:
-    """Read access to a bundle directory or .tar.gz, by relative names.
+class Reader(Protocol):
+    def read(self, n: int) -> bytes: ...
 
-    Names are checked before use: an absolute path or one with `..` is refused, so a hostile
-    bundle cannot make us read (or later write) outside it.
+
+def file_kind(mode: int) -> str:
+    """'a FIFO', 'a device', … for messages about files that are not regular files."""
+    for test, kind in ((stat.S_ISDIR, "a folder"), (stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a FIFO"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+def open_regular(name: str | Path, dir_fd: int | None = None, follow: bool = False,
+                 label: str | None = None) -> tuple[int, os.stat_result]:
+    """Open a regular file for reading; BundleError for anything else, which is never opened.
+
+    The stat comes first, so a FIFO or a device is refused without the open that could block or
+    reach hardware; O_NONBLOCK and the fstat afterwards cover a file swapped in between.
     """
+    label = label or str(name)
+    st = os.stat(name, dir_fd=dir_fd, follow_symlinks=follow)
+    if not stat.S_ISREG(st.st_mode):
+        raise BundleError(f"{label} is {file_kind(st.st_mode)}, not a regular file: refused")
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
+    fd = os.open(name, flags, dir_fd=dir_fd)
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise BundleError(f"{label} is {file_kind(st.st_mode)}, not a regular file: refused")
+    return fd, st
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self._tar: tarfile.TarFile | None = None
-        self._members: dict[str, tarfile.TarInfo] = {}
-        self.unsafe_members: list[str] = []
-        if self.path.is_dir():
-            return
-        if not self.path.exists():
-            raise FileNotFoundError(f"{self.path}: no such file or directory")
-        try:
-            self._tar = tarfile.open(self.path, "r:*")
-            members = self._tar.getmembers()
-        except (tarfile.TarError, EOFError, OSError) as exc:
-            raise BundleError(f"{self.path}: not a bundle directory nor a readable .tar.gz ({exc})") from exc
-        prefix = _common_prefix([m.name for m in members if m.isfile()])
-        for m in members:
-            if not _safe_name(m.name) or m.issym() or m.islnk() or m.isdev():
-                self.unsafe_members.append(m.name)
-                continue
-            if m.isfile():
-                self._members[m.name[len(prefix):]] = m
+
+class OpenBundle:
+    """A bundle source owns one open descriptor (its folder or its file) until close()."""
+
+    _fd = -1
+    problems: list[tuple[str, str]]  # (where, message) found while opening, e.g. refused archive members
 
     def close(self) -> None:
-        if self._tar is not None:
-            self._tar.close()
-
-    def __enter__(self) -> "BundleSource":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def size(self, name: str) -> int | None:
-        """Size in bytes, or None when the file is missing."""
-        _check_name(name)
-        if self._tar is None:
-            p = self.path / name
-            return p.stat().st_size if p.is_file() else None
-        m = self._members.get(name)
-        return m.size if m else None
-
-    def read(self, name: str, limit: int | None = None) -> bytes:
-        """The whole file; BundleError when missing or larger than `limit`."""
-        size = self.size(name)
-        if size is None:
-            raise BundleError(f"{name}: missing")
-        if limit is not None and size > limit:
-            raise BundleError(f"{name}: {size} bytes, over the limit of {limit}")
-        if self._tar is None:
-            return (self.path / name).read_bytes()
-        fh = self._tar.extractfile(self._members[name])
-        assert fh is not None  # a regular member always has a file object
-        return fh.read()
-
-    def open_stream(self, name: str) -> io.BufferedIOBase:
-        if self._tar is None:
-            return open(self.path / name, "rb")
-        fh = self._tar.extractfile(self._members[name])
-        assert fh is not None
-        return fh  # type: ignore[return-value]
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
 
 
-class BundleError(Exception):
-    """A bundle that cannot be read at all (not a schema problem of one item)."""
+class FdReader:
+    """Reads exactly `size` bytes of an open file; BundleError when the file grew or shrank."""
+
+    def __init__(self, fd: int, size: int, name: str):
+        self.fd, self.left, self.name = fd, size, name
+
+    def read(self, n: int) -> bytes:
+        if self.left == 0:
+            if os.read(self.fd, 1):
+                raise BundleError(f"{self.name} changed while it was read")
+            return b""
+        data = os.read(self.fd, min(n, self.left))
+        if not data:
+            raise BundleError(f"{self.name} changed while it was read")
+        self.left -= len(data)
+        return data
 
 
-def _safe_name(name: str) -> bool:
-    p = PurePosixPath(name)
-    return bool(name) and not p.is_absolute() and ".." not in p.parts and "\\" not in name
+def read_all(reader: Reader, size: int) -> bytes:
+    """All `size` bytes of a reader (which itself refuses more or fewer)."""
+    parts = []
+    while chunk := reader.read(1 << 20):
+        parts.append(chunk)
+    data = b"".join(parts)
+    if len(data) != size:
+        raise BundleError(f"read {len(data)} bytes where {size} were expected")
+    return data
 
 
-def _check_name(name: str) -> None:
-    if not _safe_name(name):
-        raise BundleError(f"unsafe name {name!r}")
-
-
-def _common_prefix(names: list[str]) -> str:
-    """'root/' when every file sits in one top-level folder (a tarred directory), else ''."""
-    tops = {n.split("/", 1)[0] for n in names if "/" in n}
-    if len(tops) == 1 and all("/" in n for n in names):
-        return tops.pop() + "/"
-    return ""
+def hash_reader(reader: Reader) -> str:
+    digest = hashlib.sha256()
+    while chunk := reader.read(1 << 20):
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def item_name(item_id: str) -> str:
@@ -198,6 +221,19 @@ def item_name(item_id: str) -> str:
 
 
 def blob_name(sha: str) -> str:
-    if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+    if not is_sha256(sha):
         raise BundleError(f"unsafe blob name {sha!r}")
     return f"blobs/{sha}"
+
+
+def unsafe_path_reason(name: str, max_chars: int) -> str | None:
+    """Why a relative path from a bundle may not be used, or None when it is safe."""
+    if not name:
+        return "empty name"
+    if len(name) > max_chars:
+        return f"name longer than {max_chars} characters"
+    if any(ord(c) < 32 or ord(c) == 127 for c in name) or "\\" in name:
+        return "unsafe name (control character or backslash)"
+    if name.startswith("/") or ".." in name.split("/"):
+        return "unsafe name (absolute, or with '..')"
+    return None

@@ -2,27 +2,37 @@
 
 Every problem is reported with where it is (the item id and field, or the blob) and what is
 wrong, so `kiosk content check` tells a content editor exactly what to fix. Nothing here trusts
-the bundle: names are checked before they become paths, sizes before anything is read, and
-every file's sha256 is compared with the manifest.
+the bundle: names are checked before they become paths, counts and sizes before anything is read
+(`content.bundle.Limits`; archives are read by content.archive), JSON is parsed with limits
+(content.jsonload), and every file's sha256 is compared with the manifest. Whatever a bundle
+holds ends as a Problem in the CheckResult: checking never raises for a bundle's content.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
-from dataclasses import dataclass, field
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Iterator, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from content.bundle import MANIFEST, BundleError, BundleSource, blob_name, item_name
-from content.schemas import ID_PATTERN, KINDS, SHA256_PATTERN, Guide, ItemBase, TicketService, is_safe_id, parse_item
+from content.archive import TarSource
+from content.bundle import MANIFEST, BundleError, Limits, blob_name, item_name
+from content.jsonload import JSONRefused, load_json
+from content.schemas import (
+    ID_PATTERN, KINDS, SHA256_PATTERN, Guide, ItemBase, TicketService, is_safe_id, is_valid_version, parse_item,
+)
+from content.source import DirSource, open_bundle
 
-MAX_ITEM_BYTES = 1 << 20  # an item document is text; 1 MiB is far beyond any real one
-MAX_BLOB_BYTES = 50 << 20  # a page render or photo; larger files are refused, not truncated
-MAX_MANIFEST_BYTES = 16 << 20
+log = logging.getLogger(__name__)
+
 ALLOWED_MIME = ("image/png", "image/jpeg", "image/webp", "application/pdf", "application/json")
+MAX_PROBLEMS = 100  # listed one by one; past that, a count (a hostile bundle can have millions)
+VERSION_RULE = "1-64 ASCII letters, digits, '.', '_' or '-', starting with a letter or digit (never '.' or '..')"
+Source = Union[DirSource, TarSource]
 
 
 class _M(BaseModel):
@@ -44,16 +54,23 @@ class ManifestBlob(_M):
 
 class Manifest(_M):
     format: Literal[1] = 1
-    version: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
+    version: str  # becomes a folder name in the data dir: see is_valid_version
     created_at: dt.datetime
     centre: Annotated[str, Field(pattern=ID_PATTERN)]
     items: list[ManifestItem]
     blobs: list[ManifestBlob] = Field(default_factory=list)
 
+    @field_validator("version")
+    @classmethod
+    def _safe_version(cls, value: str) -> str:
+        if not is_valid_version(value):
+            raise ValueError(f"a version is {VERSION_RULE}")
+        return value
+
 
 @dataclass
 class Problem:
-    where: str  # "manifest", "item guide-dibao field materials.0.copies", "blob 3fa1…"
+    where: str  # "manifest", "item guide-dibao field materials.0.copies", "blob 3fa1…", "archive"
     message: str
 
     def __str__(self) -> str:
@@ -65,48 +82,86 @@ class CheckResult:
     manifest: Manifest | None = None
     items: list[ItemBase] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    unlisted: int = 0  # problems past MAX_PROBLEMS, counted only
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
     def add(self, where: str, message: str) -> None:
-        self.problems.append(Problem(where, message))
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(Problem(where, message))
+        else:
+            self.unlisted += 1
+
+    def finish(self) -> None:
+        if self.unlisted:
+            self.problems.append(Problem("bundle", f"{self.unlisted} more problems not listed"))
+            self.unlisted = 0
 
 
-def check_bundle(path: Path, max_blob_bytes: int = MAX_BLOB_BYTES, max_item_bytes: int = MAX_ITEM_BYTES) -> CheckResult:
+def check_bundle(path: Path, max_blob_bytes: int | None = None, max_item_bytes: int | None = None,
+                 limits: Limits | None = None) -> CheckResult:
+    """Every problem of the bundle at `path`; nothing is written anywhere."""
+    limits = _limits(limits, max_blob_bytes, max_item_bytes)
+    with checked_bundle(path, limits) as (result, _src):
+        return result
+
+
+def _limits(limits: Limits | None, max_blob_bytes: int | None, max_item_bytes: int | None) -> Limits:
+    limits = limits or Limits()
+    if max_blob_bytes is not None:
+        limits = replace(limits, max_blob_bytes=max_blob_bytes)
+    if max_item_bytes is not None:
+        limits = replace(limits, max_item_bytes=max_item_bytes)
+    return limits
+
+
+@contextmanager
+def checked_bundle(path: Path, limits: Limits) -> Iterator[tuple[CheckResult, Source | None]]:
+    """The check of the bundle at `path` and, while open, the source it was read from (None when
+    the bundle could not be opened at all), so a build copies from exactly what was checked."""
     result = CheckResult()
     try:
-        src = BundleSource(Path(path))
-    except (BundleError, FileNotFoundError) as exc:
-        result.add("bundle", str(exc))
-        return result
-    with src:
-        for name in src.unsafe_members:
-            result.add(f"archive member {name!r}", "unsafe name (absolute, '..', link or device): refused")
-        manifest = _read_manifest(src, result)
-        if manifest is None:
-            return result
-        result.manifest = manifest
-        _check_items(src, manifest, result, max_item_bytes)
-        _check_blobs(src, manifest, result, max_blob_bytes)
-    _check_references(manifest, result)
-    return result
-
-
-def _read_manifest(src: BundleSource, result: CheckResult) -> Manifest | None:
-    try:
-        raw = src.read(MANIFEST, limit=MAX_MANIFEST_BYTES)
+        src = open_bundle(Path(path), limits)
     except BundleError as exc:
-        result.add("manifest", str(exc))
-        return None
+        result.add(exc.where, str(exc))
+        yield result, None
+        return
     try:
-        data = json.loads(raw)
-    except UnicodeDecodeError:
-        result.add("manifest", "manifest.json is not UTF-8 text")
+        _check_source(src, limits, result)
+        result.finish()
+        yield result, src
+    finally:
+        src.close()
+
+
+def _check_source(src: Source, limits: Limits, result: CheckResult) -> None:
+    try:
+        for where, message in src.problems:
+            result.add(where, message)
+        manifest = _read_manifest(src, limits, result)
+        if manifest is None or not _within_limits(manifest, limits, result):
+            return
+        result.manifest = manifest
+        _check_items(src, manifest, result, limits)
+        _check_blobs(src, manifest, result, limits)
+        _check_references(manifest, result)
+    except Exception as exc:  # a bug here must still end as a refusal, never install anything
+        log.exception("checking %s failed", getattr(src, "path", "?"))
+        result.add("bundle", f"could not be checked ({type(exc).__name__}: {_shown(str(exc))}); "
+                             "this is a bug: please report it with the log")
+
+
+def _read_manifest(src: Source, limits: Limits, result: CheckResult) -> Manifest | None:
+    try:
+        raw = src.read(MANIFEST, limits.max_manifest_bytes)
+        data = load_json(raw, limits.max_json_depth, limits.max_int_digits)
+    except (BundleError, OSError) as exc:
+        result.add("manifest", _reason(exc))
         return None
-    except json.JSONDecodeError as exc:
-        result.add("manifest", f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")
+    except JSONRefused as exc:
+        result.add("manifest", f"malformed JSON in {MANIFEST} ({exc.detail})")
         return None
     try:
         return Manifest.model_validate(data)
@@ -116,26 +171,45 @@ def _read_manifest(src: BundleSource, result: CheckResult) -> Manifest | None:
         return None
 
 
-def _check_items(src: BundleSource, manifest: Manifest, result: CheckResult, limit: int) -> None:
+def _within_limits(manifest: Manifest, limits: Limits, result: CheckResult) -> bool:
+    """The counts and sizes the manifest declares; every file is held to its declared size."""
+    entries = len(manifest.items) + len(manifest.blobs)
+    docs = sum(e.size for e in manifest.items)
+    total = docs + sum(e.size for e in manifest.blobs)
+    for actual, limit, what in ((entries, limits.max_entries, "items and blobs listed"),
+                                (docs, limits.max_docs_bytes, "bytes of item documents"),
+                                (total, limits.max_total_bytes, "bytes of files in all")):
+        if actual > limit:
+            result.add("manifest", f"{actual} {what}, over the limit of {limit}: refused")
+            return False
+    return True
+
+
+def _check_items(src: Source, manifest: Manifest, result: CheckResult, limits: Limits) -> None:
     seen: set[str] = set()
     for entry in manifest.items:
         where = f"item {entry.id}"
         if not is_safe_id(entry.id):
-            result.add(f"item {entry.id!r}", "unsafe name: ids are lowercase letters, digits, '.', '_', '-' (no '/', no '..')")
+            result.add(f"item {_shown(entry.id)!r}", "unsafe name: ids are lowercase letters, digits, '.', '_', '-' (no '/', no '..')")
             continue
         if entry.id in seen:
             result.add(where, "listed twice in the manifest")
             continue
         seen.add(entry.id)
         name = item_name(entry.id)
-        data = _read_verified(src, name, entry.sha256, entry.size, limit, where, result)
-        if data is None:
+        if not _present(src, name, entry.size, limits.max_item_bytes, where, result):
             continue
         try:
-            doc = json.loads(data)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            detail = f"line {exc.lineno} column {exc.colno}: {exc.msg}" if isinstance(exc, json.JSONDecodeError) else "not UTF-8 text: truncated or saved in another encoding"
-            result.add(where, f"malformed JSON in {name} ({detail})")
+            data = src.read(name, limits.max_item_bytes)
+            if hashlib.sha256(data).hexdigest() != entry.sha256:
+                result.add(where, f"{name} does not match its sha256 (corrupted or edited after the manifest was made)")
+                continue
+            doc = load_json(data, limits.max_json_depth, limits.max_int_digits)
+        except (BundleError, OSError) as exc:
+            result.add(where, _reason(exc))
+            continue
+        except JSONRefused as exc:
+            result.add(where, f"malformed JSON in {name} ({exc.detail})")
             continue
         try:
             item = parse_item(doc)
@@ -146,68 +220,66 @@ def _check_items(src: BundleSource, manifest: Manifest, result: CheckResult, lim
                 result.add(f"{where} field {_loc(loc)}", err["msg"])
             continue
         if item.id != entry.id:
-            result.add(where, f"document has id {item.id!r}, the manifest says {entry.id!r}")
+            result.add(where, f"document has id {_shown(item.id)!r}, the manifest says {entry.id!r}")
         elif item.kind != entry.kind:
             result.add(where, f"document is a {item.kind}, the manifest says {entry.kind}")
         else:
             result.items.append(item)
 
 
-def _check_blobs(src: BundleSource, manifest: Manifest, result: CheckResult, limit: int) -> None:
+def _check_blobs(src: Source, manifest: Manifest, result: CheckResult, limits: Limits) -> None:
     seen: set[str] = set()
     for entry in manifest.blobs:
         where = f"blob {entry.sha256}"
         try:
             name = blob_name(entry.sha256)
         except BundleError:
-            result.add(f"blob {entry.sha256!r}", "unsafe name: a blob is named by its sha256 (64 lowercase hex digits)")
+            result.add(f"blob {_shown(entry.sha256)!r}", "unsafe name: a blob is named by its sha256 (64 lowercase hex digits)")
             continue
         if entry.sha256 in seen:
             result.add(where, "listed twice in the manifest")
             continue
         seen.add(entry.sha256)
         if entry.mime not in ALLOWED_MIME:
-            result.add(where, f"type {entry.mime!r} not allowed (allowed: {', '.join(ALLOWED_MIME)})")
-        _verify_stream(src, name, entry.sha256, entry.size, limit, where, result)
+            result.add(where, f"type {_shown(entry.mime)!r} not allowed (allowed: {', '.join(ALLOWED_MIME)})")
+        if not _present(src, name, entry.size, limits.max_blob_bytes, where, result):
+            continue
+        try:
+            digest = src.digest(name, limits.max_blob_bytes)
+        except (BundleError, OSError) as exc:
+            result.add(where, _reason(exc))
+            continue
+        if digest != entry.sha256:
+            result.add(where, f"{name} does not match its sha256 (corrupted or edited after the manifest was made)")
 
 
-def _read_verified(src, name, sha, size, limit, where, result) -> bytes | None:
-    actual = src.size(name)
+def _present(src: Source, name: str, size: int, limit: int, where: str, result: CheckResult) -> bool:
+    """The file exists, is within `limit` and has the size the manifest says (nothing read yet)."""
+    try:
+        actual = src.size(name)
+    except (BundleError, OSError) as exc:
+        result.add(where, _reason(exc))
+        return False
     if actual is None:
         result.add(where, f"{name} is missing")
-        return None
-    if actual > limit:
+    elif actual > limit:
         result.add(where, f"{name} is {actual} bytes, over the limit of {limit}")
-        return None
-    data = src.read(name)
-    if len(data) != size:
-        result.add(where, f"{name} is {len(data)} bytes, the manifest says {size}")
-        return None
-    if hashlib.sha256(data).hexdigest() != sha:
-        result.add(where, f"{name} does not match its sha256 (corrupted or edited after the manifest was made)")
-        return None
-    return data
-
-
-def _verify_stream(src, name, sha, size, limit, where, result) -> bool:
-    actual = src.size(name)
-    if actual is None:
-        result.add(where, f"{name} is missing")
-        return False
-    if actual > limit:
-        result.add(where, f"{name} is {actual} bytes, over the limit of {limit}")
-        return False
-    if actual != size:
+    elif actual != size:
         result.add(where, f"{name} is {actual} bytes, the manifest says {size}")
-        return False
-    digest = hashlib.sha256()
-    with src.open_stream(name) as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    if digest.hexdigest() != sha:
-        result.add(where, f"{name} does not match its sha256 (corrupted or edited after the manifest was made)")
-        return False
-    return True
+    else:
+        return True
+    return False
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, OSError):
+        return f"cannot be read ({exc.strerror or exc})"
+    return str(exc)
+
+
+def _shown(text: str, most: int = 80) -> str:
+    """A hostile value, cut short for a report line."""
+    return text if len(text) <= most else text[:most] + "…"
 
 
 def _check_references(manifest: Manifest, result: CheckResult) -> None:

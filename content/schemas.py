@@ -14,7 +14,13 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator,
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,127}$"
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
-_ID_RE = re.compile(ID_PATTERN)
+# a content version becomes a folder name under versions/ (DESIGN.md, "Data on a terminal");
+# the first character rules out "", ".", ".." and hidden or option-like names
+VERSION_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$"
+# fullmatch with the anchors dropped: re's "$" also matches before a final newline
+_ID_RE = re.compile(ID_PATTERN[1:-1])
+_VERSION_RE = re.compile(VERSION_PATTERN[1:-1])
+_SHA256_RE = re.compile(SHA256_PATTERN[1:-1])
 
 Sha256 = Annotated[str, Field(pattern=SHA256_PATTERN)]
 ItemId = Annotated[str, Field(pattern=ID_PATTERN)]
@@ -27,7 +33,17 @@ DISCLOSURE_CATEGORIES = ("党务公开", "政务公开", "居务公开", "财务
 
 def is_safe_id(value: str) -> bool:
     """True when an item id can be used as a file name (no path separators, no `..`)."""
-    return bool(_ID_RE.match(value)) and ".." not in value
+    return isinstance(value, str) and bool(_ID_RE.fullmatch(value)) and ".." not in value
+
+
+def is_valid_version(value: object) -> bool:
+    """True when `value` may name a folder under versions/ (ASCII only, never `.` or `..`)."""
+    return isinstance(value, str) and bool(_VERSION_RE.fullmatch(value))
+
+
+def is_sha256(value: object) -> bool:
+    """True for 64 lowercase hex digits: the only names a blob may have."""
+    return isinstance(value, str) and bool(_SHA256_RE.fullmatch(value))
 
 
 class _Model(BaseModel):
@@ -91,7 +107,7 @@ class ItemBase(_Model):
     publish_at: dt.datetime | None = None
     expire_at: dt.datetime | None = None
     target: ItemId = "demo-centre"  # organisation node the item is meant for
-    sort: int = 0
+    sort: int = Field(default=0, ge=-(10**9), le=10**9)  # stored as an SQLite INTEGER
 
     @field_validator("id")
     @classmethod
@@ -102,7 +118,9 @@ class ItemBase(_Model):
 
     @model_validator(mode="after")
     def _expiry_after_publish(self):
-        if self.publish_at and self.expire_at and self.expire_at <= self.publish_at:
+        # aware() both: one naive and one aware time cannot be compared (a TypeError pydantic
+        # would not turn into a validation error)
+        if self.publish_at and self.expire_at and aware(self.expire_at) <= aware(self.publish_at):
             raise ValueError("expire_at must be later than publish_at")
         return self
 

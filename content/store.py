@@ -8,6 +8,11 @@
 index) into a temporary folder, fsyncs it, renames it into place and only then points `current`
 at it. A power cut at any moment leaves either the old or the new version current, never half of
 one. The previous version is kept for rollback; older ones are pruned.
+
+Nothing outside versions/ and blobs/ is ever removed, and inside them only what the store makes:
+every function here refuses a version name that is not `[0-9A-Za-z][0-9A-Za-z._-]{0,63}`, even
+when called directly (a sync client), never follows a symlink, and reads a `current` that points
+anywhere but `versions/<version>` as no content.
 """
 from __future__ import annotations
 
@@ -16,20 +21,26 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, create_engine, insert, select
+from sqlalchemy.exc import SQLAlchemyError
 
-from content.bundle import BundleSource, blob_name, fsync_dir
-from content.check import CheckResult, check_bundle
-from content.schemas import CST, Guide, ItemBase, parse_item
+from content.bundle import BundleError, Limits, Reader, blob_name, file_kind, fsync_dir
+from content.check import VERSION_RULE, CheckResult, Source, checked_bundle
+from content.schemas import CST, Guide, ItemBase, is_sha256, is_valid_version
 from content.search import SearchIndex, index_rows
 
 log = logging.getLogger(__name__)
 
 KEEP_VERSIONS = 2  # current and the one before it
+# what an interrupted build leaves: tempfile.mkdtemp(prefix=".build-<version>-"), a blob's temp file
+_BUILD_DIR = re.compile(r"\.build-[0-9A-Za-z][0-9A-Za-z._-]{0,63}-[0-9a-z_]+")
+_BLOB_TMP = re.compile(r"\.[0-9a-f]{64}\.[0-9]+\.tmp")
 
 metadata = MetaData()
 meta_table = Table("meta", metadata, Column("key", String, primary_key=True), Column("value", Text, nullable=False))
@@ -72,60 +83,116 @@ class BundleInvalid(Exception):
         super().__init__("\n".join(str(p) for p in result.problems))
 
 
+class StoreError(Exception):
+    """A refused store operation: an unsafe version name, or a data dir not as the store left it."""
+
+
+def _require_version(version: object) -> str:
+    if not is_valid_version(version):
+        raise StoreError(f"unsafe version name {str(version)[:80]!r}: a version is {VERSION_RULE}")
+    return version  # type: ignore[return-value]
+
+
+def _own_dir(data_dir: Path, name: str, create: bool = False) -> Path:
+    """data_dir/versions or data_dir/blobs: a real folder, never a link the store would write through."""
+    path = data_dir / name
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
+    st = os.lstat(path)
+    if not stat.S_ISDIR(st.st_mode):
+        raise StoreError(f"{path} is {file_kind(st.st_mode)}, not a folder: the store will not use it")
+    return path
+
+
+def _is_complete(versions: Path, version: str) -> bool:
+    """versions/<version> is a real folder holding a regular content.sqlite."""
+    try:
+        folder = os.lstat(versions / version)
+        snapshot = os.lstat(versions / version / "content.sqlite")
+    except OSError:
+        return False
+    return stat.S_ISDIR(folder.st_mode) and stat.S_ISREG(snapshot.st_mode)
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(CST)
 
 
-def build_version(bundle: Path, data_dir: Path) -> str:
-    """Check `bundle`, install it as a new version and make it current. Returns the version."""
+def build_version(bundle: Path, data_dir: Path, limits: Limits | None = None) -> str:
+    """Check `bundle`, install it as a new version and make it current. Returns the version.
+
+    BundleInvalid when the check finds any problem (nothing is written then); BundleError when
+    the bundle changes between the check and the copy; StoreError for an unsafe data dir.
+    """
     data_dir = Path(data_dir)
-    result = check_bundle(bundle)
-    if not result.ok:
-        raise BundleInvalid(result)
-    manifest = result.manifest
-    assert manifest is not None
-    versions = data_dir / "versions"
-    versions.mkdir(parents=True, exist_ok=True)
-    final = versions / manifest.version
-    if not (final / "content.sqlite").exists():
-        with BundleSource(bundle) as src:
-            _copy_blobs(src, manifest, data_dir / "blobs")
-        tmp = Path(tempfile.mkdtemp(prefix=f".build-{manifest.version}-", dir=versions))
-        try:
-            _write_snapshot(tmp / "content.sqlite", manifest, result.items)
-            fsync_dir(tmp)
-            if final.exists():  # a leftover without content.sqlite: an interrupted earlier build
-                shutil.rmtree(final)
-            os.rename(tmp, final)
-            fsync_dir(versions)
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
-    switch_current(data_dir, manifest.version)
+    with checked_bundle(Path(bundle), limits or Limits()) as (result, src):
+        if not result.ok:
+            raise BundleInvalid(result)
+        manifest = result.manifest
+        assert manifest is not None and src is not None
+        version = _require_version(manifest.version)
+        versions = _own_dir(data_dir, "versions", create=True)
+        blobs = _own_dir(data_dir, "blobs", create=True)
+        if not _is_complete(versions, version):
+            _copy_blobs(src, manifest, blobs)
+            _install_snapshot(versions, version, manifest, result.items)
+    switch_current(data_dir, version)
     prune(data_dir)
-    log.info("content version %s is current (%d items)", manifest.version, len(result.items))
-    return manifest.version
+    log.info("content version %s is current (%d items)", version, len(result.items))
+    return version
 
 
-def _copy_blobs(src: BundleSource, manifest, blobs_dir: Path) -> None:
-    blobs_dir.mkdir(parents=True, exist_ok=True)
-    for entry in manifest.blobs:
-        dest = blobs_dir / entry.sha256
-        if dest.exists() and dest.stat().st_size == entry.size:
-            continue
-        tmp = blobs_dir / f".{entry.sha256}.{os.getpid()}.tmp"
-        digest = hashlib.sha256()
-        with src.open_stream(blob_name(entry.sha256)) as fh, open(tmp, "wb") as out:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        if digest.hexdigest() != entry.sha256:  # changed between check and copy
-            tmp.unlink()
-            raise OSError(f"blob {entry.sha256} changed while it was copied")
-        os.replace(tmp, dest)
+def _install_snapshot(versions: Path, version: str, manifest, items: list[ItemBase]) -> None:
+    final = versions / version
+    tmp = Path(tempfile.mkdtemp(prefix=f".build-{version}-", dir=versions))
+    try:
+        _write_snapshot(tmp / "content.sqlite", manifest, items)
+        fsync_dir(tmp)
+        if os.path.lexists(final):  # a leftover without content.sqlite: an interrupted earlier build
+            if not stat.S_ISDIR(os.lstat(final).st_mode):
+                raise StoreError(f"{final} is {file_kind(os.lstat(final).st_mode)}, not a version folder: remove it by hand")
+            shutil.rmtree(final)
+        os.rename(tmp, final)
+        fsync_dir(versions)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _copy_blobs(src: Source, manifest, blobs_dir: Path) -> None:
+    """Copy the blobs not yet in `blobs_dir`, from the source that was checked (hashes verified again)."""
+    wanted = {blob_name(e.sha256): e for e in manifest.blobs if not _have_blob(blobs_dir, e.sha256, e.size)}
+    copied = set()
+    for name, reader in src.stream(list(wanted)):
+        _copy_blob(reader, wanted[name].sha256, blobs_dir)
+        copied.add(name)
+    if len(copied) != len(wanted):
+        raise BundleError(f"{len(wanted) - len(copied)} blobs were gone when they were copied (the bundle changed after the check)")
     fsync_dir(blobs_dir)
+
+
+def _have_blob(blobs_dir: Path, sha: str, size: int) -> bool:
+    try:
+        st = os.lstat(blobs_dir / sha)
+    except FileNotFoundError:
+        return False
+    return stat.S_ISREG(st.st_mode) and st.st_size == size
+
+
+def _copy_blob(reader: Reader, sha: str, blobs_dir: Path) -> None:
+    tmp = blobs_dir / f".{sha}.{os.getpid()}.tmp"
+    tmp.unlink(missing_ok=True)  # a leftover of this pid; O_EXCL|O_NOFOLLOW below never write through a link
+    digest = hashlib.sha256()
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644), "wb") as out:
+        while chunk := reader.read(1 << 20):
+            digest.update(chunk)
+            out.write(chunk)
+        out.flush()
+        os.fsync(out.fileno())
+    if digest.hexdigest() != sha:
+        tmp.unlink()
+        raise BundleError(f"blob {sha} changed after the check (while it was copied)")
+    os.replace(tmp, blobs_dir / sha)
 
 
 def _write_snapshot(path: Path, manifest, items: list[ItemBase]) -> None:
@@ -176,7 +243,13 @@ def _write_snapshot(path: Path, manifest, items: list[ItemBase]) -> None:
 
 
 def switch_current(data_dir: Path, version: str) -> None:
-    """Point `current` at versions/<version> atomically (new symlink, fsync, rename over)."""
+    """Point `current` at versions/<version> atomically (new symlink, fsync, rename over).
+
+    StoreError for an unsafe name or a version that is not completely installed."""
+    data_dir = Path(data_dir)
+    _require_version(version)
+    if not _is_complete(_own_dir(data_dir, "versions"), version):
+        raise StoreError(f"version {version} is not completely installed in {data_dir / 'versions'}")
     link = data_dir / "current"
     tmp = data_dir / f".current.{os.getpid()}.tmp"
     if tmp.is_symlink() or tmp.exists():
@@ -187,47 +260,95 @@ def switch_current(data_dir: Path, version: str) -> None:
 
 
 def current_version(data_dir: Path) -> str | None:
-    link = Path(data_dir) / "current"
-    if not link.is_symlink():
+    """The current version; None when there is none or `current` points anywhere but a complete
+    versions/<version> (an absolute path, `..`, another folder): such a link is never followed."""
+    data_dir = Path(data_dir)
+    try:
+        target = os.readlink(data_dir / "current")
+    except (FileNotFoundError, NotADirectoryError):
         return None
-    target = Path(os.readlink(link))
-    if not (Path(data_dir) / target / "content.sqlite").exists():
+    except OSError as exc:  # EINVAL: `current` is not a symlink
+        log.debug("%s/current is not a symlink (%s): no content", data_dir, exc)
         return None
-    return target.name
+    folder, _, version = target.partition("/")
+    if folder != "versions" or not is_valid_version(version):
+        log.debug("%s/current points at %r, not versions/<version>: no content", data_dir, target)
+        return None
+    try:
+        versions = _own_dir(data_dir, "versions")
+    except (OSError, StoreError):
+        return None
+    return version if _is_complete(versions, version) else None
 
 
 def list_versions(data_dir: Path) -> list[str]:
     """Complete versions, newest first."""
-    versions = Path(data_dir) / "versions"
-    if not versions.is_dir():
+    try:
+        versions = _own_dir(Path(data_dir), "versions")
+    except (OSError, StoreError):
         return []
-    done = [p for p in versions.iterdir() if not p.name.startswith(".") and (p / "content.sqlite").exists()]
-    return [p.name for p in sorted(done, key=lambda p: (p / "content.sqlite").stat().st_mtime, reverse=True)]
+    done = [e.name for e in os.scandir(versions) if is_valid_version(e.name) and _is_complete(versions, e.name)]
+    return sorted(done, key=lambda n: os.lstat(versions / n / "content.sqlite").st_mtime, reverse=True)
 
 
 def prune(data_dir: Path, keep: int = KEEP_VERSIONS) -> None:
-    """Remove old versions (never the current one), interrupted builds and unreferenced blobs."""
+    """Remove old versions (never the current one), interrupted builds and unreferenced blobs.
+
+    Only what the store makes is removed, and only direct children of versions/ and blobs/: real
+    folders named as a version or `.build-<version>-…`, regular files named by a sha256 or its
+    `.<sha256>.<pid>.tmp`. Links and other names are left alone; nothing is followed.
+    """
     data_dir = Path(data_dir)
+    try:
+        versions = _own_dir(data_dir, "versions")
+    except FileNotFoundError:
+        return
     cur = current_version(data_dir)
-    names = list_versions(data_dir)
-    kept = ([cur] if cur else []) + [n for n in names if n != cur][: keep - 1]
-    versions = data_dir / "versions"
-    for p in versions.iterdir():
-        if p.name not in kept:
-            shutil.rmtree(p, ignore_errors=True)
+    kept = ([cur] if cur else []) + [n for n in list_versions(data_dir) if n != cur][: keep - 1]
+    _remove_own(versions, kept, lambda e: e.is_dir(follow_symlinks=False)
+                and (is_valid_version(e.name) or _BUILD_DIR.fullmatch(e.name) is not None))
+    referenced = _referenced_blobs(versions, kept)
+    if referenced is None or not os.path.lexists(data_dir / "blobs"):
+        return
+    _remove_own(_own_dir(data_dir, "blobs"), referenced, lambda e: e.is_file(follow_symlinks=False)
+                and (is_sha256(e.name) or _BLOB_TMP.fullmatch(e.name) is not None))
+
+
+def _remove_own(folder: Path, keep, is_own) -> None:
+    """Remove the direct children of `folder` for which is_own(entry) holds, except `keep`."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        for entry in os.scandir(fd):
+            if entry.name in keep:
+                continue
+            if not is_own(entry):
+                log.info("prune: leaving %s/%s alone (not made by the store)", folder, entry.name)
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.name, dir_fd=fd)
+                else:
+                    os.unlink(entry.name, dir_fd=fd)
+            except OSError as exc:
+                log.warning("prune: cannot remove %s/%s: %s", folder, entry.name, exc)
+    finally:
+        os.close(fd)
+
+
+def _referenced_blobs(versions: Path, kept: list[str]) -> set[str] | None:
+    """Blobs the kept versions use; None when one cannot be read (then no blob is removed)."""
     referenced: set[str] = set()
     for name in kept:
         engine = _ro_engine(versions / name / "content.sqlite")
         try:
             with engine.connect() as conn:
                 referenced |= {r[0] for r in conn.execute(select(blobs_table.c.sha256))}
+        except SQLAlchemyError as exc:
+            log.warning("prune: version %s cannot be read (%s): keeping every blob", name, exc)
+            return None
         finally:
             engine.dispose()
-    blobs = data_dir / "blobs"
-    if blobs.is_dir():
-        for p in blobs.iterdir():
-            if p.name not in referenced:
-                p.unlink(missing_ok=True)
+    return referenced
 
 
 def _ro_engine(path: Path):

@@ -1,32 +1,44 @@
-"""The receipt printer driver: python-escpos transports chosen by URL, our own ESC/POS bytes,
-real-time status before and after every job.
-
-    tcp://host:9100                      network (python-escpos Network)
-    serial:///dev/ttyUSB0?baud=9600      serial (python-escpos Serial)
-    usb://VID:PID                        USB (python-escpos Usb; needs a udev rule, group lp)
-    file:///path                         a file or device node (no status: for development)
+"""The receipt printer driver: our own ESC/POS bytes over a link chosen by URL
+(devices.printer_link: tcp://, serial://, usb://, file://), real-time status before and after
+every job, and one deadline per job.
 
 A job ends `printed` only when the printer reported fine status after the job; otherwise it
-ends `failed` with one reason: offline, cover_open, paper_out, timeout, unknown. An empty or
-malformed status reply is `unknown`, never "fine" (python-escpos's paper_status() reports
-"paper fine" for no reply at all: PITFALLS.md). Each job's state changes go through one method
-that logs them.
+ends `failed` with one reason: offline (refused, reset, closed by the printer, device missing),
+cover_open, paper_out, timeout (no answer within the deadline), unknown (a malformed status
+reply). An empty or malformed reply is never "fine" (python-escpos's paper_status() reports
+"paper fine" for no reply at all: PITFALLS.md). `Job.detail` says what happened and where
+(host:port or device, which step) for a maintainer.
+
+The deadline (`timeout`, default 3 s) covers the whole job: connecting, the status before,
+sending, the status after. Every read and write gets what is left of it, so a printer that
+answers each byte just in time, takes data slowly or never answers still ends the job within
+the timeout plus a few milliseconds.
+
+DLE EOT replies carry no tag saying which query they answer, so a byte a printer sends unasked
+(a late duplicate, an ASB byte, a real-time command found inside image data) could be taken as
+the next reply: a printed job then reads "offline". So before each query we discard what has
+already arrived, read exactly one byte per query, and after the round wait a moment: a byte
+arriving then means an answer was stale, and the round is asked again (at most 3 times, then
+`unknown`). Each job's state changes go through one method that logs them.
 """
 from __future__ import annotations
 
 import logging
-import socket
+import math
 import threading
 import time
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urlparse
 
 from devices.escpos_encode import encode, status_request
+from devices.printer_link import Deadline, PrinterError, open_link, parse_printer_url
 from devices.receipt import Receipt
 
 log = logging.getLogger(__name__)
 
 REASONS = ("offline", "cover_open", "paper_out", "timeout", "unknown")
+STATUS_QUERIES = (1, 2, 4)  # DLE EOT n: printer, offline cause, paper sensor
+STATUS_ROUNDS = 3  # rounds disturbed by unasked bytes before the status is `unknown`
+QUIET_S = 0.02  # after a round, at least this long without a byte (or 2x the slowest answer)
 
 
 @dataclass(frozen=True)
@@ -84,46 +96,11 @@ class Job:
     reason: str | None = None
     history: list[tuple[float, str]] = field(default_factory=list)
     paper_near_end: bool = False
+    detail: str = ""  # for a maintainer: what happened, where, at which step
 
     @property
     def printed(self) -> bool:
         return self.state == "printed"
-
-
-class PrinterError(Exception):
-    def __init__(self, reason: str, detail: str = ""):
-        self.reason, self.detail = reason, detail
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-
-
-def open_transport(url: str, timeout: float):
-    """A python-escpos printer object for `url` (not opened yet). ValueError for a bad URL."""
-    u = urlparse(url)
-    if u.scheme == "tcp":
-        from escpos.printer import Network
-
-        if not u.hostname:
-            raise ValueError(f"{url}: tcp:// needs a host, e.g. tcp://192.0.2.20:9100")
-        return Network(u.hostname, port=u.port or 9100, timeout=timeout)
-    if u.scheme == "serial":
-        from escpos.printer import Serial
-
-        query = parse_qs(u.query)
-        baud = int(query.get("baud", ["9600"])[0])
-        return Serial(u.path, baudrate=baud, timeout=timeout)
-    if u.scheme == "usb":
-        from escpos.printer import Usb
-
-        try:
-            vid, pid = (int(x, 16) for x in (u.netloc or u.path.strip("/")).split(":"))
-        except ValueError:
-            raise ValueError(f"{url}: usb:// needs VID:PID in hex, e.g. usb://0416:5011") from None
-        return Usb(vid, pid, timeout=int(timeout * 1000))
-    if u.scheme == "file":
-        from escpos.printer import File
-
-        return File(u.path)
-    raise ValueError(f"{url}: unknown printer URL (use tcp://, serial://, usb:// or file://)")
 
 
 class Printer:
@@ -131,101 +108,118 @@ class Printer:
 
     def __init__(self, url: str, encoding: str = "gb18030", paper_mm: int = 80, timeout: float = 3.0,
                  native_qr: bool = True):
+        if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
+            raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
+        self.target = parse_printer_url(url)  # ValueError with the reason for a bad URL
         self.url, self.encoding, self.paper_mm = url, encoding, paper_mm
-        self.timeout, self.native_qr = timeout, native_qr
-        self.has_status = not url.startswith("file:")
+        self.timeout, self.native_qr = float(timeout), native_qr
+        self.has_status = self.target.kind != "file"
         self._lock = threading.Lock()
+        self.last_reason: str | None = None  # the last status query's problem, if any
         self.last_error = ""  # why the last status was unknown, for a maintainer
-        open_transport(url, timeout)  # fail early on a malformed URL
 
     # ---- status -----------------------------------------------------------------------------
 
     def status(self) -> PrinterStatus:
-        """Ask the printer (DLE EOT 1, 2, 4). Unknown when it cannot be reached or answers badly."""
+        """Ask the printer (DLE EOT 1, 2, 4) within one timeout. Unknown when it cannot tell:
+        then `last_reason` is offline / timeout / unknown and `last_error` says why ("cannot
+        reach it: ..." when offline)."""
         with self._lock:
-            dev = open_transport(self.url, self.timeout)
+            deadline, link, step = Deadline(self.timeout), open_link(self.target), "connecting"
             try:
-                dev.open()
-                return self._status(dev)
-            except Exception as exc:  # any transport failure means: we do not know
-                log.info("printer %s: status unknown (%s)", self.url, exc)
-                self.last_error = f"cannot reach it ({type(exc).__name__}: {str(exc).splitlines()[-1] if str(exc) else ''})"
+                link.open(deadline)
+                if not link.has_status:
+                    raise PrinterError("unknown", "file:// printers give no status")
+                step = "asking its status"
+                status = self._ask(link, deadline, quiet_check=True)
+                self.last_reason, self.last_error = status.problem(), ""
+                return status
+            except PrinterError as exc:
+                self.last_reason = exc.reason
+                self.last_error = ("cannot reach it: " if exc.reason == "offline" else "") + self._where(step, exc)
+                log.info("printer %s: status %s: %s", self.url, exc.reason, self.last_error)
                 return PrinterStatus()
             finally:
-                _close(dev)
+                _close(link)
 
-    def _status(self, dev) -> PrinterStatus:
-        if not self.has_status:
-            return PrinterStatus()
-        replies = []
-        for n in (1, 2, 4):
-            dev._raw(status_request(n))
-            reply = self._read_reply(dev)
-            if valid_status_byte(reply) is None:  # no or garbled answer: stop asking, it is unknown
-                log.info("printer %s: DLE EOT %d answered %r", self.url, n, reply)
-                self.last_error = f"no valid answer to DLE EOT {n} (got {reply!r}): not an ESC/POS printer, or hung"
-                return PrinterStatus()
-            replies.append(reply)
-        return parse_status(*replies)
-
-    def _read_reply(self, dev) -> bytes:
-        deadline = time.monotonic() + self.timeout
-        while time.monotonic() < deadline:
-            try:
-                data = dev._read()
-            except (socket.timeout, TimeoutError):
-                return b""
-            if data:
-                return bytes(data)
-            time.sleep(0.01)  # serial/usb reads return empty instead of blocking
-        return b""
+    def _ask(self, link, deadline: Deadline, quiet_check: bool) -> PrinterStatus:
+        """One status round, asked again while unasked bytes make a reply doubtful (class doc).
+        `quiet_check`: wait for quiet after a fine round too (after a job: the verdict)."""
+        trouble = ""
+        for _round in range(STATUS_ROUNDS):
+            link.drain(0, "before asking DLE EOT 1")  # stale bytes: what came before we ask is no answer
+            replies, slowest, trouble = [], 0.0, ""
+            for n in STATUS_QUERIES:
+                if replies and link.drain(0, f"before asking DLE EOT {n}"):
+                    trouble = f"bytes nobody asked for arrived before DLE EOT {n}"
+                    break
+                asked = time.monotonic()
+                link.write(status_request(n), deadline)
+                byte = link.read_byte(deadline, f"waiting for the answer to DLE EOT {n}")
+                slowest = max(slowest, time.monotonic() - asked)
+                if valid_status_byte(bytes([byte])) is None:
+                    trouble = f"malformed answer 0x{byte:02x} to DLE EOT {n} (not an ESC/POS printer?)"
+                    break
+                replies.append(bytes([byte]))
+            else:
+                status = parse_status(*replies)
+                if not (quiet_check or status.problem()):
+                    return status
+                if not link.drain(min(deadline.remaining(), max(QUIET_S, 2 * slowest)), "after the last answer"):
+                    return status
+                trouble = "a byte arrived after the last answer, so one answer was a stale byte"
+            log.info("printer %s: %s; asking again", self.url, trouble)
+        raise PrinterError("unknown", f"{trouble}; {STATUS_ROUNDS} rounds of DLE EOT gave no clean answer")
 
     # ---- jobs -------------------------------------------------------------------------------
 
     def print_receipt(self, receipt: Receipt, name: str = "receipt") -> Job:
+        """Print within one deadline (`timeout`, from when this job has the printer)."""
         job = Job(name)
         payload = encode(receipt, self.encoding, self.native_qr)
         with self._lock:
-            dev = open_transport(self.url, self.timeout)
+            deadline, link, step = Deadline(self.timeout), open_link(self.target), "connecting"
             try:
-                try:
-                    dev.open()
-                except Exception as exc:
-                    raise PrinterError("offline", f"cannot connect: {exc}") from None
-                if self.has_status:
-                    before = self._status(dev)
-                    if before.problem():
-                        raise PrinterError(before.problem(), "before the job")
+                link.open(deadline)
+                if link.has_status:
+                    step = "status before the job"
+                    problem = self._ask(link, deadline, quiet_check=False).problem()
+                    if problem:
+                        raise PrinterError(problem, "reported by the printer; nothing sent")
                 self._set(job, "sending")
-                dev._raw(payload)
-                if self.has_status:
-                    after = self._status(dev)
+                step = f"sending the job ({len(payload)} bytes)"
+                link.write(payload, deadline)
+                if link.has_status:
+                    step = "status after the job"
+                    after = self._ask(link, deadline, quiet_check=True)
                     if after.problem():
-                        raise PrinterError(after.problem(), "after the job")
+                        raise PrinterError(after.problem(), "reported by the printer")
                     job.paper_near_end = after.paper_near_end
                 self._set(job, "printed")
             except PrinterError as exc:
-                self._set(job, "failed", exc.reason, exc.detail)
-            except (socket.timeout, TimeoutError) as exc:
-                self._set(job, "failed", "timeout", str(exc))
-            except Exception as exc:  # a transport error mid-job: the printer went away
-                self._set(job, "failed", "offline", f"{type(exc).__name__}: {exc}")
+                self._set(job, "failed", exc.reason, self._where(step, exc))
+            except Exception as exc:  # a bug of ours, not the printer: the traceback goes to the log
+                log.exception("printer %s: job %s crashed", self.url, job.name)
+                self._set(job, "failed", "unknown", self._where(step, PrinterError("unknown", repr(exc))))
             finally:
-                _close(dev)
+                _close(link)
         return job
+
+    def _where(self, step: str, exc: PrinterError) -> str:
+        return f"{self.target.where}, {step}: {exc.detail}"
 
     def _set(self, job: Job, state: str, reason: str | None = None, detail: str = "") -> None:
         """The one place a job changes state (logged)."""
-        job.state, job.reason = state, reason
+        job.state, job.reason, job.detail = state, reason, detail
         job.history.append((time.monotonic(), state))
         if state == "failed":
-            log.warning("printer %s: job %s failed: %s %s", self.url, job.name, reason, detail)
+            log.warning("printer %s: job %s failed: %s (%s)", self.url, job.name, reason, detail)
         else:
             log.info("printer %s: job %s %s", self.url, job.name, state)
 
 
-def _close(dev) -> None:
+def _close(link) -> None:
     try:
-        dev.close()
-    except Exception:  # closing a half-open transport must not mask the job's outcome
-        log.debug("closing the printer transport failed", exc_info=True)
+        link.close()
+    except Exception:  # closing a half-open link must not mask the job's outcome
+        log.debug("closing the printer link failed", exc_info=True)

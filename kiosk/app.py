@@ -202,6 +202,7 @@ class KioskApp(LockdownMixin, LiveContentMixin, App):
         self._events.append(Clock.schedule_interval(self._tick, 1.0))
         self._events.append(Clock.schedule_interval(self.watcher.poll, POLL_S))
         self.devices.on_card = self.card_read
+        self.devices.on_card_refused = self.card_refused
         self.devices.start()
 
     def on_stop(self):
@@ -321,6 +322,15 @@ class KioskApp(LockdownMixin, LiveContentMixin, App):
         if self.manager.current == "attract":
             self.go_home()  # a card on the reader wakes the terminal like a touch
         self.show_toast(_("ID card read"))
+
+    def card_refused(self, reason: str) -> None:
+        """The reader refused the card placed (`reason` is for the maintainer; logged there).
+        Whatever card the session held belongs to the card that was lifted: forget it."""
+        self.idle.poke()
+        self.session.pop("id_card", None)
+        if self.manager.current == "attract":
+            self.go_home()
+        self.show_toast(_("This card could not be read. Please ask the staff for help."))
 
     def reset_session(self) -> None:
         """Forget everything about the last resident (idle timeout)."""

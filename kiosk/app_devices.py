@@ -5,9 +5,12 @@ Every device call runs off the UI thread (the print worker, the reader thread, o
 thread per status query); results come back through `deliver` (Kivy's Clock in the app), so
 whatever the app does with them happens on the main thread.
 
-A card read by the reader reaches the app only as its masked public view
-(`IdCard.to_public_json`: masked name and number, no photo): the full data never leaves this
-module's listener, is never logged, and lives in memory for the current resident only.
+A card read by the reader reaches the app only as its public view (`IdCard.to_public_json`:
+masked name and number, age, elderly, expired; see docs/devices.md "What is shown where"): the
+full data never leaves this module's listener, is never logged, and lives in memory for the
+current resident only. A card the reader refuses (`invalid_card:<field>`, `unknown_card_type`)
+reaches the app as `on_card_refused(reason)`, so the resident is told; the reason code goes to
+the maintenance screen and the log, never card data.
 
 In `kiosk demo` the app also gets the simulators (`DemoDevices`), so the maintenance screen can
 place a sample card on the simulated reader.
@@ -30,6 +33,8 @@ Deliver = Callable[[Callable[[], None]], None]
 PRINTER_STATES = ("off", "checking", "ok", "near_end", "paper_out", "cover_open", "offline", "unknown")
 # reader states shown on the maintenance screen
 READER_STATES = ("off", "checking", "ready", "error")
+# reader reasons (before any ":field") that mean "the card on the reader was refused"
+CARD_REFUSED = ("invalid_card", "unknown_card_type")
 
 
 def printer_state(status: PrinterStatus) -> str:
@@ -55,6 +60,8 @@ class _AppReaderListener(ReaderListener):
 
     def on_error(self, reason: str) -> None:
         self.owner.deliver(lambda: self.owner._reader_changed("error", reason))
+        if reason.partition(":")[0] in CARD_REFUSED:
+            self.owner.deliver(lambda: self.owner.on_card_refused(reason))
 
     def on_state(self, state: str) -> None:
         if state in (ReaderState.WAITING, ReaderState.PRESENT):
@@ -64,8 +71,8 @@ class _AppReaderListener(ReaderListener):
 
 
 class AppDevices:
-    """The printer and the reader of one app. Callbacks (`on_card`, `on_removed`,
-    `on_change`) are set by the app and always called on the UI thread."""
+    """The printer and the reader of one app. Callbacks (`on_card`, `on_card_refused`,
+    `on_removed`, `on_change`) are set by the app and always called on the UI thread."""
 
     def __init__(self, settings, deliver: Deliver = _kivy_deliver, demo=None):
         self.settings = settings
@@ -79,6 +86,7 @@ class AppDevices:
         self.reader_state = "off"
         self.reader_detail = ""
         self.on_card: Callable[[dict], None] = lambda card: None
+        self.on_card_refused: Callable[[str], None] = lambda reason: None
         self.on_removed: Callable[[], None] = lambda: None
         self.on_change: Callable[[], None] = lambda: None  # a printer or reader state changed
 

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from kiosk.config import ConfigError, Settings, hash_pin, load_config
+from kiosk.config_read import one_line
 
 log = logging.getLogger("kiosk")
 
@@ -24,7 +25,10 @@ class CommandError(Exception):
 
 
 def _settings(args) -> Settings:
-    return load_config(getattr(args, "config", None), getattr(args, "data_dir", None))
+    """The validated settings; a data dir that is not a folder stops every command except the one
+    that reports it (`kiosk doctor`, which sets `reports_data_dir`)."""
+    return load_config(getattr(args, "config", None), getattr(args, "data_dir", None),
+                       check_folder=not getattr(args, "reports_data_dir", False))
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -40,9 +44,9 @@ def _size(text: str) -> tuple[int, int]:
 # ---- commands ----------------------------------------------------------------------------
 
 def cmd_run(args) -> int:
+    settings = _settings(args)  # first: a bad config is reported before any heavy import
     from kiosk.content_source import open_view
 
-    settings = _settings(args)
     if args.role:
         settings = settings.model_copy(update={"role": args.role})
     view = open_view(settings.data_dir, install=True)
@@ -53,11 +57,11 @@ def cmd_run(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    settings = _settings(args)
     from kiosk.content_source import demo_cache_dir, ensure_demo
     from content.store import open_current
 
-    settings = _settings(args)
-    data_dir = Path(args.data_dir) if args.data_dir else demo_cache_dir().parent / "demo-run"
+    data_dir = settings.data_dir if args.data_dir is not None else demo_cache_dir().parent / "demo-run"
     w, h = args.size
     display = settings.display.model_copy(update={"width": w, "height": h, "fullscreen": False})
     settings = settings.model_copy(update={"data_dir": data_dir, "display": display})
@@ -77,9 +81,9 @@ def cmd_demo(args) -> int:
 
 
 def cmd_screenshot(args) -> int:
+    settings = _settings(args)
     from kiosk.content_source import open_view
 
-    settings = _settings(args)
     view = open_view(settings.data_dir, install=False)
     from kiosk.screenshot import take_screenshots
 
@@ -119,9 +123,9 @@ def cmd_content_demo(args) -> int:
 
 
 def cmd_content_search(args) -> int:
+    settings = _settings(args)
     from kiosk.content_source import open_view
 
-    settings = _settings(args)
     view = open_view(settings.data_dir, install=False)
     for guide in view.search(args.query, limit=args.limit):
         print(f"{guide.id}\t{guide.title}")
@@ -207,8 +211,9 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "needs_settings", False):
             return args.func(args, _settings(args))
         return args.func(args)
-    except ConfigError as exc:
-        print(f"kiosk: {exc}", file=sys.stderr)
+    except ConfigError as exc:  # bounded and escaped by kiosk.config: one line a problem
+        for line in exc.lines:
+            print(f"kiosk: {line}", file=sys.stderr)
         return EXIT_USAGE
     except CommandError as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
@@ -216,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # anything else: one line for the maintainer, details with --debug
         if args.debug:
             log.exception("%s failed", args.command)
-        print(f"kiosk {args.command}: {type(exc).__name__}: {exc} (run with --debug for the traceback)", file=sys.stderr)
+        print(f"kiosk {args.command}: {type(exc).__name__}: {one_line(exc)} (run with --debug for the traceback)",
+              file=sys.stderr)
         return EXIT_FAIL
 
 

@@ -3,29 +3,55 @@
 Where the file comes from, first match wins: `--config PATH`, `$KIOSK_CONFIG`,
 `/etc/kiosk/kiosk.toml`. With no file at all the built-in defaults apply (a new machine runs
 without one). A wrong value stops start-up with its key, the bad value and what is allowed
-(`ConfigError`, printed as one line by the CLI) -- never a traceback, and never a silent default.
+(`ConfigError`, one line a problem, printed by the CLI with exit code 2) -- never a traceback,
+and never a silent default.
+
+Types are strict: TOML `"yes"` is not a boolean, `90.0` not a rotation, `"1080"` not a width.
+Strings that reach a device, a socket or an HTTP header are bounded and hold no control
+characters. `data_dir` in the file is an absolute path without `..`; `--data-dir` may be
+relative to the current folder. The file itself is read by `kiosk.config_read` (size cap, no
+FIFOs or devices), its errors shown by `kiosk.config_errors`.
 """
 from __future__ import annotations
 
 import os
-import tomllib
+import stat
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
+
+from kiosk.config_errors import format_errors
+from kiosk.config_read import ConfigError, kind_of, one_line, read_toml, show, show_path
+
+__all__ = ["ConfigError", "Settings", "config_path", "documented_keys", "hash_pin", "load_config"]
 
 DEFAULT_CONFIG_PATH = Path("/etc/kiosk/kiosk.toml")
 DEFAULT_DATA_DIR = Path("/var/lib/kiosk")
+MAX_URL_CHARS = 1000
+MAX_TOKEN_CHARS = 512
+MAX_PATH_CHARS = 1024
+PATH_SHOW_CHARS = 200  # a folder is quoted longer than other values: its name is the point
+
+
+def _whole_number(value: object) -> object:
+    """Literal[0, 90] alone lets 90.0 and True through (they compare equal): TOML must say 90."""
+    if type(value) is not int:
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class Display(_Section):
     width: int = Field(default=1080, ge=320, le=7680, description="window width in pixels")
     height: int = Field(default=1920, ge=240, le=7680, description="window height in pixels")
-    rotation: Literal[0, 90, 180, 270] = Field(default=0, description="screen rotation in degrees")
+    rotation: Annotated[Literal[0, 90, 180, 270], BeforeValidator(_whole_number)] = Field(
+        default=0, description="screen rotation in degrees")
     fullscreen: bool = Field(default=True, description="fullscreen with no cursor (false for a desktop window)")
 
 
@@ -33,48 +59,74 @@ class Printer(_Section):
     url: str = Field(
         default="",
         description='receipt printer: "" (none), tcp://host:9100, serial:///dev/ttyUSB0?baud=9600, usb://VID:PID, file:///path',
+        json_schema_extra={"allowed": '"" or a tcp://, serial://, usb:// or file:// URL'},
     )
     encoding: Literal["gb18030", "gbk", "bitmap"] = Field(
         default="gb18030", description="how Chinese text is sent; bitmap works on any printer"
     )
-    paper_width_mm: Literal[58, 80] = Field(default=80, description="paper roll width")
+    paper_width_mm: Annotated[Literal[58, 80], BeforeValidator(_whole_number)] = Field(
+        default=80, description="paper roll width")
 
     @field_validator("url")
     @classmethod
-    def _url_scheme(cls, value: str) -> str:
-        if value and value.split("://", 1)[0] not in ("tcp", "serial", "usb", "file"):
-            raise ValueError("must start with tcp://, serial://, usb:// or file:// (or be empty for no printer)")
-        return value
+    def _url(cls, value: str) -> str:
+        return check_printer_url(value)
 
 
 class IdCard(_Section):
     enabled: bool = Field(default=False, description="whether an ID-card reader is attached")
-    port: str = Field(default="/dev/ttyUSB0", description="serial device of the reader")
+    port: str = Field(default="/dev/ttyUSB0", description="serial device of the reader",
+                      json_schema_extra={"allowed": 'a serial device path such as "/dev/ttyUSB0", or "virtual"'})
+
+    @field_validator("port")
+    @classmethod
+    def _port(cls, value: str) -> str:
+        return check_device(value)
 
 
 class Tickets(_Section):
-    url: str = Field(default="", description='lobby queue service, e.g. http://192.0.2.10:8300 ("" = no 取号)')
-    token: str = Field(default="", description="bearer token this kiosk sends to the queue service")
+    url: str = Field(default="", description='lobby queue service, e.g. http://192.0.2.10:8300 ("" = no 取号)',
+                     json_schema_extra={"allowed": '"" or an http:// or https:// URL'})
+    token: str = Field(default="", description="bearer token this kiosk sends to the queue service",
+                       json_schema_extra={"allowed": f'"" or up to {MAX_TOKEN_CHARS} visible ASCII characters'})
 
     @field_validator("url")
     @classmethod
     def _http(cls, value: str) -> str:
-        if value and not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https:// (or be empty)")
-        return value.rstrip("/")
+        return check_http_url(value)
+
+    @field_validator("token")
+    @classmethod
+    def _token(cls, value: str) -> str:
+        _bounded(value, MAX_TOKEN_CHARS)
+        bad = next((ch for ch in value if not "!" <= ch <= "~"), None)
+        if bad is not None:  # it goes into an HTTP header: no spaces, no newlines, no non-ASCII
+            raise ValueError(f"contains {_char_name(bad)}: a token is visible ASCII only (A-Z a-z 0-9 and -._~+/=)")
+        return value
 
 
 class Maintenance(_Section):
     pin_hash: str = Field(
         default="",
         description='argon2 hash of the maintenance PIN (make one with `kiosk hash-pin`); "" disables the maintenance screen',
+        json_schema_extra={"allowed": '"" or an argon2 hash made by `kiosk hash-pin`'},
     )
 
     @field_validator("pin_hash")
     @classmethod
     def _argon2(cls, value: str) -> str:
-        if value and not value.startswith("$argon2"):
+        if not value:
+            return value
+        _bounded(value, MAX_TOKEN_CHARS)
+        if not value.startswith("$argon2"):
             raise ValueError("must be an argon2 hash made by `kiosk hash-pin`, never the PIN itself")
+        from argon2 import extract_parameters
+        from argon2.exceptions import InvalidHashError
+
+        try:
+            extract_parameters(value)
+        except InvalidHashError:
+            raise ValueError("is not a complete argon2 hash (cut short when copied?): make one with `kiosk hash-pin`") from None
         return value
 
     def check_pin(self, pin: str) -> bool:
@@ -98,13 +150,22 @@ def hash_pin(pin: str) -> str:
     return PasswordHasher().hash(pin)
 
 
+def _data_dir(value: object) -> Path:
+    if not isinstance(value, (str, Path)):
+        raise PydanticCustomError("path_type", "Input should be a path")
+    return Path(check_folder_path(str(value)))
+
+
 class Settings(_Section):
-    data_dir: Path = Field(default=DEFAULT_DATA_DIR, description="where content versions, blobs and the queue live")
+    data_dir: Annotated[Path, BeforeValidator(_data_dir)] = Field(
+        default=DEFAULT_DATA_DIR, description="where content versions, blobs and the queue live",
+        json_schema_extra={"allowed": 'an absolute folder path in double quotes, e.g. "/var/lib/kiosk"'})
     role: Literal["terminal", "display"] = Field(default="terminal", description="resident terminal or call display")
     centre: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,127}$")] = Field(
-        default="demo-centre", description="id of the centre this terminal stands in"
-    )
-    hub_url: str = Field(default="", description='central server, e.g. https://hub.example.gov.cn ("" = offline)')
+        default="demo-centre", description="id of the centre this terminal stands in",
+        json_schema_extra={"allowed": "1 to 128 of a-z 0-9 . _ - (lowercase), starting with a letter or digit"})
+    hub_url: str = Field(default="", description='central server, e.g. https://hub.example.gov.cn ("" = offline)',
+                         json_schema_extra={"allowed": '"" or an http:// or https:// URL'})
     locale: Literal["zh_CN"] = Field(default="zh_CN", description="language of resident-facing text")
     idle_timeout_s: int = Field(default=90, ge=15, le=3600, description="seconds without a touch before the attract loop")
     elder_mode_default: bool = Field(default=False, description="start every session in 长辈模式 (large text)")
@@ -120,101 +181,180 @@ class Settings(_Section):
     @field_validator("hub_url")
     @classmethod
     def _hub_http(cls, value: str) -> str:
-        if value and not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https:// (or be empty)")
-        return value.rstrip("/")
+        return check_http_url(value)
 
 
-class ConfigError(Exception):
-    """A config file that cannot be used; str() is the message for the maintainer."""
+# ---- string rules ------------------------------------------------------------------------
 
+def _char_name(ch: str) -> str:
+    names = {" ": "a space", "\n": "a newline (\\n)", "\r": "a carriage return (\\r)", "\t": "a tab (\\t)",
+             "\x00": "a NUL character (\\x00)"}
+    return names.get(ch) or (f"the character {ch}" if ch.isprintable() else f"the invisible character U+{ord(ch):04X}")
+
+
+def _bounded(value: str, limit: int) -> None:
+    if len(value) > limit:
+        raise ValueError(f"is {len(value)} characters long; at most {limit} are allowed")
+
+
+def _visible(value: str, spaces: bool = False) -> None:
+    """No control characters (NUL, newline, ESC …) or invisible ones; spaces only where asked."""
+    bad = next((ch for ch in value if not ch.isprintable() or (ch == " " and not spaces)), None)
+    if bad is not None:
+        raise ValueError(f"contains {_char_name(bad)}: remove it")
+
+
+def check_folder_path(value: str, relative_ok: bool = False) -> str:
+    """`data_dir`: an absolute path in the file, so it does not depend on where the service
+    starts; with `relative_ok` (--data-dir) a relative one is taken from the current folder."""
+    if not value:
+        raise ValueError('is empty: give an absolute folder path, e.g. "/var/lib/kiosk"')
+    _bounded(value, MAX_PATH_CHARS)
+    _visible(value, spaces=True)
+    if value != value.strip():
+        raise ValueError("starts or ends with a space: remove it")
+    if relative_ok:
+        value = os.path.abspath(value)
+    if not value.startswith("/"):
+        raise ValueError('is a relative path: give an absolute one, e.g. "/var/lib/kiosk"')
+    if ".." in value.split("/"):
+        raise ValueError("contains a '..' part: write the folder's own path")
+    if not value.strip("/"):
+        raise ValueError('is the root folder: give a folder of its own, e.g. "/var/lib/kiosk"')
+    return value
+
+
+def check_http_url(value: str) -> str:
+    if not value:
+        return value
+    _bounded(value, MAX_URL_CHARS)
+    _visible(value)
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("must start with http:// or https:// (or be empty)")
+    parts = _split(value)
+    if not parts.hostname:
+        raise ValueError("has no host, e.g. http://192.0.2.10:8300")
+    _check_port(parts)
+    if parts.query or parts.fragment:
+        raise ValueError("must not have a ?query or #fragment: give the service's base URL")
+    return value.rstrip("/")
+
+
+def check_printer_url(value: str) -> str:
+    """The printer driver's own URL rules (devices.printer_link), checked at load, not at first print."""
+    if not value:
+        return value
+    _bounded(value, MAX_URL_CHARS)
+    _visible(value)
+    from devices.printer_link import parse_printer_url
+
+    try:
+        parse_printer_url(value)
+    except ValueError as exc:  # its message starts with the URL, which the error line shows already
+        raise ValueError(str(exc).removeprefix(f"{value}: ")) from None
+    return value
+
+
+def check_device(value: str) -> str:
+    if not value:
+        raise ValueError('is empty: give the reader\'s device, e.g. "/dev/ttyUSB0", or "virtual"')
+    _bounded(value, MAX_PATH_CHARS)
+    _visible(value)
+    if value == "virtual" or value.startswith("virtual:") or value.startswith("/"):
+        return value
+    raise ValueError('must be a device path such as "/dev/ttyUSB0" or "/dev/serial/by-id/…", or "virtual"')
+
+
+def _split(value: str):
+    try:
+        return urlsplit(value)
+    except ValueError:  # "http://[::1" and the like
+        raise ValueError("is not a valid URL") from None
+
+
+def _check_port(parts) -> None:
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise ValueError("has a port that is not a number from 1 to 65535")
+
+
+# ---- loading ------------------------------------------------------------------------------
 
 def config_path(explicit: str | os.PathLike | None = None) -> Path | None:
     """The file to read, or None when there is none (built-in defaults apply)."""
-    if explicit:
-        return Path(explicit)
+    return _locate(explicit)[0]
+
+
+def _locate(explicit: str | os.PathLike | None) -> tuple[Path | None, str]:
+    """The file and who named it. An empty --config or KIOSK_CONFIG is an error, not "no file"."""
+    if explicit is not None:
+        if not os.fspath(explicit):
+            raise ConfigError("--config is empty: name a settings file, or leave --config out")
+        return Path(explicit), "given by --config"
     env = os.environ.get("KIOSK_CONFIG")
-    if env:
-        return Path(env)
-    return DEFAULT_CONFIG_PATH if DEFAULT_CONFIG_PATH.exists() else None
-
-
-def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLike | None = None) -> Settings:
-    """Read and validate the settings; `data_dir` (from --data-dir) overrides the file."""
-    source = config_path(path)
-    raw: dict = {}
-    if source is not None:
-        try:
-            text = source.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ConfigError(f"config file {source} does not exist (given by --config or KIOSK_CONFIG)") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"config file {source} cannot be read: {exc}") from None
-        try:
-            raw = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"config file {source} is not valid TOML: {exc}") from None
-    if "source" in raw:
-        raise ConfigError(f"config file {source}: unknown key 'source'")
-    if data_dir is not None:
-        raw["data_dir"] = str(data_dir)
+    if env is not None:
+        if not env:
+            raise ConfigError("KIOSK_CONFIG is set but empty: name a settings file, or unset it")
+        return Path(env), "given by KIOSK_CONFIG"
     try:
-        return Settings.model_validate({**raw, "source": source})
+        os.lstat(DEFAULT_CONFIG_PATH)
+    except (FileNotFoundError, NotADirectoryError):
+        return None, ""
+    except OSError:  # there, but not reachable: reading it says why
+        pass
+    return DEFAULT_CONFIG_PATH, "the default"
+
+
+def load_config(path: str | os.PathLike | None = None, data_dir: str | os.PathLike | None = None,
+                *, check_folder: bool = True) -> Settings:
+    """Read and validate the settings; `data_dir` (from --data-dir, relative to the current
+    folder) overrides the file. With `check_folder`, a data dir that exists but is not a folder
+    is an error too (`kiosk doctor` passes False and reports it in its table instead)."""
+    source, how = _locate(path)
+    where = f"config file {show_path(source)}" if source else "built-in settings"
+    raw: dict = read_toml(source, where, how) if source is not None else {}
+    if "source" in raw:
+        raise ConfigError(f"{where}: source: unknown key")
+    try:
+        settings = Settings.model_validate({**raw, "source": source})
     except ValidationError as exc:
-        raise ConfigError(format_errors(exc, source)) from None
+        raise ConfigError(format_errors(exc, where, Settings)) from None
+    except RecursionError:  # a value nested hundreds deep that the parser still took
+        raise ConfigError(f"{where}: values nested too deeply (kiosk settings are at most one [table] deep)") from None
+    if data_dir is not None:
+        where = "--data-dir"
+        settings = settings.model_copy(update={"data_dir": _cli_data_dir(data_dir)})
+    if check_folder:
+        problem = folder_problem(settings.data_dir)
+        if problem:
+            raise ConfigError(f"{where}: data_dir = {show(str(settings.data_dir), PATH_SHOW_CHARS)}: {problem}")
+    return settings
 
 
-def format_errors(exc: ValidationError, source: Path | None) -> str:
-    """One line per bad key: `display.rotation = 45: allowed 0, 90, 180, 270`."""
-    where = str(source) if source else "built-in settings"
-    lines = [f"config file {where} has {exc.error_count()} error(s):"]
-    for err in exc.errors():
-        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        if err["type"] == "extra_forbidden":
-            lines.append(f"  {key}: unknown key (allowed keys: {', '.join(_allowed_keys(err['loc']))})")
-            continue
-        value = err.get("input")
-        allowed = _allowed(err)
-        lines.append(f"  {key} = {value!r}: {allowed}")
-    return "\n".join(lines)
+def _cli_data_dir(value: str | os.PathLike) -> Path:
+    try:
+        return Path(check_folder_path(os.fspath(value), relative_ok=True))
+    except ValueError as exc:
+        raise ConfigError(f"--data-dir {show(os.fspath(value), PATH_SHOW_CHARS)}: {exc}") from None
 
 
-def _allowed(err: dict) -> str:
-    ctx = err.get("ctx") or {}
-    if err["type"] == "literal_error":
-        return f"allowed {ctx.get('expected', '')}"
-    if err["type"] in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        field = _field_for(err["loc"])
-        lo = hi = None
-        for m in getattr(field, "metadata", []):
-            lo = getattr(m, "ge", lo)
-            hi = getattr(m, "le", hi)
-        return f"allowed {lo} to {hi}" if lo is not None and hi is not None else err["msg"]
-    msg = err["msg"]
-    return msg.removeprefix("Value error, ")
-
-
-def _field_for(loc: tuple):
-    model: type[BaseModel] = Settings
-    field = None
-    for part in loc:
-        field = model.model_fields.get(str(part))
-        if field is None:
-            return None
-        ann = field.annotation
-        if isinstance(ann, type) and issubclass(ann, BaseModel):
-            model = ann
-    return field
-
-
-def _allowed_keys(loc: tuple) -> list[str]:
-    model: type[BaseModel] = Settings
-    for part in loc[:-1]:
-        field = model.model_fields.get(str(part))
-        ann = field.annotation if field else None
-        if isinstance(ann, type) and issubclass(ann, BaseModel):
-            model = ann
-    return [k for k in model.model_fields if k != "source"]
+def folder_problem(path: Path) -> str | None:
+    """Why `path` cannot be the data folder, judged without creating it; None when it is a folder
+    or does not exist yet (it is made on first use)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    except NotADirectoryError:
+        return "a part of the path above it is a file, not a folder: choose another data_dir"
+    except OSError as exc:  # EACCES on a parent, ELOOP: kiosk doctor says more
+        return f"cannot be reached: {one_line(exc.strerror or exc, 120)} (run `kiosk doctor`)"
+    if not stat.S_ISDIR(st.st_mode):
+        return f"is {kind_of(st.st_mode)}, not a folder: move it away or choose another data_dir"
+    return None
 
 
 def documented_keys(model: type[BaseModel] = Settings, prefix: str = "") -> list[str]:

@@ -1,9 +1,9 @@
 """`kiosk doctor`: one table of what this terminal needs, each line ok / warn / FAIL with a fix.
 
-Required checks fail the command (exit 1): a Chinese font, GL libraries, a display, a writable
-data dir, and the printer / ID reader when the config says they are there. The hub and the
-tickets service are reported too; an unreachable hub is only a warning (terminals run offline
-on their last content).
+Required checks fail the command (exit 1): a Chinese font, GL libraries, a display, a usable
+data dir (a folder, or one that can be made, that this user can write to), and the printer / ID
+reader when the config says they are there. The hub and the tickets service are reported too;
+an unreachable hub is only a warning (terminals run offline on their last content).
 """
 from __future__ import annotations
 
@@ -11,8 +11,12 @@ import ctypes.util
 import glob
 import os
 import shutil
+import stat
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from kiosk.config_read import kind_of, one_line, show_path
 
 
 @dataclass
@@ -59,20 +63,71 @@ def check_display(env=os.environ) -> Check:
 
 
 def check_data_dir(data_dir: Path) -> list[Check]:
+    """The data dir as the app will use it: a folder (or one that can be made) this user can
+    write to, on a writable file system; a link is followed and its target named."""
     from content.store import current_version
 
     data_dir = Path(data_dir)
-    probe = data_dir if data_dir.exists() else data_dir.parent
-    if not os.access(probe, os.W_OK):
-        out = [Check("data dir", "FAIL", f"{data_dir} is not writable by uid {os.getuid()}")]
-    else:
-        free = shutil.disk_usage(probe).free / 1e9
-        status = "ok" if free > 0.5 else "warn"
-        out = [Check("data dir", status, f"{data_dir} ({free:.1f} GB free)")]
-    version = current_version(data_dir)
+    status, detail = _data_dir_state(data_dir)
+    out = [Check("data dir", status, detail)]
+    if status == "FAIL":
+        return out + [Check("content", "warn", "not checked: the data dir is not usable")]
+    try:
+        version = current_version(data_dir)
+    except OSError as exc:
+        return out + [Check("content", "warn", f"cannot read {show_path(data_dir / 'current')}: {one_line(exc.strerror or exc)}")]
     out.append(Check("content", "ok" if version else "warn",
                      f"version {version}" if version else "none installed: the demo centre is shown until the hub sends content"))
     return out
+
+
+def _data_dir_state(data_dir: Path) -> tuple[str, str]:
+    shown, uid = show_path(data_dir), os.getuid()
+    fix = f"fix it as root: install -d -o {uid} {shown} (or set data_dir to a folder this user owns)"
+    link = f" (a link to {show_path(os.path.realpath(data_dir))})" if os.path.islink(data_dir) else ""
+    try:
+        st = os.stat(data_dir)
+    except (FileNotFoundError, NotADirectoryError):  # missing, or a file stands where a folder above should
+        if link:
+            return "FAIL", f"{shown}{link}: the link's target does not exist: create it or point data_dir at a folder"
+        return _creatable(data_dir, fix)
+    except OSError as exc:  # EACCES on a folder above it, ELOOP, ENOTDIR
+        return "FAIL", f"{shown}{link} cannot be reached: {one_line(exc.strerror or exc)}: {fix}"
+    if not stat.S_ISDIR(st.st_mode):
+        return "FAIL", f"{shown}{link} is {kind_of(st.st_mode)}, not a folder: move it away or set data_dir to a folder"
+    try:  # a real write: os.access() says yes to root on a read-only file system
+        fd, probe = tempfile.mkstemp(prefix=".doctor-", dir=data_dir)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        return "FAIL", f"{shown}{link} is not writable by uid {uid}: {one_line(exc.strerror or exc)}: {fix}"
+    return _space(data_dir, f"{shown}{link}")
+
+
+def _creatable(data_dir: Path, fix: str) -> tuple[str, str]:
+    """A missing data dir is made on first run: its nearest existing parent must allow that."""
+    parent = data_dir.parent
+    while True:
+        try:
+            st = os.stat(parent)
+            break
+        except (FileNotFoundError, NotADirectoryError):
+            parent = parent.parent
+        except OSError as exc:
+            return "FAIL", f"{show_path(data_dir)} cannot be created: {show_path(parent)}: {one_line(exc.strerror or exc)}: {fix}"
+    shown = f"{show_path(data_dir)} cannot be created"
+    if not stat.S_ISDIR(st.st_mode):
+        return "FAIL", f"{shown}: {show_path(parent)} is {kind_of(st.st_mode)}, not a folder: choose another data_dir"
+    if os.statvfs(parent).f_flag & os.ST_RDONLY:
+        return "FAIL", f"{shown}: {show_path(parent)} is on a read-only file system: choose a data_dir on a writable one"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return "FAIL", f"{shown} by uid {os.getuid()}: {show_path(parent)} is not writable: {fix}"
+    return _space(parent, f"{show_path(data_dir)} (not there yet; made on first run in {show_path(parent)})")
+
+
+def _space(folder: Path, detail: str) -> tuple[str, str]:
+    free = shutil.disk_usage(folder).free / 1e9
+    return ("ok" if free > 0.5 else "warn"), f"{detail} ({free:.1f} GB free)"
 
 
 def check_printer(settings) -> Check:
@@ -146,4 +201,5 @@ def cmd_doctor(args, settings) -> int:
 
 def add_parser(sub, common) -> None:
     p = sub.add_parser("doctor", parents=[common], help="check font, GL, display, data dir, printer, reader, hub, tickets")
-    p.set_defaults(func=cmd_doctor, needs_settings=True)
+    # the data dir is one of the checks: a bad one is a FAIL row in the table, not a refusal to start
+    p.set_defaults(func=cmd_doctor, needs_settings=True, reports_data_dir=True)

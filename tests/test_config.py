@@ -38,35 +38,38 @@ def test_env_var_and_data_dir_override(monkeypatch, tmp_path):
     "text, expected",
     [
         ("[display]\nrotation = 45\n", "display.rotation = 45: allowed 0, 90, 180 or 270"),
-        ('role = "kiosk"\n', "role = 'kiosk': allowed 'terminal' or 'display'"),
-        ("idle_timeout_s = 5\n", "idle_timeout_s = 5: allowed 15 to 3600"),
+        ('role = "kiosk"\n', 'role = "kiosk": allowed "terminal" or "display"'),
+        ("idle_timeout_s = 5\n", "idle_timeout_s = 5: allowed a whole number from 15 to 3600"),
         ("[printer]\npaper_width_mm = 57\n", "printer.paper_width_mm = 57: allowed 58 or 80"),
-        ('[printer]\nencoding = "utf8"\n', "printer.encoding = 'utf8': allowed 'gb18030', 'gbk' or 'bitmap'"),
-        ('[printer]\nurl = "http://p"\n', "printer.url = 'http://p': must start with tcp://"),
-        ('[tickets]\nurl = "ftp://q"\n', "tickets.url = 'ftp://q': must start with http://"),
-        ('[maintenance]\npin_hash = "1234"\n', "maintenance.pin_hash = '1234': must be an argon2 hash"),
+        ('[printer]\nencoding = "utf8"\n', 'printer.encoding = "utf8": allowed "gb18030", "gbk" or "bitmap"'),
+        ('[printer]\nurl = "http://p"\n', 'printer.url = "http://p": unknown printer URL (use tcp://, serial://'),
+        ('[tickets]\nurl = "ftp://q"\n', 'tickets.url = "ftp://q": must start with http://'),
+        ('[maintenance]\npin_hash = "1234"\n', 'maintenance.pin_hash = "1234": must be an argon2 hash'),
         ('pin = "1234"\n', "pin: unknown key"),
-        ('[display]\nwidht = 800\n', "display.widht: unknown key (allowed keys: width, height, rotation, fullscreen)"),
-        ('centre = "../x"\n', "centre = '../x'"),
+        ('[display]\nwidht = 800\n',
+         "display.widht: unknown key (allowed keys: width, height, rotation, fullscreen); did you mean width?"),
+        ('centre = "../x"\n', 'centre = "../x": allowed 1 to 128 of a-z 0-9 . _ -'),
     ],
 )
 def test_bad_values_name_key_value_and_allowed(tmp_path, text, expected):
     with pytest.raises(ConfigError) as err:
         load_config(write(tmp_path, text))
-    assert expected in str(err.value)
-    assert str(tmp_path / "kiosk.toml") in str(err.value)
+    [line] = err.value.lines
+    assert line.startswith(f"config file {tmp_path / 'kiosk.toml'}: {expected}")
 
 
-def test_every_error_reported_at_once(tmp_path):
+def test_every_error_reported_at_once_each_line_naming_the_file(tmp_path):
     with pytest.raises(ConfigError) as err:
         load_config(write(tmp_path, 'role = "x"\n[display]\nrotation = 1\n'))
-    assert "2 error(s)" in str(err.value)
+    p = tmp_path / "kiosk.toml"
+    assert err.value.lines == [f'config file {p}: role = "x": allowed "terminal" or "display"',
+                               f"config file {p}: display.rotation = 1: allowed 0, 90, 180 or 270"]
 
 
 def test_broken_toml_and_missing_file(tmp_path):
-    with pytest.raises(ConfigError, match="not valid TOML.*line 1"):
+    with pytest.raises(ConfigError, match=r"not valid TOML at line 1, column 8: Invalid value: role = $"):
         load_config(write(tmp_path, "role = \n"))
-    with pytest.raises(ConfigError, match="does not exist"):
+    with pytest.raises(ConfigError, match=r"nope.toml: does not exist \(given by --config\)$"):
         load_config(tmp_path / "nope.toml")
 
 
@@ -99,5 +102,4 @@ def test_cli_bad_config_is_one_message_not_a_traceback(tmp_path):
     out = subprocess.run([sys.executable, "-m", "kiosk.cli", "content", "search", "x", "--config", str(p)],
                          capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 2
-    assert "display.rotation = 45: allowed 0, 90, 180 or 270" in out.stderr
-    assert "Traceback" not in out.stderr
+    assert out.stderr == f"kiosk: config file {p}: display.rotation = 45: allowed 0, 90, 180 or 270\n"

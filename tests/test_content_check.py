@@ -99,7 +99,7 @@ def test_truncated_item_json(copy):
 def test_truncated_manifest(copy):
     text = (copy / "manifest.json").read_bytes()
     (copy / "manifest.json").write_bytes(text[:-40])
-    assert "manifest: malformed JSON at line" in failing(copy)
+    assert "manifest: malformed JSON in manifest.json (line" in failing(copy)
 
 
 def test_garbage_manifest_and_missing_manifest(copy):

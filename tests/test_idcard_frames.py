@@ -12,14 +12,15 @@ from datetime import date
 import pytest
 
 from devices.idcard import frames, protocol
-from devices.idcard.card import IdCard, id_check_digit, id_number_valid, mask_id, mask_name
-from devices.idcard.fields import GENDERS, NATIONS, FieldError, UnknownCardType, decode_card, encode_text
+from devices.idcard.card import IdCard, mask_id, mask_name
+from devices.idcard.cardfile import SAMPLE_DIR, load_card_file
+from devices.idcard.fields import GENDERS, NATIONS, UnknownCardType, decode_card, encode_text
 from devices.idcard.frames import (BadChecksum, BadHeader, BadLength, ReaderTimeout, TrailingGarbage,
                                    TruncatedFrame, build_reply, build_request, parse_reply, parse_request,
                                    read_frame)
 from devices.idcard.protocol import StatusError, UnknownStatus, split_base_info
-from devices.idcard.sim import SAMPLE_DIR, load_card_file
 from devices.idcard.transport import SerialTransport
+from devices.idcard.validate import InvalidCard, id_check_digit, id_number_valid
 
 # ---- requests: the frames every public description of the protocol quotes -----------------
 
@@ -70,6 +71,19 @@ def test_parse_rejects(wire, error, reason):
     with pytest.raises(error) as info:
         parse_reply(wire)
     assert info.value.reason == reason
+    said = str(info.value).lower().replace("aa aa aa 96 69", "")
+    pairs = {wire[i:i + 2] for i in range(len(wire) - 1)}
+    assert not any(p.hex() in said or p.hex(" ") in said for p in pairs) and "\\x" not in said  # no bytes quoted
+
+
+def test_bad_header_of_a_stalled_card_reply_quotes_nothing():
+    """After a stall the next "reply" is the tail of a card's text: the error says so in words."""
+    tail = "小明江苏省南京市".encode("utf-16-le") + bytes(8)
+    with pytest.raises(BadHeader) as info:
+        parse_reply(tail)
+    message = str(info.value)
+    assert message == "does not start with the AA AA AA 96 69 preamble"
+    assert tail[:5].hex() not in message and tail[:5].hex(" ") not in message
 
 
 def test_split_base_info_checks_both_lengths():
@@ -158,7 +172,7 @@ def test_nul_padding_and_long_term_validity():
     ("resident.json", {"card_type": "resident", "name": "张小明", "nation": "汉", "address": "江苏省南京市玄武区演示路1号示例小区"}),
     ("hk_macao_taiwan_J.json", {"card_type": "J", "name": "陈演示", "nation": None, "pass_number": "H99990001", "issue_count": "01"}),
     ("foreigner_I.json", {"card_type": "I", "name": "样本", "english_name": "SAMPLE, DEMO PERSON", "nation": "CAN",
-                          "id_number": "CAN310080050199", "issuer": "3100", "card_version": "01", "address": ""}),
+                          "id_number": "CAN310080050194", "issuer": "3100", "card_version": "01", "address": ""}),
 ])
 def test_sample_cards_decode(sample, expect):
     sim = load_card_file(sample)
@@ -175,7 +189,7 @@ def test_sample_card_numbers_have_valid_check_digits():
 def test_i_card_type_flag_and_offsets():
     block = load_card_file("foreigner_I.json").text
     assert block[248:250] == "I".encode("utf-16-le")
-    assert block[122:152].decode("utf-16-le") == "CAN310080050199"
+    assert block[122:152].decode("utf-16-le") == "CAN310080050194"
     assert block[220:236].decode("utf-16-le") == "19800501"
 
 
@@ -186,33 +200,41 @@ def test_unknown_card_type(flag):
     assert info.value.reason == "unknown_card_type"
 
 
-@pytest.mark.parametrize("over", [{"gender": "3"}, {"nation": "57"}, {"birth": "19600230"}, {"birth": "1960"},
-                                  {"id_number": "12345"}, {"valid_to": "永久"}, {"name": ""}])
-def test_bad_fields(over):
-    with pytest.raises(FieldError) as info:
+@pytest.mark.parametrize("over, field", [({"gender": "3"}, "gender"), ({"nation": "57"}, "nation"),
+                                         ({"birth": "19600230"}, "birth"), ({"birth": "1960"}, "birth"),
+                                         ({"id_number": "12345"}, "id_number"), ({"valid_to": "永久"}, "valid_to"),
+                                         ({"name": ""}, "name")])
+def test_bad_fields(over, field):
+    with pytest.raises(InvalidCard) as info:
         decode_card(encode_text(_values(**over), "resident"))
-    assert info.value.reason == "bad_field"
+    assert info.value.reason == f"invalid_card:{field}" and info.value.field == field
     assert "李四" not in str(info.value)  # reasons never quote card data
 
 
 def test_text_block_must_be_256_bytes():
-    with pytest.raises(FieldError):
+    with pytest.raises(InvalidCard) as info:
         decode_card(bytes(255))
+    assert info.value.reason == "invalid_card:text_block"
+
+
+def test_a_flag_that_is_not_ucs2_is_an_invalid_card():
+    block = bytearray(encode_text(_values(), "resident"))
+    block[248:250] = "\ud800".encode("utf-16-le", "surrogatepass")  # a lone surrogate
+    with pytest.raises(InvalidCard) as info:
+        decode_card(bytes(block))
+    assert info.value.reason == "invalid_card:card_type"
 
 
 # ---- card ------------------------------------------------------------------------------------
 def test_masks():
     assert mask_id("320102199001011234") == "320***********1234"
+    assert mask_id("CAN310080050194", keep_end=2) == "CAN**********94"
+    assert mask_id("1234567") == "*******"
     assert mask_name("张小明") == "张*明"
     assert mask_name("张三") == "张*"
     assert mask_name("欧阳小明") == "欧**明"
     assert mask_name("司马相如之") == "司***之"
     assert mask_name("王") == "*"
-
-
-def test_check_digit():
-    assert id_check_digit("11010519491231002") == "X"  # the GB 11643 worked example
-    assert id_number_valid("11010519491231002X") and not id_number_valid("110105194912310021")
 
 
 def _card(**over):
@@ -227,11 +249,47 @@ def test_age():
     assert card.age(date(2026, 2, 28)) == 65 and card.age(date(2026, 3, 1)) == 66
 
 
+def test_a_clock_at_1970_does_not_make_ages_negative():
+    assert _card(birth=date(1990, 1, 1)).age(date(1970, 1, 1)) == 35  # CLOCK_FLOOR 2025-01-01
+
+
 def test_public_json_is_exactly_the_masked_view():
     public = _card().to_public_json(on_date=date(2026, 6, 1))
-    assert public == {"card_type": "resident", "name_masked": "张*明", "gender": "男", "nation": "汉",
-                      "birth": "1990-01-01", "age": 36, "id_masked": "320***********1234", "valid_to": "长期"}
-    assert _card(valid_to=date(2035, 1, 1)).to_public_json()["valid_to"] == "2035-01-01"
+    assert public == {"card_type": "resident", "name_masked": "张*明", "id_masked": "320***********1234",
+                      "age": 36, "elderly": False, "expired": False}
+
+
+@pytest.mark.parametrize("birth, on, age, elderly", [
+    (date(1966, 6, 2), date(2026, 6, 1), 59, False),  # turns 60 tomorrow
+    (date(1966, 6, 1), date(2026, 6, 1), 60, True),   # 60 today: elderly (六十周岁以上)
+    (date(1926, 1, 1), date(2026, 6, 1), 100, True),
+])
+def test_public_json_elderly_from_the_age(birth, on, age, elderly):
+    public = _card(birth=birth).to_public_json(on_date=on)
+    assert (public["age"], public["elderly"]) == (age, elderly)
+
+
+@pytest.mark.parametrize("valid_to, expired", [(None, False), (date(2026, 6, 1), False), (date(2026, 5, 31), True)])
+def test_public_json_says_only_whether_the_card_expired(valid_to, expired):
+    assert _card(valid_to=valid_to).to_public_json(on_date=date(2026, 6, 1))["expired"] is expired
+
+
+def test_public_json_of_an_i_card_hides_the_birth_day_in_the_number():
+    card = _card(card_type="I", id_number="CAN310080050194", birth=date(1980, 5, 1))
+    assert card.to_public_json(on_date=date(2026, 6, 1))["id_masked"] == "CAN**********94"
+
+
+def test_public_json_of_a_j_card_keeps_only_the_last_two():
+    """810000 + birth + 4 shown digits would leave ~100 numbers for a given age (~1 with the birth date)."""
+    card = _card(card_type="J", nation=None, id_number="810000198506129985", birth=date(1985, 6, 12))
+    assert card.to_public_json(on_date=date(2026, 6, 1))["id_masked"] == "810*************85"
+
+
+def test_public_json_carries_no_birth_date_gender_nation_or_validity():
+    card = _card(birth=date(1950, 3, 7), valid_to=date(2035, 1, 2))
+    text = repr(card.to_public_json(on_date=date(2026, 6, 1)))
+    for leak in ("1950", "03-07", "0307", "男", "汉", "2035", "演示路", "演示分局"):
+        assert leak not in text
 
 
 def test_repr_never_shows_the_full_name_or_number():

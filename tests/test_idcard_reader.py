@@ -23,7 +23,8 @@ from devices.idcard.cli import ReadFailed, read_once
 from devices.idcard.frames import ReaderTimeout, build_request, parse_reply, read_frame
 from devices.idcard.protocol import ReaderLink
 from devices.idcard.reader import IdCardReader, ReaderListener, ReaderState, ReaderTimings
-from devices.idcard.sim import PtySimulator, SimReader, load_card_file, sim_card
+from devices.idcard.cardfile import load_card_file, sim_card
+from devices.idcard.sim import PtySimulator, SimReader
 from devices.idcard.transport import SerialTransport
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -168,7 +169,8 @@ def test_card_removed_during_read_gives_no_half_card(sim, driver):
     rec.wait("card")
 
 
-FAULT_REASONS = {"garbled": "bad_header", "truncated": "truncated", "silence": "timeout", "bad-checksum": "bad_checksum"}
+FAULT_REASONS = {"garbled": "bad_header", "truncated": "truncated", "silence": "timeout", "bad-checksum": "bad_checksum",
+                 "extra": "trailing_garbage"}
 
 
 @pytest.mark.parametrize("fault", sorted(FAULT_REASONS))
@@ -257,8 +259,9 @@ def test_virtual_port_from_the_factory():
 def test_read_once_prints_the_public_json(sim):
     sim.place(load_card_file("resident.json"))
     result = read_once(sim.path, 5, FAST)
-    assert set(result) == {"card_type", "name_masked", "gender", "nation", "birth", "age", "id_masked", "valid_to"}
+    assert set(result) == {"card_type", "name_masked", "id_masked", "age", "elderly", "expired"}
     assert result["id_masked"] == "320***********9996" and result["name_masked"] == "张*明"
+    assert result["elderly"] is True and result["age"] >= 75 and result["expired"] is False
 
 
 @pytest.mark.parametrize("fault, reason", [(None, "timeout"), ("silence", "no_reader"), ("garbled", "bad_header")])

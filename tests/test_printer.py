@@ -131,7 +131,7 @@ def test_ticket_prints_and_the_simulator_sees_every_part(sim):
 
 
 @pytest.mark.parametrize("state, reason", [("out", "paper_out"), ("cover-open", "cover_open"),
-                                           ("offline", "offline"), ("silent", "unknown"), ("garbled", "unknown")])
+                                           ("offline", "offline"), ("silent", "timeout"), ("garbled", "unknown")])
 def test_faults_fail_with_their_reason_and_print_nothing(sim, state, reason):
     sim.set_state(state)
     job = Printer(sim.url, timeout=0.5).print_receipt(a_ticket())

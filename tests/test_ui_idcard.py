@@ -1,6 +1,7 @@
 """The ID-card reader in the running app: the real polling thread on the pty simulator, a card
 placed on it reaches `app.session` masked (on the UI thread) with a calm toast, the idle reset
-forgets it, nothing unmasked is logged, and the thread stops with the app."""
+forgets it, nothing unmasked is logged, an impossible card is refused with a calm toast, and
+the thread stops with the app."""
 from __future__ import annotations
 
 import logging
@@ -9,7 +10,8 @@ import time
 
 import pytest
 
-from devices.idcard.sim import PtySimulator, SimReader, load_card_file
+from devices.idcard.cardfile import load_card_file, sim_card
+from devices.idcard.sim import PtySimulator, SimReader
 from kiosk.config import Display, IdCard as IdCardSettings, Settings
 
 pytestmark = pytest.mark.ui
@@ -40,16 +42,24 @@ def reader_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name == "idcard-reader" and t.is_alive()]
 
 
-def test_a_card_reaches_the_session_masked_and_idle_forgets_it(start, reader, caplog):
+@pytest.fixture
+def card_read(start, reader, caplog):
+    """The app running on the simulated reader, the sample card read into its session."""
     caplog.set_level(logging.DEBUG)
     sim, port = reader
     h = start(port)
     assert h.wait_for(lambda: h.app.devices.reader_state == "ready")
     sim.place(load_card_file("resident.json"))
     assert h.wait_for(lambda: "id_card" in h.app.session)
+    return h, sim
+
+
+def test_a_card_reaches_the_session_masked_and_idle_forgets_it(card_read, caplog):
+    h, sim = card_read
     card = h.app.session["id_card"]
     assert card["name_masked"] == "张*明" and card["id_masked"] == "320***********9996"
-    assert card["gender"] == "男" and card["nation"] == "汉" and card["birth"] == "1950-03-07"
+    assert card["elderly"] is True and card["age"] >= 75 and card["expired"] is False
+    assert set(card) == {"card_type", "name_masked", "id_masked", "age", "elderly", "expired"}
     assert FULL_NAME not in repr(h.app.session) and FULL_NUMBER not in repr(h.app.session)
     assert "photo" not in card
     toast = h.app.root_widget.toast
@@ -74,6 +84,25 @@ def test_a_card_reaches_the_session_masked_and_idle_forgets_it(start, reader, ca
     assert h.current == "home"  # a card wakes the attract loop like a touch
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert FULL_NAME not in logged and FULL_NUMBER not in logged
+
+
+# 9999-12-31: the birth date of issue 11 that gave "age: -7974"
+IMPOSSIBLE = {"name": "王演示", "gender": "男", "nation": "01", "birth": "9999-12-31", "address": "演示路3号",
+              "id_number": "320102999912310011", "issuer": "演示分局", "valid_from": "2020-01-01", "valid_to": "长期"}
+
+
+def test_an_impossible_card_is_refused_calmly_and_replaces_the_last_card(card_read, caplog):
+    h, sim = card_read
+    sim.place(sim_card(IMPOSSIBLE, "impossible"))  # swapped for another card, which is not a card
+    assert h.wait_for(lambda: h.app.devices.reader_detail == "invalid_card:birth")
+    h.frames(2)
+    toast = h.app.root_widget.toast
+    assert toast.shown and toast.plain_text == "未能读取此证件，请到窗口咨询"
+    assert "id_card" not in h.app.session  # the card in the session was the one lifted
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "invalid_card:birth" in logged
+    assert "王演示" not in logged and "320102999912310011" not in logged and "9999" not in logged
+    assert h.wait_for(lambda: h.app.devices.reader_state == "ready")  # the reader goes on
 
 
 def test_the_reader_thread_stops_with_the_app(start, reader):

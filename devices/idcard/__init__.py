@@ -7,9 +7,11 @@ Layers, lowest first (each importable and testable on its own):
 * ``frames``    — ``AA AA AA 96 69`` framing, strict parsing, the exception types.
 * ``protocol``  — commands, status codes, ``ReaderLink`` (one exchange per command).
 * ``fields``    — the 256-byte UCS-2 text block -> ``IdCard``; GB 3304 nations; J / I layouts.
-* ``card``      — ``IdCard`` (memory only) and the masking helpers.
+* ``validate``  — the rules a card must meet to count as one (``invalid_card:<field>``).
+* ``card``      — ``IdCard`` (memory only), the masking helpers and the public view.
 * ``reader``    — ``IdCardReader``: polling thread, state machine, ``on_card`` / ``on_removed``
   / ``on_error`` events.
+* ``cardfile``  — card descriptions (JSON) for the simulator, loaded strictly.
 * ``sim``       — a reader that speaks the bytes on a pty (``kiosk sim idcard``).
 * ``cli``       — ``kiosk idcard read`` and ``kiosk sim idcard``.
 """

@@ -2,7 +2,8 @@
 
 Nothing here writes a card anywhere. ``repr()`` and ``str()`` show masked values only, so a
 card that ends up in a log line or a traceback does not leak the name or the number; screens,
-receipts and the CLI use :meth:`IdCard.to_public_json` or the ``mask_*`` helpers.
+receipts and the CLI use :meth:`IdCard.to_public_json` or the ``mask_*`` helpers. What the
+public view holds, and why no more, is set out in docs/devices.md ("What is shown where").
 """
 from __future__ import annotations
 
@@ -11,27 +12,28 @@ from datetime import date
 
 CARD_TYPES = ("resident", "J", "I")
 LONG_TERM = "长期"
-
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK = "10X98765432"
-
-
-def id_check_digit(first17: str) -> str:
-    """GB 11643-1999 check character of an 18-character 公民身份号码 (ISO 7064 MOD 11-2)."""
-    if len(first17) != 17 or not first17.isdigit():
-        raise ValueError("need the first 17 digits")
-    return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS)) % 11]
+ELDERLY_AGE = 60  # 老年人权益保障法 第二条: 老年人 = 六十周岁以上
+# A kiosk without a real-time clock may boot at 1970 until NTP answers; every card would then
+# be "born in the future" and every age negative. Below this floor the clock is taken as wrong.
+CLOCK_FLOOR = date(2025, 1, 1)
 
 
-def id_number_valid(number: str) -> bool:
-    return len(number) == 18 and number[:17].isdigit() and id_check_digit(number[:17]) == number[17].upper()
+def reference_today(today: date | None = None) -> date:
+    """``today`` (default: the system date), but never before CLOCK_FLOOR."""
+    return max(today or date.today(), CLOCK_FLOOR)
 
 
-def mask_id(number: str) -> str:
-    """Keep the first 3 and last 4 characters: ``320102199001011234`` -> ``320***********1234``."""
-    if len(number) <= 7:
+def mask_id(number: str, keep_end: int = 4) -> str:
+    """Keep the first 3 and the last ``keep_end`` characters: ``320***********1234``.
+
+    Resident numbers keep their last 4 (sequence and check: no birth digit). J and I numbers
+    keep their last 2: a J number's first 6 digits are one of three fixed prefixes, so with the
+    last 4 and the age only ~100 numbers would remain; an I number's last 4 begin with the
+    birth day (docs/devices.md, "What is shown where").
+    """
+    if len(number) <= 3 + keep_end:
         return "*" * len(number)
-    return number[:3] + "*" * (len(number) - 7) + number[-4:]
+    return number[:3] + "*" * (len(number) - 3 - keep_end) + number[-keep_end:]
 
 
 def mask_name(name: str) -> str:
@@ -91,7 +93,10 @@ class IdCard:
         return LONG_TERM if self.valid_to is None else self.valid_to.isoformat()
 
     def age(self, on_date: date | None = None) -> int:
-        return age_on(self.birth, on_date or date.today())
+        return age_on(self.birth, reference_today(on_date))
+
+    def expired(self, on_date: date | None = None) -> bool:
+        return self.valid_to is not None and self.valid_to < reference_today(on_date)
 
     @property
     def name_masked(self) -> str:
@@ -99,19 +104,24 @@ class IdCard:
 
     @property
     def id_masked(self) -> str:
-        return mask_id(self.id_number)
+        return mask_id(self.id_number, 4 if self.card_type == "resident" else 2)
 
     def to_public_json(self, on_date: date | None = None) -> dict:
-        """Exactly what may leave the device layer: never the full name or number, no photo."""
+        """Exactly what may leave the device layer, and only what its uses need.
+
+        The queue needs a masked name to call and the age for elderly priority; the resident
+        recognises the card by the masked number. No birth date (with the masked number it
+        narrows the full number to ~90 candidates), no gender, 民族 or address, no validity
+        date (only whether the card has expired), no photo.
+        """
+        age = self.age(on_date)
         return {
             "card_type": self.card_type,
             "name_masked": self.name_masked,
-            "gender": self.gender,
-            "nation": self.nation,
-            "birth": self.birth.isoformat(),
-            "age": self.age(on_date),
             "id_masked": self.id_masked,
-            "valid_to": self.valid_to_text,
+            "age": age,
+            "elderly": age >= ELDERLY_AGE,
+            "expired": self.expired(on_date),
         }
 
     def __repr__(self) -> str:

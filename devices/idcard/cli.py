@@ -7,13 +7,17 @@ Also runnable alone: ``python -m devices.idcard.cli idcard read --port /dev/pts/
 
 ``kiosk idcard read`` prints exactly one JSON object (IdCard.to_public_json) on stdout, or one
 plain line on stderr and exit code 1: no reader, no card before the timeout, a garbled
-reader, a card it cannot read.
+reader, a card it cannot read or that is refused as impossible. Numeric options are checked
+by argparse (finite, in range: exit 2 with a line naming the option and the range); a port
+that cannot be opened, or a ``virtual:FILE`` whose file is not a card description, fails at
+once with the reason.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import math
 import queue
 import signal
 import socketserver
@@ -23,15 +27,51 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from .cardfile import CardFileError, load_card_file
+from .frames import ReaderError
 from .reader import IdCardReader, ReaderListener, ReaderState, ReaderTimings
-from .sim import FAULTS, PtySimulator, SimReader, load_card_file
+from .sim import FAULTS, PtySimulator, SimReader
+from .transport import open_transport
 
 log = logging.getLogger("devices.idcard.cli")
 
 DEFAULT_PORT = "/dev/ttyUSB0"
 EXIT_FAIL = 1
 # Failures after which waiting longer will not help: the card on the reader cannot be read.
-_CARD_REFUSED = ("unknown_card_type", "bad_field")
+_CARD_REFUSED = ("unknown_card_type", "invalid_card")
+TIMEOUT_RANGE = (1.0, 3600.0)     # kiosk idcard read --timeout, seconds
+READ_DELAY_RANGE = (0.0, 10.0)    # kiosk sim idcard --read-delay, seconds
+MISS_RATE_RANGE = (0.0, 1.0)      # kiosk sim idcard --find-miss-rate
+
+
+def _refused(reason: str | None) -> bool:
+    return reason is not None and reason.partition(":")[0] in _CARD_REFUSED
+
+
+def bounded_float(low: float, high: float, unit: str = ""):
+    """An argparse ``type``: a finite number from ``low`` to ``high``. argparse prefixes the
+    message with the option (``argument --timeout: ...``) and exits 2."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and low <= value <= high):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number from {low:g} to {high:g}{unit}")
+        return value
+    parse.__name__ = "number"
+    return parse
+
+
+def non_empty(what: str):
+    """An argparse ``type``: any text but an empty one (leaving the option out gives the
+    default; giving it empty is a mistake, not a request for the default)."""
+    def parse(text: str) -> str:
+        if not text.strip():
+            raise argparse.ArgumentTypeError(f"empty: give {what}")
+        return text
+    parse.__name__ = "text"
+    return parse
 _GARBLED = ("bad_header", "bad_length", "bad_checksum", "truncated", "trailing_garbage", "unknown_status")
 
 
@@ -52,8 +92,10 @@ def _explain(reason: str, port: str, timeout: float) -> str:
                 f"uses the port, and the reader's baud rate (115200)")
     if reason == "unknown_card_type":
         return "this card type cannot be read here (only 居民身份证, 港澳台居民居住证, 外国人永久居留身份证)"
-    if reason == "bad_field":
-        return "the card was read but its data could not be decoded (bad_field)"
+    if reason.startswith("invalid_card"):
+        field = reason.partition(":")[2] or "a field"
+        return (f"the card was read but refused ({reason}): {field} is not consistent with the rest "
+                f"of the card (a damaged card or a bad read; try again, else the card cannot be used here)")
     if reason == "read_failed":
         return "the card could not be read (moved away too early?): place it flat and keep it there"
     return f"the reader at {port} failed: {reason}"
@@ -74,7 +116,15 @@ class _Collect(ReaderListener):
 
 
 def read_once(port: str, timeout: float = 20.0, timings: ReaderTimings | None = None) -> dict:
-    """Wait for one card on ``port`` and return its public JSON; raise ReadFailed otherwise."""
+    """Wait for one card on ``port`` and return its public JSON; raise ReadFailed otherwise.
+
+    The port is opened once first, so one that cannot be (missing, a directory, a regular
+    file, not a serial device, a bad ``virtual:FILE``) fails at once with its reason.
+    """
+    try:
+        open_transport(port).close()
+    except ReaderError as exc:
+        raise ReadFailed("no_reader", f"no reader at {port}: {exc}") from None
     listener = _Collect()
     reader = IdCardReader(port, listener, timings)
     reader.start()
@@ -98,7 +148,7 @@ def read_once(port: str, timeout: float = 20.0, timings: ReaderTimings | None = 
                         break  # a port where nothing answers: no need to wait the whole timeout
                 continue
             last_error = value
-            if value in _CARD_REFUSED or (value == "port_error" and not reader.probed_once):
+            if _refused(value) or (value == "port_error" and not reader.probed_once):
                 break
     finally:
         reader.stop()
@@ -156,8 +206,8 @@ def sim_main(args) -> int:
     """
     try:
         card = load_card_file(args.card) if args.card else None
-    except (OSError, ValueError) as exc:
-        print(f"kiosk sim idcard: --card {args.card}: {exc}", file=sys.stderr)
+    except CardFileError as exc:
+        print(f"kiosk sim idcard: --card: {exc}", file=sys.stderr)
         return EXIT_FAIL
     sim = SimReader(card, fault=args.fault, find_miss_rate=args.find_miss_rate, read_delay=args.read_delay)
     if threading.current_thread() is threading.main_thread():
@@ -192,9 +242,10 @@ def add_idcard_command(subparsers, common: argparse.ArgumentParser,
     idcard = subparsers.add_parser("idcard", help="二代身份证 reader: read one card")
     isub = idcard.add_subparsers(dest="idcard_command", metavar="ACTION", required=True)
     p = isub.add_parser("read", parents=[common], help="wait for one card, print its masked data as JSON")
-    p.add_argument("--port", metavar="DEV", help=f"serial device of the reader (default: the configured "
-                   f"[idcard] port, else {DEFAULT_PORT}); 'virtual' = a built-in simulated reader")
-    p.add_argument("--timeout", type=float, default=20.0, metavar="S", help="seconds to wait for a card (default 20)")
+    p.add_argument("--port", metavar="DEV", type=non_empty("a device path or 'virtual[:CARD.json]'"), help=f"serial device of the reader (default: the "
+                   f"configured [idcard] port, else {DEFAULT_PORT}); 'virtual[:CARD.json]' = a built-in simulated reader")
+    p.add_argument("--timeout", type=bounded_float(*TIMEOUT_RANGE, " seconds"), default=20.0, metavar="S",
+                   help=f"seconds to wait for a card, {TIMEOUT_RANGE[0]:g} to {TIMEOUT_RANGE[1]:g} (default 20)")
     p.set_defaults(func=cmd_idcard_read, idcard_default_port=default_port)
     return p
 
@@ -202,12 +253,13 @@ def add_idcard_command(subparsers, common: argparse.ArgumentParser,
 def add_sim_idcard(sim_subparsers, common: argparse.ArgumentParser):
     """Add ``idcard`` to an existing ``sim`` subparsers object (shared with ``sim printer``)."""
     p = sim_subparsers.add_parser("idcard", parents=[common], help="a simulated ID-card reader on a pty")
-    p.add_argument("--card", metavar="FILE.json", help="card lying on the reader at start "
+    p.add_argument("--card", metavar="FILE.json", type=non_empty("a card description file"), help="card lying on the reader at start "
                    "(a bundled sample by name: resident.json, hk_macao_taiwan_J.json, foreigner_I.json)")
     p.add_argument("--fault", choices=FAULTS, help="misbehave from the start (switch with 'fault MODE|none')")
-    p.add_argument("--find-miss-rate", type=float, default=0.2, metavar="P",
-                   help="chance that find says 'no card' while one lies there (default 0.2)")
-    p.add_argument("--read-delay", type=float, default=0.3, metavar="S", help="seconds a card read takes (default 0.3)")
+    p.add_argument("--find-miss-rate", type=bounded_float(*MISS_RATE_RANGE), default=0.2, metavar="P",
+                   help="chance from 0 to 1 that find says 'no card' while one lies there (default 0.2)")
+    p.add_argument("--read-delay", type=bounded_float(*READ_DELAY_RANGE, " seconds"), default=0.3, metavar="S",
+                   help=f"seconds a card read takes, 0 to {READ_DELAY_RANGE[1]:g} (default 0.3)")
     p.add_argument("--control", metavar="SOCKET", help="also take control lines on this UNIX socket")
     p.set_defaults(func=sim_main)
     return p

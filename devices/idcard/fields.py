@@ -43,9 +43,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from .card import IdCard
+from .card import LONG_TERM, IdCard
 from .frames import ReaderError
 from .protocol import TEXT_LEN
+from .validate import InvalidCard, check_card, parse_date
 
 NATIONS = {  # GB 3304-1991 codes -> the short name printed on the card (汉族 prints as 汉)
     "01": "汉", "02": "蒙古", "03": "回", "04": "藏", "05": "维吾尔", "06": "苗", "07": "彝",
@@ -75,80 +76,56 @@ LAYOUTS["J"] = {**{k: v for k, v in LAYOUTS["resident"].items() if k != "nation"
 _FLAGS = {"resident": " ", "J": "J", "I": "I"}
 
 
-class FieldError(ReaderError):
-    reason = "bad_field"
-
-
 class UnknownCardType(ReaderError):
     reason = "unknown_card_type"
 
 
-def _get(block: bytes, offset: int, size: int, what: str) -> str:
+def _get(block: bytes, offset: int, size: int, field: str) -> str:
     try:
         return block[offset:offset + size].decode("utf-16-le").strip(" \x00")
     except UnicodeDecodeError:
-        raise FieldError(f"{what}: not UCS-2 text") from None
+        raise InvalidCard(field, "not UCS-2 text") from None
 
 
 def card_type_of(block: bytes) -> str:
-    flag = _get(block, TYPE_FLAG_AT, 2, "type flag")
+    flag = _get(block, TYPE_FLAG_AT, 2, "card_type")
     if flag == "":
         return "resident"
     if flag in ("J", "I"):
         return flag
-    hint = " (2023 外国人永久居留身份证, not decoded yet)" if flag == "Y" else ""
-    raise UnknownCardType(f"type flag {flag!r}{hint}")
+    # The flag is one character of the card's reserved bytes: say which only when it is a
+    # known one, never echo it.
+    hint = ": 2023 外国人永久居留身份证 ('Y'), not decoded yet" if flag == "Y" else ""
+    raise UnknownCardType(f"unknown type flag{hint}")
 
 
-def _date(text: str, what: str) -> date:
-    if len(text) != 8 or not text.isdigit():
-        raise FieldError(f"{what}: {len(text)} characters, expected YYYYMMDD")
-    try:
-        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
-    except ValueError:
-        raise FieldError(f"{what}: not a calendar date") from None
-
-
-def _id_number(text: str, card_type: str) -> str:
-    if card_type == "I":
-        ok = len(text) in (15, 18) and text.isascii() and text.isalnum()
-    else:
-        ok = len(text) == 18 and text[:17].isdigit() and (text[17].isdigit() or text[17] in "Xx")
-    if not ok:
-        raise FieldError(f"id number: {len(text)} characters, not a {card_type} card number")
-    return text.upper()
-
-
-def decode_card(text: bytes, photo: bytes = b"") -> IdCard:
-    """Decode a 256-byte text block; raise UnknownCardType or FieldError (no card data in them)."""
+def decode_card(text: bytes, photo: bytes = b"", today: date | None = None) -> IdCard:
+    """Decode a 256-byte text block and check it (validate.check_card, ``today`` for the
+    birth date); raise UnknownCardType or InvalidCard, whose messages carry no card data."""
     if len(text) != TEXT_LEN:
-        raise FieldError(f"text block of {len(text)} bytes, expected {TEXT_LEN}")
+        raise InvalidCard("text_block", f"{len(text)} bytes, expected {TEXT_LEN}")
     card_type = card_type_of(text)
     raw = {key: _get(text, off, size, key) for key, (off, size) in LAYOUTS[card_type].items()}
     gender = GENDERS.get(raw["gender"])
     if gender is None:
-        raise FieldError(f"gender code {raw['gender']!r} is not 1 or 2")
+        raise InvalidCard("gender", "code is not 1 or 2")
     nation: str | None = None
     if card_type == "resident":
         nation = NATIONS.get(raw["nation"])
         if nation is None:
-            raise FieldError(f"nation code {raw['nation']!r} is not in GB 3304")
+            raise InvalidCard("nation", "code is not in GB 3304")
     elif card_type == "I":
-        nation = raw["nation"]
-        if not (len(nation) == 3 and nation.isascii() and nation.isalpha()):
-            raise FieldError("nationality: not a 3-letter country code")
-    valid_to = None if raw["valid_to"] == "长期" else _date(raw["valid_to"], "valid_to")
-    name = raw["name"] or raw.get("english_name", "")
-    if not name:
-        raise FieldError("name is empty")
-    return IdCard(
-        card_type=card_type, name=name, gender=gender, nation=nation,
-        birth=_date(raw["birth"], "birth"), address=raw.get("address", ""),
-        id_number=_id_number(raw["id_number"], card_type), issuer=raw["issuer"],
-        valid_from=_date(raw["valid_from"], "valid_from"), valid_to=valid_to, photo=bytes(photo),
+        nation = raw["nation"]  # 国籍 code, checked by validate
+    valid_to = None if raw["valid_to"] == LONG_TERM else parse_date(raw["valid_to"], "valid_to")
+    card = IdCard(
+        card_type=card_type, name=raw["name"] or raw.get("english_name", ""), gender=gender,
+        nation=nation, birth=parse_date(raw["birth"], "birth"), address=raw.get("address", ""),
+        id_number=raw["id_number"], issuer=raw["issuer"],
+        valid_from=parse_date(raw["valid_from"], "valid_from"), valid_to=valid_to, photo=bytes(photo),
         english_name=raw.get("english_name", ""), pass_number=raw.get("pass_number", ""),
         issue_count=raw.get("issue_count", ""), card_version=raw.get("card_version", ""),
     )
+    return check_card(card, today)
 
 
 def encode_text(values: dict[str, str], card_type: str) -> bytes:

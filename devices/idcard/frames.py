@@ -17,8 +17,10 @@ eastcoms.com/service/downdrive/508.html "身份证阅读器模块SAM_V通讯协�
   ``00^04^00^00^41 = 45`` (a "read failed" reply).
 
 Anything that is not exactly one well-formed frame raises a :class:`FrameError` subclass whose
-``reason`` is a short code for logs and ``on_error``; the message says what was wrong. No
-exception text ever contains card data (a frame carrying a card is never quoted).
+``reason`` is a short code for logs and ``on_error``; the message says what was wrong in
+lengths and counts only. No message quotes a byte that came from the reader, not even a
+header or a checksum: after a reader stalls mid-reply, the next "header" is the tail of a
+card's text, and a checksum is a function of the card's data.
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ HEAD_LEN = len(PREAMBLE) + 2
 MAX_LEN = 4096
 MIN_REQUEST_LEN = 3  # CMD PARA CHK
 MIN_REPLY_LEN = 4    # SW1 SW2 SW3 CHK
+_NO_PREAMBLE = "does not start with the AA AA AA 96 69 preamble"
 
 
 class ReaderError(Exception):
@@ -127,12 +130,12 @@ def _unframe(buf: bytes, minimum: int) -> bytes:
     """Check one complete frame and return its payload (between LEN and CHK)."""
     buf = bytes(buf)
     if buf[: len(PREAMBLE)] != PREAMBLE[: len(buf)]:
-        raise BadHeader(f"frame starts {buf[:len(PREAMBLE)].hex(' ')}, expected {PREAMBLE.hex(' ')}")
+        raise BadHeader(_NO_PREAMBLE)
     if len(buf) < HEAD_LEN:
         raise TruncatedFrame(f"{len(buf)} bytes, shorter than preamble and length")
     length = int.from_bytes(buf[5:7], "big")
     if not minimum <= length <= MAX_LEN:
-        raise BadLength(f"length field {length} outside {minimum}..{MAX_LEN}")
+        raise BadLength(f"length field outside {minimum}..{MAX_LEN}")
     total = HEAD_LEN + length
     if len(buf) < total:
         raise TruncatedFrame(f"{len(buf)} of {total} bytes")
@@ -140,7 +143,7 @@ def _unframe(buf: bytes, minimum: int) -> bytes:
         raise TrailingGarbage(f"{len(buf) - total} bytes after a {total}-byte frame")
     body, chk = buf[5:-1], buf[-1]
     if checksum(body) != chk:
-        raise BadChecksum(f"checksum {chk:02x}, computed {checksum(body):02x}")
+        raise BadChecksum(f"checksum of a {len(buf)}-byte frame does not match")
     return body[2:]
 
 
@@ -166,12 +169,12 @@ def read_frame(source: ByteSource, timeout: float) -> bytes:
     if not head:
         raise ReaderTimeout(f"no reply within {timeout:.2f} s")
     if head[: len(PREAMBLE)] != PREAMBLE[: len(head)]:
-        raise BadHeader(f"reply starts {head[:len(PREAMBLE)].hex(' ')}, expected {PREAMBLE.hex(' ')}")
+        raise BadHeader(_NO_PREAMBLE)
     if len(head) < HEAD_LEN:
         raise TruncatedFrame(f"reply stopped after {len(head)} bytes")
     length = int.from_bytes(head[5:7], "big")
     if not MIN_REPLY_LEN <= length <= MAX_LEN:
-        raise BadLength(f"length field {length} outside {MIN_REPLY_LEN}..{MAX_LEN}")
+        raise BadLength(f"length field outside {MIN_REPLY_LEN}..{MAX_LEN}")
     body = source.read(length, max(0.0, deadline - time.monotonic()))
     if len(body) < length:
         raise TruncatedFrame(f"reply stopped after {HEAD_LEN + len(body)} of {HEAD_LEN + length} bytes")

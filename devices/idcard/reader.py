@@ -4,8 +4,13 @@ Each cycle: find (20 01), select (20 02) even when find said "no card" (PITFALLS
 (30 01) only when select shows a card we have not handled yet (its serial differs). So a card
 gives one ``on_card`` when placed, however many polls it lies there, and ``on_removed`` when
 select stops finding it. Every failure — a frame error, a timeout, a status code, a card we
-cannot decode — becomes ``on_error(reason)`` (once per run of the same failure), then a
+cannot decode or that is not internally consistent (``invalid_card:<field>``, see
+validate.py) — becomes ``on_error(reason)`` (once per run of the same failure), then a
 back-off that doubles up to ``backoff_max`` and a fresh probe; the thread never dies of it.
+A refused card is refused once, not on every poll, and never reaches ``on_card``.
+
+Log lines carry states, reason codes, byte counts and status words, never card data: the
+exceptions' messages are built that way (frames.py, validate.py).
 
 Events are called on the reader thread: a UI hands them to its main thread itself (Kivy:
 ``Clock.schedule_once``). A listener that raises is logged and ignored.
@@ -18,10 +23,11 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .card import IdCard
-from .fields import FieldError, UnknownCardType, decode_card
+from .fields import UnknownCardType, decode_card
 from .frames import FrameError, ReaderError, ReaderTimeout
 from .protocol import ReaderLink, UnknownStatus
 from .transport import PortError, Transport, open_transport
+from .validate import InvalidCard
 
 log = logging.getLogger("devices.idcard.reader")
 
@@ -162,7 +168,7 @@ class IdCardReader:
         text, photo = self._link.read_base()  # 0x41 (card lifted mid-read) raises: no half card
         try:
             card = decode_card(text, photo)
-        except (UnknownCardType, FieldError):
+        except (UnknownCardType, InvalidCard):
             self._serial, self._delivered = serial, False  # refuse it once, not on every poll
             self._set_state(ReaderState.PRESENT, "card refused")
             raise

@@ -10,7 +10,11 @@ a card lifted meanwhile gives 41, never half a card.
 
 Faults, switchable at run time (``set_fault``): ``garbled`` (noise instead of a reply),
 ``truncated`` (the first half of each reply, then nothing), ``silence`` (no reply),
-``bad-checksum`` (each reply's checksum byte flipped).
+``bad-checksum`` (each reply's checksum byte flipped), ``stall`` (each reply stops after 16
+bytes — inside the name of a read reply — and the rest follows ``stall_s`` seconds later, when
+the driver has given up on it and sent its next request), ``extra`` (1-8 stray bytes after
+each reply). ``fault_on`` limits a fault to some commands (e.g. only ``READ_BASE``, so the
+faulted reply carries a card and the link itself stays healthy).
 
 Two ways to reach it, both behind the real driver: ``PtySimulator`` serves it on a pty (the
 driver opens the slave path with pyserial, as ``kiosk sim idcard`` prints it), and
@@ -19,8 +23,6 @@ anything else fails loudly) for ``open_transport("virtual")``.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 import random
@@ -28,56 +30,15 @@ import select
 import threading
 import time
 import tty
-from dataclasses import dataclass
-from pathlib import Path
 
-from .fields import encode_text
+from .cardfile import SimCard, load_card_file
 from .frames import HEAD_LEN, MAX_LEN, MIN_REQUEST_LEN, PREAMBLE, BadChecksum, FrameError, build_reply, parse_request
 from .protocol import FIND_CARD, READ_BASE, SAM_ID, SAM_RESET, SAM_STATUS, SELECT_CARD
 
 log = logging.getLogger("devices.idcard.sim")
 
-FAULTS = ("garbled", "truncated", "silence", "bad-checksum")
-SAMPLE_DIR = Path(__file__).resolve().parent / "sample_cards"
-
-
-@dataclass(frozen=True)
-class SimCard:
-    text: bytes    # the 256-byte UCS-2 block
-    photo: bytes   # 1024 opaque bytes
-    serial: bytes  # what select answers (8 bytes)
-    label: str = ""
-
-
-def _ymd(value: str) -> str:
-    return value if value == "长期" else str(value).replace("-", "")
-
-
-def sim_card(d: dict, label: str = "") -> SimCard:
-    """A card from its JSON description (see sample_cards/*.json); raises ValueError if bad."""
-    try:
-        number = str(d["id_number"])
-        values = {
-            "name": d.get("name", ""), "english_name": d.get("english_name", ""),
-            "gender": {"男": "1", "女": "2"}.get(d["gender"], d["gender"]),
-            "nation": d.get("nation", ""), "birth": _ymd(d["birth"]), "address": d.get("address", ""),
-            "id_number": number, "issuer": d.get("issuer", ""), "valid_from": _ymd(d["valid_from"]),
-            "valid_to": _ymd(d["valid_to"]), "pass_number": d.get("pass_number", ""),
-            "issue_count": d.get("issue_count", ""), "card_version": d.get("card_version", ""),
-        }
-    except KeyError as exc:
-        raise ValueError(f"card description lacks {exc.args[0]!r}") from None
-    text = encode_text(values, d.get("card_type", "resident"))
-    seed = hashlib.sha256(("photo:" + number).encode()).digest()
-    photo = (b"WLT-DEMO" + seed * 40)[:1024]  # opaque stand-in for the WLT-compressed photo
-    return SimCard(text, photo, hashlib.sha256(("serial:" + number).encode()).digest()[:8], label)
-
-
-def load_card_file(path: str | os.PathLike) -> SimCard:
-    path = Path(path)
-    if not path.exists() and (SAMPLE_DIR / path.name).exists():
-        path = SAMPLE_DIR / path.name  # "resident.json" finds the bundled sample
-    return sim_card(json.loads(path.read_text(encoding="utf-8")), label=path.stem)
+FAULTS = ("garbled", "truncated", "silence", "bad-checksum", "stall", "extra")
+STALL_AT = 16  # bytes of a reply sent before a stall: 7 header + 3 SW + 4 lengths + 1 name character
 
 
 class RequestAssembler:
@@ -109,7 +70,8 @@ class RequestAssembler:
 
 class SimReader:
     def __init__(self, card: SimCard | None = None, fault: str | None = None,
-                 find_miss_rate: float = 0.2, read_delay: float = 0.02, seed: int | None = None):
+                 find_miss_rate: float = 0.2, read_delay: float = 0.02, seed: int | None = None,
+                 stall_s: float = 4.0):
         self._lock = threading.RLock()
         self._rng = random.Random(seed)
         self.card = card
@@ -117,6 +79,8 @@ class SimReader:
         self.set_fault(fault)
         self.find_miss_rate = find_miss_rate
         self.read_delay = read_delay
+        self.stall_s = stall_s  # longer than the driver's read timeout (3 s)
+        self.fault_on: frozenset | None = None  # commands whose replies the fault hits (None: all)
         self._generation = 0
         self._selected = False
         self._read_once = False
@@ -143,16 +107,22 @@ class SimReader:
             self.fault = mode
 
     # ---- bytes in, bytes out ------------------------------------------------------------
-    def handle(self, frame: bytes) -> bytes | None:
-        """One request frame -> the reply bytes to send (None: say nothing)."""
+    def handle(self, frame: bytes) -> list[tuple[float, bytes]]:
+        """One request frame -> the reply as chunks: (seconds to wait first, bytes to send).
+        An empty list: say nothing."""
+        command = None
         try:
             req = parse_request(frame)
-            reply = self._answer((req.cmd, req.para))
+            command = (req.cmd, req.para)
+            reply = self._answer(command)
         except BadChecksum:
             self._count("bad_request_checksum")
             reply = build_reply(0, 0, 0x10)
         except FrameError:
             reply = build_reply(0, 0, 0x11)
+        fault_on = self.fault_on
+        if fault_on is not None and command not in fault_on:
+            return [(0.0, reply)]
         return self._apply_fault(reply)
 
     def _count(self, what: str) -> None:
@@ -188,19 +158,24 @@ class SimReader:
             self._read_once = True
         return build_reply(0, 0, 0x90, b"\x01\x00\x04\x00" + card.text + card.photo)
 
-    def _apply_fault(self, reply: bytes) -> bytes | None:
+    def _apply_fault(self, reply: bytes) -> list[tuple[float, bytes]]:
         with self._lock:
             fault = self.fault
             if fault == "silence":
-                return None
+                return []
             if fault == "truncated":
-                return reply[: max(1, len(reply) // 2)]
+                return [(0.0, reply[: max(1, len(reply) // 2)])]
             if fault == "bad-checksum":
-                return reply[:-1] + bytes([reply[-1] ^ 0xFF])
+                return [(0.0, reply[:-1] + bytes([reply[-1] ^ 0xFF]))]
             if fault == "garbled":
                 noise = bytes(self._rng.getrandbits(8) for _ in reply)
-                return bytes([noise[0] & 0x7F]) + noise[1:]  # never starts like a preamble
-        return reply
+                return [(0.0, bytes([noise[0] & 0x7F]) + noise[1:])]  # never starts like a preamble
+            if fault == "stall":
+                cut = min(STALL_AT, len(reply) // 2)
+                return [(0.0, reply[:cut]), (self.stall_s, reply[cut:])]
+            if fault == "extra":
+                return [(0.0, reply + bytes(self._rng.getrandbits(8) for _ in range(self._rng.randint(1, 8))))]
+        return [(0.0, reply)]
 
     # ---- the line protocol of ``kiosk sim idcard`` ----------------------------------------
     def command(self, line: str) -> str:
@@ -224,7 +199,7 @@ class SimReader:
                     return f"ok card={label} fault={self.fault or 'none'}"
         except (OSError, ValueError) as exc:
             return f"error {exc}"
-        return "error commands: place FILE | remove | fault garbled|truncated|silence|bad-checksum|none | status"
+        return f"error commands: place FILE | remove | fault {'|'.join(FAULTS)}|none | status"
 
 
 class PtySimulator:
@@ -268,9 +243,10 @@ class PtySimulator:
             except OSError:
                 return
             for frame in self._assembler.feed(data):
-                reply = self.reader.handle(frame)
-                if reply:
-                    self._write(reply)
+                for delay, chunk in self.reader.handle(frame):
+                    if delay and self._stop.wait(delay):
+                        return
+                    self._write(chunk)
 
     def _write(self, data: bytes) -> None:
         view = memoryview(data)
@@ -290,13 +266,22 @@ class VirtualSerial:
         self._cond = threading.Condition()
 
     def write(self, data: bytes) -> int:
+        delayed = 0.0
         for frame in self._assembler.feed(bytes(data)):
-            reply = self.reader.handle(frame)
-            if reply:
-                with self._cond:
-                    self._rx += reply
-                    self._cond.notify_all()
+            for delay, chunk in self.reader.handle(frame):
+                delayed += delay
+                if delayed:  # a stalled reply: its rest arrives later, as from a real reader
+                    timer = threading.Timer(delayed, self._receive, (chunk,))
+                    timer.daemon = True
+                    timer.start()
+                else:
+                    self._receive(chunk)
         return len(data)
+
+    def _receive(self, chunk: bytes) -> None:
+        with self._cond:
+            self._rx += chunk
+            self._cond.notify_all()
 
     def read(self, size: int = 1) -> bytes:
         with self._cond:

@@ -9,6 +9,8 @@ reader (devices.idcard.sim) behind the same pyserial-shaped object, for demos wi
 from __future__ import annotations
 
 import logging
+import os
+import stat
 import time
 
 from .frames import ReaderError
@@ -67,10 +69,13 @@ class SerialTransport(Transport):
     def __init__(self, port: str, baudrate: int = BAUDRATE):
         import serial  # the one place pyserial is imported
 
+        _check_device(port)
         try:
             ser = serial.Serial(port, baudrate=baudrate, bytesize=8, parity="N", stopbits=1,
                                 timeout=_SLICE, write_timeout=1.0, exclusive=True)
         except (serial.SerialException, OSError, ValueError) as exc:
+            if "Inappropriate ioctl" in str(exc):  # termios refused: /dev/null, /dev/zero, ...
+                raise PortError(f"cannot open {port}: a device, but not a serial port") from exc
             raise PortError(f"cannot open {port}: {exc}") from exc
         self._init(ser, port)
 
@@ -120,12 +125,34 @@ class SerialTransport(Transport):
             log.debug("closing %s failed", self.name, exc_info=True)
 
 
+def _check_device(port: str) -> None:
+    """Refuse at once what cannot be a serial port, before pyserial opens it read-write
+    (it would open a regular file, and wait on a FIFO)."""
+    if not port or "\0" in port:
+        raise PortError("no port given" if not port else "port name contains a NUL character")
+    try:
+        mode = os.stat(port).st_mode
+    except FileNotFoundError:
+        raise PortError(f"cannot open {port}: no such device") from None
+    except OSError as exc:
+        raise PortError(f"cannot open {port}: {exc.strerror}") from None
+    if not stat.S_ISCHR(mode):
+        kind = ("a directory" if stat.S_ISDIR(mode) else "a regular file" if stat.S_ISREG(mode)
+                else "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a device")
+        raise PortError(f"cannot open {port}: {kind}, not a serial device")
+
+
 def open_transport(port: str) -> Transport:
-    """The factory: ``virtual[:CARD.json]`` -> simulated reader in-process; else a serial device."""
+    """The factory: ``virtual[:CARD.json]`` -> simulated reader in-process; else a serial device.
+    A card file that cannot be used is a PortError naming the file and the problem."""
     if port == "virtual" or port.startswith("virtual:"):
-        from .sim import SimReader, VirtualSerial, load_card_file
+        from .cardfile import CardFileError, load_card_file
+        from .sim import SimReader, VirtualSerial
 
         card_file = port.partition(":")[2]
-        core = SimReader(load_card_file(card_file) if card_file else None)
-        return SerialTransport.from_serial(VirtualSerial(core), name=port)
+        try:
+            card = load_card_file(card_file) if card_file else None
+        except CardFileError as exc:
+            raise PortError(f"cannot use {port}: card file {exc}") from None
+        return SerialTransport.from_serial(VirtualSerial(SimReader(card)), name=port)
     return SerialTransport(port)
