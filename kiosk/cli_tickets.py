@@ -32,10 +32,12 @@ def kiosk_token(settings) -> str:
 def _options(args, settings, token: str):
     from tickets.server import ServeOptions
 
-    rules = getattr(settings.tickets, "rules", None)
-    return ServeOptions(data_dir=str(settings.data_dir), token=token,
-                        rules=rules.model_dump() if rules is not None else {},
-                        terminal=getattr(settings, "terminal_name", "") or "queue", demo=args.demo)
+    from tickets.rules import QueueRules
+
+    rules = {k: getattr(settings.tickets, k) for k in QueueRules.model_fields}
+    if args.demo:
+        rules["clock"] = "trust"  # a demo machine's clock may not report NTP sync; the demo still resets daily
+    return ServeOptions(data_dir=str(settings.data_dir), token=token, rules=rules, terminal="queue", demo=args.demo)
 
 
 def _read_password(args) -> str:

@@ -25,6 +25,7 @@ from pydantic_core import PydanticCustomError
 
 from kiosk.config_errors import format_errors
 from kiosk.config_read import ConfigError, kind_of, one_line, read_toml, show, show_path
+from tickets.rules import QueueRules
 
 __all__ = ["ConfigError", "Settings", "config_path", "documented_keys", "hash_pin", "load_config"]
 
@@ -84,7 +85,12 @@ class IdCard(_Section):
         return check_device(value)
 
 
-class Tickets(_Section):
+class Tickets(QueueRules):
+    """Both sides of the lobby queue: where a kiosk finds it (url, token) and, on the queue host,
+    its rules (tickets.rules.QueueRules: priority_age, day_starts, clock, service_minutes)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
     url: str = Field(default="", description='lobby queue service, e.g. http://192.0.2.10:8300 ("" = no 取号)',
                      json_schema_extra={"allowed": '"" or an http:// or https:// URL'})
     token: str = Field(default="", description="bearer token this kiosk sends to the queue service",

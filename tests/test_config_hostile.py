@@ -206,6 +206,7 @@ KEY_TYPES = {
     "elder_mode_default": bool, "display.width": int, "display.height": int, "display.rotation": int,
     "display.fullscreen": bool, "printer.url": str, "printer.encoding": str, "printer.paper_width_mm": int,
     "idcard.enabled": bool, "idcard.port": str, "tickets.url": str, "tickets.token": str,
+    "tickets.priority_age": int, "tickets.day_starts": str, "tickets.clock": str, "tickets.service_minutes": int,
     "maintenance.pin_hash": str,
 }
 WRONG = [("true", bool, "a boolean"), ("1", int, "an integer"), ("90.0", float, "a float"),
