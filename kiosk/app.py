@@ -10,6 +10,7 @@ Threads never touch widgets: background work (sync, devices) hands results to th
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import logging
 import os
 import signal
@@ -43,7 +44,7 @@ from kiosk import theme  # noqa: E402
 from kiosk.app_devices import AppDevices  # noqa: E402
 from kiosk.content_watch import POLL_S, ContentWatcher, LiveContentMixin  # noqa: E402
 from kiosk.fonts import register_default_font  # noqa: E402
-from kiosk.i18n import _, format_date, format_time, set_locale  # noqa: E402
+from kiosk.i18n import N_, _, format_date, format_time, set_locale  # noqa: E402
 from kiosk.idle import IdleTimer  # noqa: E402
 from kiosk.lockdown import CornerTaps, LockdownMixin, PinGuard, restart_process  # noqa: E402
 from kiosk.memory import release_free_memory, tune_malloc  # noqa: E402
@@ -53,6 +54,8 @@ from kiosk.window import (PlainScreenManager, PlainTransition, configure_kivy,  
 log = logging.getLogger(__name__)
 
 # screens that are never a "back" target: the attract loop, and maintenance (behind a PIN)
+# what a screen without its own `unavailable` says when its show() refuses
+UNAVAILABLE = N_("This page cannot be opened now. Please ask the staff.")
 NO_HISTORY = frozenset({"attract", "maintenance"})
 # opening these means the resident left what they were reading: a waiting content version
 # applies (home; the notices list, reached from the urgent banner showing the new notice)
@@ -264,10 +267,14 @@ class KioskApp(LockdownMixin, LiveContentMixin, App):
         self.manager.add_widget(registry.create(name, self))
         return True
 
-    def open_screen(self, name: str) -> bool:
-        """Show screen `name`, building it on first visit. Unknown screens get a calm toast.
+    def open_screen(self, name: str, **params) -> bool:
+        """Show screen `name`, building it on first visit: the one way to open a screen.
 
-        Returns True when the screen is now shown. `maintenance` opens only after the PIN.
+        `params` go to the screen's `show(**params)` before the switch (a detail screen takes the
+        item to show), so it never shows its previous item first. When `show` says no (the item
+        is gone, a parameter it does not take) the resident gets that screen's calm `unavailable`
+        toast and stays where they are. Unknown screens get a calm toast too. Returns True when
+        the screen is now shown. `maintenance` opens only after the PIN.
         """
         if name == "maintenance" and not self._maintenance_unlocked:
             log.warning("maintenance screen refused: no PIN entered")
@@ -279,6 +286,12 @@ class KioskApp(LockdownMixin, LiveContentMixin, App):
         if not self._ensure_screen(name):
             log.info("screen %r is not available yet", name)
             self.show_toast(_("This service is coming soon. Please ask the staff for help."))
+            return False
+        screen = manager.get_screen(name)
+        show = getattr(screen, "show", None)
+        if not _takes(show, params) or (show is not None and not show(**params)):
+            log.info("screen %r refused %r", name, params)
+            self.show_toast(_(getattr(screen, "unavailable", UNAVAILABLE)))
             return False
         if previous and previous != name and previous not in NO_HISTORY and not swapped:
             self._history.append(previous)
@@ -377,6 +390,17 @@ class KioskApp(LockdownMixin, LiveContentMixin, App):
         self._last_minute = minute
         if self.idle.due():
             self.on_idle()
+
+
+def _takes(show, params: dict) -> bool:
+    """Whether a screen's `show` accepts `params` (a screen without one takes none)."""
+    if show is None:
+        return not params
+    try:
+        inspect.signature(show).bind(**params)
+    except TypeError:
+        return False
+    return True
 
 
 def _install_stop_signals(app: KioskApp) -> None:

@@ -80,7 +80,7 @@ class LiveContentMixin:
                 manager.remove_widget(screen)
         self._history.clear()
         if manager.has_screen("home"):
-            manager.get_screen("home").show(self.home_model())
+            manager.get_screen("home").show_model(self.home_model())
         self.refresh_urgent()
         if old is not view and old in self._opened_views:
             self._opened_views.remove(old)

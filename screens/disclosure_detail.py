@@ -1,6 +1,6 @@
 """One disclosure: title, publisher, period, 公示期, its blocks (BlockView), then its page images.
 
-Open it with `open_disclosure(app, item_id)`. The item is read again from `app.view` on enter,
+Open it with `app.open_screen("disclosure_detail", item_id=ID)`. The item is read again from `app.view` on enter,
 with the terminal's clock: an item that expired meanwhile shows a calm message instead.
 
 The page images (`pages`, renders of an uploaded PDF) are shown fit to width at the end of the
@@ -16,7 +16,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.scrollview import ScrollView
 
 from content.schemas import Disclosure, Table, aware
-from kiosk.i18n import _, format_time
+from kiosk.i18n import N_, _, format_time
 from screens import base, blocks, disclosures, page_viewer
 from screens.base import KioskScreen
 from screens.clip import ScissorClip
@@ -25,19 +25,6 @@ from screens.disclosures import (category_name, format_day, newest_first, notice
                                  period_label, validity_text)
 from screens.page_viewer import PageViewer
 from screens.widgets import DebouncedButtonBehavior
-
-
-def open_disclosure(app, item_id: str) -> None:
-    """Show disclosure `item_id` on the `disclosure_detail` screen (built on first use)."""
-    from screens import registry
-
-    manager = app.manager
-    if not manager.has_screen("disclosure_detail"):
-        manager.add_widget(registry.create("disclosure_detail", app))
-    screen = manager.get_screen("disclosure_detail")
-    screen.item_id = item_id
-    if app.open_screen("disclosure_detail"):
-        screen.refresh()  # no-op when on_pre_enter did it; needed when it was already shown
 
 
 class PageThumb(DebouncedButtonBehavior, BoxLayout):
@@ -84,6 +71,19 @@ class DisclosureDetailScreen(KioskScreen):
         # a strong reference: the heading leaves the tree for items without pages (ids are weak)
         self._pages_header = self.content.ids.pages_header.__self__
         self.ids.body.add_widget(self.scroll)
+
+    unavailable = N_("This item is no longer published.")
+
+    def show(self, item_id: str | None = None) -> bool:
+        """`app.open_screen("disclosure_detail", item_id=ID)`: False when the item is not live."""
+        if item_id is None:
+            return True
+        app = self.app
+        if not isinstance(app.view.item(item_id, app.now()), Disclosure):
+            return False
+        self.item_id = item_id
+        self.refresh()  # no-op when on_pre_enter does it again
+        return True
 
     # ---- data ------------------------------------------------------------------------------
 

@@ -171,9 +171,7 @@ class DisclosuresScreen(KioskScreen):
             self._show(scroll_top=True)
 
     def open_item(self, item_id: str) -> None:
-        from screens.disclosure_detail import open_disclosure
-
-        open_disclosure(self.app, item_id)
+        self.app.open_screen("disclosure_detail", item_id=item_id)
 
     # ---- building ------------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 numbered steps, basis, FAQ; a QR code to the online service; 朗读 (read aloud) when offline TTS
 exists; 打印告知单 when a printer is configured (screens.guide_print). Long content scrolls.
 
-`show_guide(guide_id)` renders a guide from `app.view` (guides.open_guide calls it before the
+`show_guide(guide_id)` renders a guide from `app.view` (`app.open_screen("guide_detail", guide_id=ID)` calls it, through `show`, before the
 screen switch). The QR code is drawn in memory (qrcode -> Pillow -> PNG bytes -> Kivy texture):
 no temp files. Content text is shown with markup off (CJKLabel / markup=False).
 """
@@ -220,6 +220,12 @@ class GuideDetailScreen(KioskScreen):
         return row
 
     # ---- showing a guide ---------------------------------------------------------------------
+
+    unavailable = N_("This guide is no longer available. Please ask the staff.")
+
+    def show(self, guide_id: str | None = None) -> bool:
+        """`app.open_screen("guide_detail", guide_id=ID)`: False when the guide is not live."""
+        return True if guide_id is None else self.show_guide(guide_id)
 
     def show_guide(self, guide_id: str) -> bool:
         """Render guide `guide_id` from the app's view; False when it is not (or no longer) live."""

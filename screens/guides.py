@@ -1,7 +1,7 @@
 """办事指南: category chips, the list of guides (a RecycleView) and the way into search.
 
 Also the pieces the two other guide screens share: the list row (`GuideRow`, used by the search
-results too), the summary line of a guide, and `open_guide(app, guide_id)`, which shows one guide
+results too) and the summary line of a guide; `app.open_screen("guide_detail", guide_id=ID)` shows one guide
 on the `guide_detail` screen. The kv rules of all three screens are in guides.kv.
 """
 from __future__ import annotations
@@ -115,22 +115,6 @@ def fade_texture():
         texture.blit_buffer(ramp, colorfmt="rgba", bufferfmt="ubyte")
         _FADE["texture"] = texture
     return texture
-
-
-def open_guide(app, guide_id: str) -> bool:
-    """Show guide `guide_id` on the detail screen (built on first use), then switch to it.
-
-    The guide is set before the switch, so the screen never shows the previous guide first.
-    """
-    from screens import registry
-
-    manager = app.manager
-    if not manager.has_screen("guide_detail"):
-        manager.add_widget(registry.create("guide_detail", app))
-    if not manager.get_screen("guide_detail").show_guide(guide_id):
-        app.show_toast(_("This guide is no longer available. Please ask the staff."))
-        return False
-    return app.open_screen("guide_detail")
 
 
 # ---- widgets --------------------------------------------------------------------------------
@@ -259,7 +243,7 @@ class GuideRow(RecycleDataViewBehavior, DebouncedButtonBehavior, Widget):
 
     def on_tap(self):
         if self.guide_id:
-            open_guide(App.get_running_app(), self.guide_id)
+            App.get_running_app().open_screen("guide_detail", guide_id=self.guide_id)
 
 
 class GuideList(ScissorClip, RecycleView):  # clipped without stencil fills (screens/clip.py)

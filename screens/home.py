@@ -1,7 +1,7 @@
 """The home screen: centre name, live date and time, and the big tiles residents start from.
 
 The screen does no I/O: the app builds a `HomeModel` from the settings and the content view and
-hands it over with `HomeScreen.show(model)`. Tapping a tile calls `app.open_screen(name)`.
+hands it over with `HomeScreen.show_model(model)`. Tapping a tile calls `app.open_screen(name)`.
 """
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ class HomeScreen(Screen):
         self._tiles: dict[str, Tile] = {}
         self._grid: GridLayout | None = None
 
-    def show(self, model: HomeModel) -> None:
+    def show_model(self, model: HomeModel) -> None:
         """Display `model` (main thread only)."""
         self.model = model
         self.centre_name = model.centre_name
@@ -152,6 +152,6 @@ class HomeScreen(Screen):
 
 def create(app) -> HomeScreen:
     screen = HomeScreen()
-    screen.show(app.home_model())
+    screen.show_model(app.home_model())
     app.bind(landscape=screen.arrange)
     return screen

@@ -1,6 +1,6 @@
 """One notice: level tag, title, date, and its blocks (screens.blocks.BlockView), scrolling.
 
-`open_notice(app, notice_id)` sets the notice before switching, so the screen never shows the
+`app.open_screen("notice_detail", notice_id=ID)` sets the notice (`show`) before switching, so the screen never shows the
 previous one first. A notice that expired (or was withdrawn) meanwhile is not opened: the
 resident gets a calm toast instead. The notice on screen stays as it is while it is read; a new
 content version shows the next time it is opened.
@@ -11,24 +11,11 @@ from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
 from content.schemas import Notice
-from kiosk.i18n import _
+from kiosk.i18n import N_, _
 from screens.base import KioskScreen
 from screens.blocks import BlockView
 from screens.notices import date_text, live_notices, load_kv
 from screens.text_label import TextLabel
-
-
-def open_notice(app, notice_id: str) -> bool:
-    """Show notice `notice_id` on the detail screen (built on first use), then switch to it."""
-    from screens import registry
-
-    manager = app.manager
-    if not manager.has_screen("notice_detail"):
-        manager.add_widget(registry.create("notice_detail", app))
-    if not manager.get_screen("notice_detail").show_notice(notice_id):
-        app.show_toast(_("This notice is no longer available."))
-        return False
-    return app.open_screen("notice_detail")
 
 
 class NoticeDetailBody(BoxLayout):
@@ -51,6 +38,12 @@ class NoticeDetailScreen(KioskScreen):
         self.ids.body.add_widget(self.content)
         self.blocks = BlockView()
         self.content.ids.column.add_widget(self.blocks)
+
+    unavailable = N_("This notice is no longer available.")
+
+    def show(self, notice_id: str | None = None) -> bool:
+        """`app.open_screen("notice_detail", notice_id=ID)`: False when the notice is not live."""
+        return True if notice_id is None else self.show_notice(notice_id)
 
     def show_notice(self, notice_id: str) -> bool:
         """Display notice `notice_id` if it is live now; False (nothing changes) otherwise."""

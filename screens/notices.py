@@ -2,7 +2,7 @@
 
 Also what the detail screen shares with the list: the order of notices and the date line. The
 kv rules of both notice screens are in notices.kv. Tapping a row opens the notice on
-`notice_detail` (screens.notice_detail.open_notice).
+`notice_detail` (`app.open_screen("notice_detail", notice_id=ID)`).
 """
 from __future__ import annotations
 
@@ -137,10 +137,8 @@ class NoticeRow(DebouncedButtonBehavior, PieceRow):
         self._chevron.width = max(1.5, chevron / 12)
 
     def on_tap(self):
-        from screens.notice_detail import open_notice
-
         if self.notice_id:
-            open_notice(App.get_running_app(), self.notice_id)
+            App.get_running_app().open_screen("notice_detail", notice_id=self.notice_id)
 
 
 class NoticesBody(BoxLayout):

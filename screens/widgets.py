@@ -143,13 +143,11 @@ class UrgentBanner(DebouncedButtonBehavior, BoxLayout):
     active = BooleanProperty(False)
 
     def on_tap(self):
-        from screens.notice_detail import open_notice
-
         app = App.get_running_app()
         app.apply_pending_content()
         urgent = app.view.urgent_notices(app.now())
         if len(urgent) == 1:
-            open_notice(app, urgent[0].id)
+            app.open_screen("notice_detail", notice_id=urgent[0].id)
         else:
             app.open_screen("notices")
 

@@ -81,9 +81,7 @@ def detail_of(h):
 
 
 def finance_detail(h, demo_view):
-    from screens.disclosure_detail import open_disclosure
-
-    open_disclosure(h.app, "disclosure-finance-last-month")
+    h.app.open_screen("disclosure_detail", item_id="disclosure-finance-last-month")
     h.frames(4)
     return detail_of(h)
 

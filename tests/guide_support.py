@@ -97,9 +97,7 @@ def assert_inside(h, root, size) -> None:
 
 
 def open_detail(h, guide_id):
-    from screens.guides import open_guide
-
     open_guides(h)
-    assert open_guide(h.app, guide_id)
+    assert h.app.open_screen("guide_detail", guide_id=guide_id)
     h.frames(3)
     return screen(h, "guide_detail")

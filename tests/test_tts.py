@@ -114,12 +114,10 @@ def test_speaker_runs_in_the_background_and_a_new_text_replaces_the_old(fake_esp
 @pytest.fixture
 def detail(ui, demo_view):
     def run():
-        from screens.guides import open_guide
-
         h = ui(Settings(display=Display(fullscreen=False)), demo_view, size=(1080, 1920),
                now=lambda: NOW)
         h.tap(h.home.tile("guides"))
-        assert open_guide(h.app, "guide-dibao")
+        assert h.app.open_screen("guide_detail", guide_id="guide-dibao")
         h.frames(3)
         return h, h.app.manager.get_screen("guide_detail")
     return run

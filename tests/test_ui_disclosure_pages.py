@@ -27,9 +27,7 @@ def one_page(tmp_path):
 
 
 def open_pages(h):
-    from screens.disclosure_detail import open_disclosure
-
-    open_disclosure(h.app, "d-1")
+    h.app.open_screen("disclosure_detail", item_id="d-1")
     h.frames(4)
     detail = detail_of(h)
     assert detail.content.page_count == 2
@@ -101,9 +99,7 @@ def test_pages_next_previous_and_back_to_the_text(ui, two_pages):
 
 def test_tapping_a_page_opens_the_viewer_on_that_page(ui, two_pages):
     h = ui(settings(), two_pages, size=(1080, 1920), now=lambda: NOW)
-    from screens.disclosure_detail import open_disclosure
-
-    open_disclosure(h.app, "d-1")
+    h.app.open_screen("disclosure_detail", item_id="d-1")
     h.frames(4)
     detail = detail_of(h)
     second = list(reversed(detail.content.ids.pages.children))[1]
@@ -117,10 +113,8 @@ def test_tapping_a_page_opens_the_viewer_on_that_page(ui, two_pages):
 
 @pytest.mark.parametrize("size", [(1080, 1920), (800, 480)], ids=["portrait", "pi7"])
 def test_a_single_page_has_no_paging(ui, one_page, size):
-    from screens.disclosure_detail import open_disclosure
-
     h = ui(settings(), one_page, size=size, now=lambda: NOW)
-    open_disclosure(h.app, "d-1")
+    h.app.open_screen("disclosure_detail", item_id="d-1")
     h.frames(4)
     detail = detail_of(h)
     assert detail.content.page_count == 1 and "原件（共1页）" in h.texts()

@@ -149,10 +149,8 @@ def test_finance_table_numbers_are_right_aligned(ui, demo_view):
 
 def test_a_wide_table_scrolls_sideways_inside_the_scrolling_detail(ui, demo_view):
     """At 800x480 the 8-column 民生微实事 table is wider than the screen."""
-    from screens.disclosure_detail import open_disclosure
-
     h = ui(settings(), demo_view, size=(800, 480))
-    open_disclosure(h.app, "disclosure-projects")
+    h.app.open_screen("disclosure_detail", item_id="disclosure-projects")
     h.frames(4)
     detail = detail_of(h)
     page = detail.scroll
@@ -178,12 +176,10 @@ def test_a_wide_table_scrolls_sideways_inside_the_scrolling_detail(ui, demo_view
 
 
 def test_markup_like_content_is_shown_literally(ui, make_view):
-    from screens.disclosure_detail import open_disclosure
-
     item = disclosure(1, title="标题 [b]不是粗体[/b]", blocks=[Paragraph(text="[b]x[/b] 与 [i]y[/i]")],
                       publisher="[color=ff0000]居委会[/color]")
     h = ui(settings(), make_view(CENTRE, item), now=lambda: NOW)
-    open_disclosure(h.app, "d-1")
+    h.app.open_screen("disclosure_detail", item_id="d-1")
     h.frames(4)
     detail = detail_of(h)
     paragraph = detail.blocks.block_widgets[0]
@@ -192,21 +188,33 @@ def test_markup_like_content_is_shown_literally(ui, make_view):
     assert "[color=ff0000]居委会[/color]" in detail.content.ids.publisher.text
 
 
-def test_an_item_that_expired_meanwhile_shows_a_calm_message(ui, make_view):
-    from screens.disclosure_detail import open_disclosure
-
+def test_an_item_that_expired_meanwhile_is_refused_calmly(ui, make_view):
     clock = {"now": NOW}
     item = disclosure(1, title="即将撤下", expire_at=NOW + dt.timedelta(minutes=5))
     h = ui(settings(), make_view(CENTRE, item), now=lambda: clock["now"])
     screen = open_list(h)
     assert row_titles(screen) == ["即将撤下"]
     clock["now"] = NOW + dt.timedelta(minutes=6)
-    open_disclosure(h.app, "d-1")
-    h.frames(3)
-    assert detail_of(h).content.ids.title.text == "该公开信息已过期或已撤下。"
-    tap(h, detail_of(h).navbar.ids.back_button)
+    assert h.app.open_screen("disclosure_detail", item_id="d-1") is False  # the row was still shown
+    assert h.app.manager.current == "disclosures" and h.root.toast.shown
+    assert h.root.toast.plain_text == "该公开信息已过期或已撤下。"
+    h.app.open_screen("home")
+    screen = open_list(h)
     assert row_titles(screen) == []  # the list follows the clock when shown again
     assert screen.panel.ids.rows.children == [] and screen.panel.empty
+
+
+def test_an_item_open_when_it_expires_says_so_on_its_page(ui, make_view):
+    clock = {"now": NOW}
+    item = disclosure(1, title="即将撤下", expire_at=NOW + dt.timedelta(minutes=5))
+    h = ui(settings(), make_view(CENTRE, item), now=lambda: clock["now"])
+    open_list(h)
+    assert h.app.open_screen("disclosure_detail", item_id="d-1")
+    h.frames(3)
+    clock["now"] = NOW + dt.timedelta(minutes=6)
+    detail_of(h).refresh()  # what entering the screen again does
+    h.frames(2)
+    assert detail_of(h).content.ids.title.text == "该公开信息已过期或已撤下。"
 
 
 def test_prepare_screenshot_shows_the_newest_finance_item_with_a_table(ui, demo_view):
@@ -258,9 +266,7 @@ def test_screenshots_of_every_tab_and_detail(ui, demo_view, size, elder):
     detail.scroll.scroll_to(detail.blocks.tables()[0], animate=False)
     h.settle(detail.scroll)
     h.screenshot(f"disclosure_detail_finance_table_{suffix}")
-    from screens.disclosure_detail import open_disclosure
-
-    open_disclosure(h.app, "disclosure-public-housing")
+    h.app.open_screen("disclosure_detail", item_id="disclosure-public-housing")
     h.frames(4)
     h.screenshot(f"disclosure_detail_pages_{suffix}")
     detail.open_pages(0)

@@ -123,8 +123,6 @@ def test_prepare_screenshot_shows_the_first_guide(start, demo_view):
 def test_the_next_guide_reuses_the_texts_it_shares_with_the_last(start):
     """Section headings and fact labels are the same words in every guide: the pooled widget
     already showing one is taken for it, so its text is not rendered again."""
-    from screens.guides import open_guide
-
     h = start()
     detail = open_detail(h, "guide-dibao")
 
@@ -139,7 +137,7 @@ def test_the_next_guide_reuses_the_texts_it_shares_with_the_last(start):
 
     first = textures()
     assert {"办理信息", "办理地点/窗口", "承诺时限"} <= set(first)
-    assert open_guide(h.app, "guide-senior-card")
+    assert h.app.open_screen("guide_detail", guide_id="guide-senior-card")
     h.frames(3)
     assert detail.header.title == "老年人优待证"
     second = textures()

@@ -105,11 +105,9 @@ def test_a_double_tap_on_a_guide_opens_it_once(start):
 
 
 def test_unknown_guide_is_refused_calmly(start):
-    from screens.guides import open_guide
-
     h = start()
     open_guides(h)
-    assert open_guide(h.app, "no-such-guide") is False
+    assert h.app.open_screen("guide_detail", guide_id="no-such-guide") is False
     assert h.app.manager.current == "guides"
     assert h.root.toast.shown
 

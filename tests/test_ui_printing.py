@@ -36,10 +36,8 @@ def start(ui, demo_view):
 
 
 def open_detail(h, guide_id="guide-dibao"):
-    from screens.guides import open_guide
-
     h.app.open_screen("guides")
-    assert open_guide(h.app, guide_id)
+    assert h.app.open_screen("guide_detail", guide_id=guide_id)
     h.frames(3)
     return h.screen("guide_detail")
 

@@ -65,3 +65,23 @@ def test_kiosk_screenshot_renders_every_registered_screen(demo_view, tmp_path):
         if len(image.resize((160, 96)).getcolors(1_000_000)) < 12:
             blank.append(name)
     assert not blank, f"screens that rendered (nearly) blank: {blank}"
+
+
+# ---- opening screens ------------------------------------------------------------------------
+
+def test_one_way_to_open_a_screen_with_parameters(ui, demo_view):
+    from tests.shell_support import settings
+
+    h = ui(settings(), demo_view)
+    app = h.app
+    assert app.open_screen("guide_detail", guide_id="guide-dibao")
+    assert app.manager.get_screen("guide_detail").guide_id == "guide-dibao"
+    assert app.open_screen("notices")
+    # the detail screens say no to an item that is not live, before anything is switched
+    for name, params in [("guide_detail", {"guide_id": "nope"}), ("notice_detail", {"notice_id": "nope"}),
+                         ("disclosure_detail", {"item_id": "nope"}), ("centre", {"room": "x"}),
+                         ("guide_detail", {"colour": "red"})]:
+        h.root.toast.hide()
+        assert app.open_screen(name, **params) is False, name
+        assert app.manager.current == "notices" and h.root.toast.shown and h.root.toast.plain_text
+    assert app.manager.get_screen("guide_detail").guide_id == "guide-dibao"  # what it showed stays

@@ -94,15 +94,13 @@ def measure_app_tap(data_dir: Path, runs: int, size: tuple[int, int]) -> tuple[l
     os.environ.update(KIVY_NO_ARGS="1", KIVY_NO_FILELOG="1", KIVY_NO_CONFIG="1", KIVY_NO_CONSOLELOG="1")
     from kivy.tests.common import UnitTestTouch
 
-    from screens.guides import open_guide
-
     from_tap, from_release = [], []
     with PrinterSimulator(port=0) as sim:
         app = start_app(data_dir, sim.url, *size)
         app.devices.prints.repeat_window_s = 0
         frames(5)
         app.open_screen("guides")
-        assert open_guide(app, "guide-dibao")
+        assert app.open_screen("guide_detail", guide_id="guide-dibao")
         frames(5)
         button = app.manager.get_screen("guide_detail").print_row.ids.print_button
         for i in range(runs + 1):  # the first one warms up (imports, first connection)
