@@ -144,7 +144,7 @@ def _wait_healthy(svc: LiveService, deadline: float) -> None:
 
 
 def start_service(tmp_path: Path, workers: int = 1, extra_args=(), env: dict | None = None, *,
-                  demo: bool = True, token: str | None = None) -> LiveService:
+                  demo: bool = True, token: str | None = None, port: int | None = None) -> LiveService:
     """Start `kiosk tickets serve` on a free port with its data in `tmp_path/data`; wait for it."""
     tmp_path = Path(tmp_path)
     data_dir = tmp_path / "data"
@@ -153,7 +153,7 @@ def start_service(tmp_path: Path, workers: int = 1, extra_args=(), env: dict | N
                  "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
     child_env.pop("KIOSK_CONFIG", None)
     child_env.update(env or {})
-    port = free_port()
+    port = port or free_port()
     cmd = [sys.executable, "-m", "kiosk.cli", "tickets", "serve", "--data-dir", str(data_dir),
            "--port", str(port), "--workers", str(workers), *(["--demo"] if demo else []), *extra_args]
     log_path = tmp_path / f"serve-{port}.log"
