@@ -223,3 +223,22 @@ def test_events_resume_from_last_event_id_and_hide_staff_events(client):
     assert [e[1] for e in staff] == ["issued", "help", "call"]
     r = client.get("/api/events", headers={"Last-Event-ID": "abc"})
     assert r.status_code == 400 and r.json()["field"] == "Last-Event-ID"
+
+
+def test_a_tickets_qr_page_follows_it_without_a_name(app_parts, tmp_path):
+    from tickets.server import PAGES_DIR
+
+    q, accounts = app_parts
+    with TestClient(create_app(q, accounts, pages_dir=PAGES_DIR)) as c:
+        t = issue(c, id_card={"name_masked": "张*明", "age": 75}).json()
+        issue(c, key="kiosk-a-000002")
+        other = issue(c, key="kiosk-a-000003").json()
+        page = c.get(f"/t/{other['id']}")
+        assert page.status_code == 200 and "A003" in page.text and "前面还有 2 人" in page.text
+        assert "张" not in c.get(f"/t/{t['id']}").text
+        h = login(c)
+        c.post("/api/counters/1号窗口/call-next", headers=h)
+        assert "轮到您了，请到 1号窗口 办理" in c.get(f"/t/{t['id']}").text
+        missing = c.get("/t/<script>")
+        assert missing.status_code == 404 and "<script>" not in missing.text and "号码仅当日有效" in missing.text
+        assert page.headers["Content-Security-Policy"].startswith("default-src 'none'")

@@ -159,6 +159,9 @@ def test_every_word_of_the_pages_is_in_the_catalog_and_compiled():
     for table in (pages.ERRORS, pages.WORDS, pages.SCREENS, pages.RATING_LEVELS):
         used.update(table.values())
     used.update(pages.RATING_REASONS)
+    from tickets import ticket_page
+
+    used.update(ticket_page.MSGIDS)
     missing = sorted(m for m in used if not po.get(m))
     assert not missing, f"add to tickets.po: {missing}"
     assert not sorted(set(po) - used), "msgids no longer used in the pages"

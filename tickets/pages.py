@@ -201,6 +201,9 @@ def mount_pages(app, pages_dir, locale: str = DEFAULT_LOCALE) -> None:
 
     for path in PAGES:
         app.add_api_route(path, page(path), methods=["GET"], include_in_schema=False)
+    from tickets import ticket_page
+
+    ticket_page.add_route(app, app.state.queue, gt, SECURITY_HEADERS)
     for bare in ("/counter", "/display"):
         app.add_api_route(bare, _redirect(bare + "/"), methods=["GET"], include_in_schema=False)
     app.mount(STATIC_PREFIX, _Static(directory=pages_dir / "static"), name="pages-static")

@@ -23,7 +23,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, tuple_, update
 from sqlalchemy.engine import Connection, Engine
 
 from content.hours import is_open, next_opening
@@ -166,7 +166,9 @@ class Queue:
             return 0
         return conn.execute(select(func.count()).select_from(T).where(
             T.c.day == row.day, T.c.service == row.service, T.c.state == "waiting",
-            or_(T.c.priority > row.priority, and_(T.c.priority == row.priority, T.c.queued_at < row.queued_at)),
+            # the order call_next uses: priority first, then place in the queue, then number
+            or_(T.c.priority > row.priority,
+                and_(T.c.priority == row.priority, tuple_(T.c.queued_at, T.c.number) < tuple_(row.queued_at, row.number))),
         )).scalar_one()
 
     def _ticket_json(self, conn: Connection, row, staff: bool = False) -> dict:
