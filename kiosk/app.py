@@ -173,7 +173,7 @@ class KioskApp(LockdownMixin, LiveContentMixin, App):
         root = KioskRoot()
         self.root_widget = root
         root.manager.bind(current=self._on_screen_changed)
-        self.open_screen("home")
+        self.open_screen(self.start_screen)
         self.refresh_urgent()
         self._tick(0)
         return root
@@ -233,6 +233,8 @@ class KioskApp(LockdownMixin, LiveContentMixin, App):
         if self.manager.current == "attract":
             self.go_home()
             return True  # the touch that wakes the terminal does not press what lies beneath
+        if self.manager.current == "display":
+            return True  # the calling board takes no touches: no resident navigation on a display
         return False
 
     # ---- sizes, elder mode -----------------------------------------------------------------
@@ -304,8 +306,14 @@ class KioskApp(LockdownMixin, LiveContentMixin, App):
             self._history.clear()  # back from maintenance goes home, never to a resident's page
         return True
 
+    @property
+    def start_screen(self) -> str:
+        """Where the app starts and "home" leads: the calling board on a display (role `display`,
+        which has no attract loop either), the home screen on a terminal."""
+        return "display" if self.settings.role == "display" else "home"
+
     def go_home(self) -> None:
-        self.open_screen("home")
+        self.open_screen(self.start_screen)
 
     def go_back(self) -> None:
         """The previous screen (home when there is none)."""
@@ -388,7 +396,7 @@ class KioskApp(LockdownMixin, LiveContentMixin, App):
         if self._last_minute is not None and minute != self._last_minute:
             self.refresh_urgent()  # notices expire/publish by the terminal's own clock
         self._last_minute = minute
-        if self.idle.due():
+        if self.idle.due() and self.settings.role != "display":
             self.on_idle()
 
 

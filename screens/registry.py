@@ -18,6 +18,7 @@ SCREENS: dict[str, str] = {
     "maintenance": "screens.maintenance",
     "disclosures": "screens.disclosures",
     "disclosure_detail": "screens.disclosure_detail",
+    "display": "screens.display",
 }
 
 

@@ -113,8 +113,9 @@ def go_idle(h, seconds: float | None = None) -> None:
 
 
 def resident_screens() -> list[str]:
-    """Registered screens with the shared red bar (everything but home and attract)."""
-    return [n for n in registry.SCREENS if n not in ("home", "attract")]
+    """Registered screens with the shared red bar (everything but home, attract and the calling
+    board)."""
+    return [n for n in registry.SCREENS if n not in ("home", "attract", "display")]
 
 
 
