@@ -42,6 +42,7 @@ from kivy.uix.screenmanager import ScreenManager  # noqa: E402
 from content.schemas import CST, aware  # noqa: E402
 from kiosk import theme  # noqa: E402
 from kiosk.app_devices import AppDevices  # noqa: E402
+from kiosk.app_tickets import TicketsMixin  # noqa: E402
 from kiosk.content_watch import POLL_S, ContentWatcher, LiveContentMixin  # noqa: E402
 from kiosk.fonts import register_default_font  # noqa: E402
 from kiosk.i18n import N_, _, format_date, format_time, set_locale  # noqa: E402
@@ -105,7 +106,7 @@ class KioskRoot(FloatLayout):
         self.navbar.title = title
 
 
-class KioskApp(LockdownMixin, LiveContentMixin, App):
+class KioskApp(LockdownMixin, LiveContentMixin, TicketsMixin, App):
     """The terminal app, built with the settings and a content view (see content.store).
 
     `now` (wall clock, for content and the header) and `monotonic` (idle timer, PIN lock,
@@ -122,6 +123,7 @@ class KioskApp(LockdownMixin, LiveContentMixin, App):
     date_text = StringProperty("")
     time_text = StringProperty("")
     view = ObjectProperty(None)
+    help_available = BooleanProperty(False)  # 呼叫工作人员 is shown (a queue service is configured)
 
     def __init__(self, settings, view, now: Callable[[], dt.datetime] | None = None,
                  rotate: bool = True, monotonic: Callable[[], float] = time.monotonic,
@@ -149,6 +151,7 @@ class KioskApp(LockdownMixin, LiveContentMixin, App):
         self._stale: set[str] = set()  # screens still showing the old content (current at swap)
         self.watcher = ContentWatcher(view.data_dir, view.version, self.content_changed)
         self.use_kivy_settings = False
+        self._init_tickets()
         self.bind(ui_unit=self._update_text_unit, text_scale=self._update_text_unit)
         self.elder_mode = bool(settings.elder_mode_default)
         self.text_scale = theme.text_scale(self.elder_mode)
@@ -187,7 +190,7 @@ class KioskApp(LockdownMixin, LiveContentMixin, App):
     def home_model(self):
         from screens.home import build_home_model
 
-        return build_home_model(self.settings, self.view)
+        return build_home_model(self.settings, self.view, self.queue_online)
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -207,6 +210,7 @@ class KioskApp(LockdownMixin, LiveContentMixin, App):
         self.devices.on_card = self.card_read
         self.devices.on_card_refused = self.card_refused
         self.devices.start()
+        self._start_tickets()
 
     def on_stop(self):
         from kivy.core.window import Window
@@ -343,6 +347,7 @@ class KioskApp(LockdownMixin, LiveContentMixin, App):
         if self.manager.current == "attract":
             self.go_home()  # a card on the reader wakes the terminal like a touch
         self.show_toast(_("ID card read"))
+        self._tickets_card(card)
 
     def card_refused(self, reason: str) -> None:
         """The reader refused the card placed (`reason` is for the maintainer; logged there).
@@ -352,6 +357,7 @@ class KioskApp(LockdownMixin, LiveContentMixin, App):
         if self.manager.current == "attract":
             self.go_home()
         self.show_toast(_("This card could not be read. Please ask the staff for help."))
+        self._tickets_card(None)
 
     def reset_session(self) -> None:
         """Forget everything about the last resident (idle timeout)."""
@@ -361,6 +367,7 @@ class KioskApp(LockdownMixin, LiveContentMixin, App):
                 reset()
         self.elder_mode = bool(self.settings.elder_mode_default)
         self.session.clear()
+        self._reset_tickets()
         self.root_widget.toast.hide()
         self._close_pin_pad()
         self._history.clear()

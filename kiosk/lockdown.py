@@ -17,11 +17,11 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import threading
 import time
 from collections import deque
 from collections.abc import Callable
 
+from kiosk import background
 from kiosk.i18n import _
 
 log = logging.getLogger(__name__)
@@ -133,21 +133,6 @@ class PinGuard:
         return self.precheck() or self.record(self.verify(pin))
 
 
-def run_in_background(work: Callable[[], object], done: Callable[[object], None],
-                      name: str = "background") -> threading.Thread:
-    """Run `work()` in a daemon thread; `done(result)` then runs on the UI thread (a Kivy Clock
-    callback on the next frame): threads never touch widgets (DESIGN.md, "Processes")."""
-    from kivy.clock import Clock
-
-    def run() -> None:
-        result = work()
-        Clock.schedule_once(lambda _dt: done(result), 0)
-
-    thread = threading.Thread(target=run, name=name, daemon=True)
-    thread.start()
-    return thread
-
-
 def restart_process() -> None:
     """Replace this process with a fresh run of the same command line (never returns)."""
     argv = [sys.executable, *sys.orig_argv[1:]]
@@ -202,9 +187,9 @@ class LockdownMixin:
             return
         self._pin_check += 1
         check = self._pin_check
-        run_in_background(lambda: self.pin_guard.verify(pin),
-                          lambda ok: self._pin_checked(check, bool(ok), on_result),
-                          name="pin-check")
+        background.call(lambda: self.pin_guard.verify(pin),
+                        lambda ok: self._pin_checked(check, bool(ok), on_result),
+                        lambda exc: self._pin_checked(check, False, on_result), name="pin-check")
 
     def _pin_checked(self, check: int, ok: bool, on_result: Callable[[str], None]) -> None:
         result = self.pin_guard.record(ok)

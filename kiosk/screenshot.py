@@ -94,6 +94,9 @@ def take_screenshots(settings, view, size: tuple[int, int], out_dir: Path,
         if app.manager.current != name:
             if name == "maintenance":
                 app.unlock_maintenance()  # rendered directly for docs, not via the PIN pad
+            from screens import registry
+
+            registry.prepare_sample(name, app)
             if not app.open_screen(name):
                 raise RuntimeError(f"screen {name!r} could not be opened")
             screen = app.manager.get_screen(name)

@@ -70,6 +70,10 @@ KV = """
         id: home_button
         text: _("Home")
         on_tap: app.go_home()
+    HelpButton:
+        id: help_button
+        over_red: True
+        pos_hint: {'center_y': 0.5}
     ElderToggle:
         id: elder_toggle
         over_red: True

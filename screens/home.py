@@ -48,7 +48,7 @@ class HomeModel:
     tickets_enabled: bool
 
 
-def build_home_model(settings, view) -> HomeModel:
+def build_home_model(settings, view, queue_online: bool = False) -> HomeModel:
     """The home screen's data from the settings and the current content view."""
     centre = view.centre()
     name = centre.name if centre is not None else _("Community service centre")
@@ -59,12 +59,13 @@ def build_home_model(settings, view) -> HomeModel:
     if centre is not None and centre.phone:
         parts.append(_("Phone: {phone}").format(phone=centre.phone))
     return HomeModel(centre_name=name, info="\n".join(parts),
-                     tickets_enabled=tickets_available(settings))
+                     tickets_enabled=tickets_available(settings) and queue_online)
 
 
 def tickets_available(settings) -> bool:
-    """取号 is offered only when a queue service is configured *and* its screen exists: a
-    tile that only says "coming soon" would be a dead end for a resident (issue #3)."""
+    """取号 is offered only when a queue service is configured *and* its screen exists (and, in
+    build_home_model, while the service answers): a tile that leads to "not possible now" would
+    be a dead end for a resident."""
     return bool(settings.tickets.url.strip()) and TICKET_TILE.screen in registry.SCREENS
 
 

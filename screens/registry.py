@@ -19,7 +19,19 @@ SCREENS: dict[str, str] = {
     "disclosures": "screens.disclosures",
     "disclosure_detail": "screens.disclosure_detail",
     "display": "screens.display",
+    "tickets": "screens.tickets",
+    "ticket_confirm": "screens.ticket_confirm",
+    "ticket_done": "screens.ticket_done",
 }
+
+
+def prepare_sample(name: str, app) -> None:
+    """Before `kiosk screenshot` (or a test) opens screen `name`: a screen that shows live data
+    (取号) gets a representative sample through its module's `prepare_screenshot(app)`."""
+    module = importlib.import_module(SCREENS[name])
+    sample = getattr(module, "prepare_screenshot", None)
+    if sample is not None:
+        sample(app)
 
 
 def create(name: str, app):

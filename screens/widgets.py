@@ -23,7 +23,7 @@ from screens import cjk_label
 from screens.cjk_label import CJKLabel
 from screens.text_label import TextLabel
 
-__all__ = ["BoldLabel", "CJKLabel", "TextLabel", "DebouncedButtonBehavior", "ElderToggle", "Tile", "Toast",
+__all__ = ["BoldLabel", "CJKLabel", "TextLabel", "DebouncedButtonBehavior", "ElderToggle", "HelpButton", "Tile", "Toast",
            "UrgentBanner", "load_kv"]
 
 
@@ -128,6 +128,16 @@ class ElderToggle(DebouncedButtonBehavior, BoldLabel):
     def on_tap(self):
         app = App.get_running_app()
         app.elder_mode = not app.elder_mode
+
+
+class HelpButton(DebouncedButtonBehavior, BoldLabel):
+    """呼叫工作人员: tells every counter that a resident at this terminal needs help (shown when
+    a queue service is configured: the call goes through it). `over_red`: on the title bar."""
+
+    over_red = BooleanProperty(False)
+
+    def on_tap(self):
+        App.get_running_app().call_for_help()
 
 
 class UrgentBanner(DebouncedButtonBehavior, BoxLayout):
@@ -269,6 +279,27 @@ KV = """
             radius: [self.height / 2]
         Color:
             rgba: theme.ON_RED if (self.active and self.over_red) else theme.RED
+        Line:
+            rounded_rectangle: (self.x, self.y, self.width, self.height, self.height / 2)
+            width: 2
+
+<HelpButton>:
+    text: _('Call staff')
+    font_size: app.text_unit * theme.FONT_BUTTON
+    color: theme.ON_RED if self.over_red else theme.RED
+    size_hint: None, None
+    size: (self.texture_size[0] + app.ui_unit * 56, max(self.texture_size[1] + app.ui_unit * 28, theme.MIN_TOUCH_PX)) if app.help_available else (0, 0)
+    opacity: 1 if app.help_available else 0
+    disabled: not app.help_available
+    canvas.before:
+        Color:
+            rgba: (theme.RED_DARK if self.over_red else theme.SURFACE_PRESSED) if self.state == 'down' else ((1, 1, 1, 0.12) if self.over_red else theme.SURFACE)
+        RoundedRectangle:
+            pos: self.pos
+            size: self.size
+            radius: [self.height / 2]
+        Color:
+            rgba: theme.ON_RED if self.over_red else theme.RED
         Line:
             rounded_rectangle: (self.x, self.y, self.width, self.height, self.height / 2)
             width: 2

@@ -240,8 +240,11 @@ class UI:
     def open(self, name: str, frames: int = 3):
         """Open screen `name` the way `kiosk screenshot` does (a detail screen shows its
         representative item) and return it."""
+        from screens import registry
+
         if name == "maintenance":
             self.app.unlock_maintenance()
+        registry.prepare_sample(name, self.app)
         assert self.app.open_screen(name), f"screen {name} did not open"
         prepare = getattr(self.screen(name), "prepare_screenshot", None)
         if prepare is not None:

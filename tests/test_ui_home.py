@@ -33,25 +33,14 @@ def urgent(n: int, title: str = URGENT_TITLE):
     return Notice(id=f"urgent-{n}", title=title, level="urgent", updated_at=NOW)
 
 
-@pytest.fixture
-def tickets_screen(monkeypatch):
-    """Registers a tiny stand-in `tickets` screen (the real queue flow is its own issue), so
-    the 取号 tile has somewhere to go. Returns the names the screen was opened with."""
-    import sys
-    import types
+@pytest.fixture(scope="module")
+def queue_url(tmp_path_factory):
+    """A live queue service (`kiosk tickets serve --demo`): the 取号 tile shows while it answers."""
+    from tests.tickets_live import start_service
 
-    from screens import registry
-
-    module = types.ModuleType("_test_tickets_screen")
-
-    def create(app):
-        from screens.base import KioskScreen
-
-        return KioskScreen(name="tickets", title="取号")
-
-    module.create = create
-    monkeypatch.setitem(sys.modules, module.__name__, module)
-    monkeypatch.setitem(registry.SCREENS, "tickets", module.__name__)
+    svc = start_service(tmp_path_factory.mktemp("queue"))
+    yield svc.url
+    svc.stop()
 
 
 @pytest.fixture
@@ -59,7 +48,11 @@ def start(ui, make_view):
     """start(tickets_url="", notices=(), size=(1080, 1920), elder=False) -> UI handle."""
     def run(tickets_url="", notices=(), size=(1080, 1920), elder=False):
         view = make_view(make_centre(), *notices)
-        return ui(make_settings(tickets_url, elder), view, size=size, now=lambda: NOW)
+        h = ui(make_settings(tickets_url, elder), view, size=size, now=lambda: NOW)
+        if tickets_url:  # the queue's first answer (a background call) decides on the 取号 tile
+            assert h.wait_for(lambda: h.app.tickets.checks > 0, timeout=10)
+            h.frames(2)
+        return h
     return run
 
 
@@ -103,23 +96,17 @@ def test_four_tiles_and_no_ticket_tile_without_a_tickets_url(start):
     assert "查看办理材料、窗口和时限" in h.home.tile("guides").ids.hint.text.replace("\n", "")
 
 
-def test_no_dead_ticket_tile_while_no_tickets_screen_exists(start):
-    from screens.registry import SCREENS
+def test_no_dead_ticket_tile_while_the_queue_does_not_answer(start):
+    from tests.tickets_live import free_port
 
-    assert "tickets" not in SCREENS  # when the queue screens land, this test needs a look
-    h = start(tickets_url="http://192.168.1.20:8600")
+    h = start(tickets_url=f"http://127.0.0.1:{free_port()}")  # nothing listens there
     assert h.home.tile("tickets") is None
     assert [t.screen for t in h.home.tiles()] == ["guides", "disclosures", "notices", "centre"]
     assert "取号" not in h.texts()
 
 
-def test_ticket_tile_needs_the_tickets_url_as_well_as_its_screen(start, tickets_screen):
-    h = start()
-    assert h.home.tile("tickets") is None and "取号" not in h.texts()
-
-
-def test_ticket_tile_appears_with_a_tickets_url_and_its_screen(start, tickets_screen):
-    h = start(tickets_url="http://192.168.1.20:8600")
+def test_ticket_tile_appears_while_the_queue_answers(start, queue_url):
+    h = start(tickets_url=queue_url)
     tile = h.home.tile("tickets")
     assert tile is not None and tile.title == "取号" and tile.primary
     assert "取号" in h.texts()
@@ -128,8 +115,8 @@ def test_ticket_tile_appears_with_a_tickets_url_and_its_screen(start, tickets_sc
 
 @pytest.mark.parametrize("elder", [False, True], ids=["normal", "elder"])
 @pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080), (800, 480)])
-def test_tiles_are_finger_sized_and_inside_the_window(start, tickets_screen, size, elder):
-    h = start(tickets_url="http://t", notices=[urgent(1)], size=size, elder=elder)
+def test_tiles_are_finger_sized_and_inside_the_window(start, queue_url, size, elder):
+    h = start(tickets_url=queue_url, notices=[urgent(1)], size=size, elder=elder)
     h.screenshot(f"home_{size[0]}x{size[1]}" + ("_elder" if elder else ""))
     win_w, win_h = size
     min_px = 9 / 25.4 * 160  # 9 mm at 160 dpi, the densest panel we expect
@@ -171,14 +158,14 @@ def test_an_unknown_screen_shows_a_calm_not_yet_message(start):
     h.screenshot("home_toast_1080x1920")
 
 
-def test_the_ticket_tile_opens_the_tickets_screen(start, tickets_screen):
-    h = start(tickets_url="http://t")
+def test_the_ticket_tile_opens_the_tickets_screen(start, queue_url):
+    h = start(tickets_url=queue_url)
     h.tap(h.home.tile("tickets"))
     assert h.current == "tickets" and not h.root.toast.shown
 
 
-def test_every_tile_opens_its_screen(start, tickets_screen):
-    h = start(tickets_url="http://t")
+def test_every_tile_opens_its_screen(start, queue_url):
+    h = start(tickets_url=queue_url)
     opened = []
     for tile in h.home.tiles():
         h.tap(tile)

@@ -147,6 +147,7 @@ def start_service(tmp_path: Path, workers: int = 1, extra_args=(), env: dict | N
                   demo: bool = True, token: str | None = None, port: int | None = None) -> LiveService:
     """Start `kiosk tickets serve` on a free port with its data in `tmp_path/data`; wait for it."""
     tmp_path = Path(tmp_path)
+    tmp_path.mkdir(parents=True, exist_ok=True)
     data_dir = tmp_path / "data"
     token = token or secrets.token_urlsafe(16)
     child_env = {**os.environ, "KIOSK_TICKETS_TOKEN": token, "PYTHONUNBUFFERED": "1",
