@@ -37,6 +37,8 @@ REGULAR_TYPES = (b"0", b"\0", b"7")
 EXTENDED_TYPES = {b"x": "pax", b"g": "pax global", b"L": "GNU long-name", b"K": "GNU long-link"}
 NO_DATA_TYPES = {b"1": "a hard link", b"2": "a symbolic link", b"3": "a character device",
                  b"4": "a block device", b"6": "a FIFO"}  # their size field is not followed by data
+OTHER_TYPES = {b"S": "a GNU sparse file", b"D": "a GNU dump folder", b"M": "a multi-volume part",
+               b"V": "a volume label"}  # followed by `size` bytes of data, skipped
 REFUSED = "refused (a bundle holds only regular files and folders)"
 
 
@@ -65,12 +67,21 @@ class GunzipReader:
     def __init__(self, fd: int, limit: int):
         self.fd, self.limit, self.total = fd, limit, 0
         self._obj: zlib._Decompress | None = zlib.decompressobj(31)
-        self._pending = b""
+        self._pending = b""  # compressed input not yet decompressed
+        self._out, self._pos = b"", 0  # decompressed, not yet read
         self._done = False
         os.lseek(fd, 0, os.SEEK_SET)
 
     def read(self, n: int) -> bytes:
-        """Up to `n` (> 0) bytes; b"" at the end of the last gzip member."""
+        """Up to `n` bytes; b"" at the end of the last gzip member."""
+        if self._pos == len(self._out):
+            self._out, self._pos = self._inflate(), 0
+        data = self._out[self._pos:self._pos + n]
+        self._pos += len(data)
+        return data
+
+    def _inflate(self) -> bytes:
+        """The next CHUNK (or less) of decompressed data; b"" at the end."""
         while not self._done:
             if self._obj is None and not self._next_member():
                 break
@@ -80,7 +91,7 @@ class GunzipReader:
                     raise archive_error(f"the gzip stream is truncated (the file ends after {self.total} unpacked bytes)")
             assert self._obj is not None
             try:
-                out = self._obj.decompress(self._pending, n)
+                out = self._obj.decompress(self._pending, CHUNK)
             except zlib.error as exc:
                 raise archive_error(f"corrupt gzip data after {self.total} unpacked bytes ({exc})") from exc
             if self._obj.eof:
@@ -133,10 +144,12 @@ def _parse_header(block: bytes, index: int) -> _Header:
     if magic[:6] not in (b"ustar\x00", b"ustar "):
         where = "at the start" if index == 0 else f"at header {index + 1}"
         raise archive_error(f"not a tar archive (no ustar, pax or GNU tar header {where})")
-    unsigned = sum(block[:148]) + 8 * 32 + sum(block[156:])
-    signed = unsigned - 256 * sum(1 for b in block[:148] + block[156:] if b >= 128)
-    if _number(block[148:156], "checksum") not in (unsigned, signed):
-        raise archive_error(f"damaged tar header {index + 1} (wrong checksum)")
+    stored = _number(block[148:156], "checksum")
+    unsigned = sum(block) - sum(block[148:156]) + 8 * 32  # the checksum field counts as spaces
+    if stored != unsigned:  # some old tars summed signed bytes
+        high = sum(1 for b in block[:148] + block[156:] if b >= 128)
+        if stored != unsigned - 256 * high:
+            raise archive_error(f"damaged tar header {index + 1} (wrong checksum)")
     name = block[:100].split(b"\0", 1)[0]
     prefix = block[345:500].split(b"\0", 1)[0] if magic[:6] == b"ustar\x00" else b""
     return _Header(prefix + b"/" + name if prefix else name, _number(block[124:136], "size"), block[156:157])
@@ -207,7 +220,8 @@ class TarScanner:
             elif hdr.type == b"5":
                 continue  # a folder: its name was checked, it carries no data
             else:
-                kind = "a sparse file" if sparse else NO_DATA_TYPES.get(hdr.type, f"an unsupported member type {hdr.type!r}")
+                kind = "a sparse file" if sparse else NO_DATA_TYPES.get(hdr.type) or OTHER_TYPES.get(
+                    hdr.type, f"an unsupported member type {hdr.type!r}")
                 self.problems.append((f"archive member {name or raw.decode('utf-8', 'backslashreplace')!r}", f"{kind}: {REFUSED}"))
                 if hdr.type not in NO_DATA_TYPES:
                     self._start_data(size)
