@@ -4,6 +4,7 @@ The bundles are built in tests/hostile.py (CASES). Bombs are built against a 64 
 the in-process tests stay fast; the CLI tests use the default limits, and the worst cases run
 in a subprocess under an address-space limit far below what the old reader needed (1-2 GB).
 """
+import dataclasses
 import json
 import resource
 import shutil
@@ -214,3 +215,16 @@ def test_depth_check_of_a_large_flat_document_is_quick():
     started = time.perf_counter()
     assert not too_deep(flat, 64)
     assert time.perf_counter() - started < 0.5
+
+
+def _shown_limit(value: int) -> str:
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if value >= size and value % size == 0:
+            return f"{value // size} {unit}"
+    return f"{value:,}"
+
+
+def test_every_limit_is_documented_with_its_default():
+    text = (ROOT / "docs" / "content.md").read_text(encoding="utf-8")
+    for f in dataclasses.fields(Limits):
+        assert f"| `{f.name}` | {_shown_limit(f.default)} |" in text, f.name
