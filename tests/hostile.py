@@ -20,6 +20,7 @@ import lzma
 import os
 import shutil
 import socket
+import stat
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -228,6 +229,21 @@ def many_distinct(tmp: Path, demo: Path, n: int) -> Path:
     return demo_tgz(tmp, demo, extra)
 
 
+def char_device(bundle: Path, rel: str) -> Path:
+    """rel becomes /dev/zero's device node (root only)."""
+    (bundle / rel).unlink()
+    os.mknod(bundle / rel, 0o600 | stat.S_IFCHR, os.makedev(1, 5))
+    return bundle
+
+
+def listed(bundle: Path, items: list | None = None, blobs: list | None = None) -> Path:
+    """The manifest with other item and blob entries (files need not exist)."""
+    m = manifest(bundle)
+    m["items"], m["blobs"] = items if items is not None else m["items"], blobs if blobs is not None else m["blobs"]
+    save_manifest(bundle, m)
+    return bundle
+
+
 def deep(depth: int) -> str:
     return "[" * depth + "]" * depth
 
@@ -319,6 +335,16 @@ CASES: list[Case] = [
     Case("symlinked blobs folder", "links", lambda t, d, c: swap_for_link(copy_demo(t, d), "blobs", t), "blobs/ is a symbolic link, not a folder: refused"),
     Case("item that is a FIFO", "links", lambda t, d, c: replace_with_fifo(b := copy_demo(t, d), first_item(b)), "is a FIFO, not a regular file: refused"),
     Case("blob that is a FIFO", "links", lambda t, d, c: replace_with_fifo(b := copy_demo(t, d), first_blob(b)), "is a FIFO, not a regular file: refused"),
+    *([Case("item that is a device", "links", lambda t, d, c: char_device(b := copy_demo(t, d), first_item(b)),
+             "is a character device, not a regular file: refused")] if os.geteuid() == 0 else []),
+    # --- what a manifest may declare (class 2) ------------------------------------------------
+    Case("manifest listing 20,001 items", "counts", lambda t, d, c: listed(copy_demo(t, d), items=[
+        {"id": f"i{i}", "kind": "notice", "sha256": SHA, "size": 1} for i in range(20_001)]),
+        "manifest: 20002 items and blobs listed, over the limit of 20000: refused"),
+    Case("manifest declaring a 65 MiB item", "counts", lambda t, d, c: listed(copy_demo(t, d), items=[
+        {"id": "big", "kind": "notice", "sha256": SHA, "size": 65 * MIB}]), "bytes of item documents, over the limit"),
+    Case("manifest declaring 2 GiB of blobs", "counts", lambda t, d, c: listed(copy_demo(t, d), blobs=[
+        {"sha256": f"{i:064x}", "size": 40 * MIB, "mime": "image/png"} for i in range(52)]), "bytes of files in all, over the limit"),
     # --- JSON that used to escape as exceptions (class 3) -------------------------------------
     Case("item nested 100,000 deep", "json", lambda t, d, c: raw_item(copy_demo(t, d), "rooms", deep(100_000)),
          "item demo-centre: malformed JSON in items/demo-centre.json (nested deeper than 64 levels)"),

@@ -172,6 +172,15 @@ def test_gzip_bomb_stops_at_the_cap_not_after(demo, tmp_path):
     assert time.perf_counter() - started < 1.0
 
 
+def test_documents_past_the_memory_limit_are_not_read(demo, tmp_path):
+    """Decoy item-like members fill the documents' budget: the real items are then refused, not kept."""
+    decoys = member("b/items/decoy.json", bytes(MIB - 10))
+    path = write(tmp_path, "decoys.tar.gz", gz(decoys + tar_of_dir(demo) + END))
+    result = check_bundle(path, limits=Limits(max_docs_bytes=1 * MIB))
+    assert "manifest: manifest.json: not read: the manifest and item documents together are over 1048576 bytes" in problems(result)
+    assert check_bundle(path).ok  # within the default budget the decoys are only ignored files
+
+
 def test_a_problem_flood_is_cut_to_a_count(demo, tmp_path):
     links = b"".join(member(f"b/l{i}", kind=b"2", link=b"/etc/passwd") for i in range(500))
     result = check_bundle(write(tmp_path, "links.tar.gz", gz(tar_of_dir(demo) + links + END)))
