@@ -1,5 +1,5 @@
 """The receipt printer driver: our own ESC/POS bytes over a link chosen by URL
-(devices.printer_link: tcp://, serial://, usb://, file://), real-time status before and after
+(devices.printer_url, devices.printer_link: tcp://, serial://, usb://, file://), real-time status before and after
 every job, and one deadline per job.
 
 A job ends `printed` only when the printer reported fine status after the job; otherwise it
@@ -30,7 +30,8 @@ import time
 from dataclasses import dataclass, field
 
 from devices.escpos_encode import encode, status_request
-from devices.printer_link import Deadline, PrinterError, open_link, parse_printer_url
+from devices.printer_link import Deadline, PrinterError, open_link
+from devices.printer_url import parse_printer_url
 from devices.receipt import Receipt
 
 log = logging.getLogger(__name__)
