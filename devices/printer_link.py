@@ -31,7 +31,7 @@ import stat
 import threading
 import time
 
-from devices.printer_url import Target
+from devices.printer_url import Target, parse_printer_url  # noqa: F401  (kiosk.config imports it from here)
 
 
 class PrinterError(Exception):

@@ -58,7 +58,7 @@ NEVER_IN_TIME = [
     (Fault("slow-status", delay=0.5), a_ticket, "gb18030", "timeout", "DLE EOT"),  # each answer just in time per read
     (Fault("stall"), a_ticket, "gb18030", "timeout", "DLE EOT 1"),  # connects, then reads and answers nothing
     (Fault("stall", after=300), a_long_receipt, "bitmap", "timeout", "deadline"),  # stops taking data mid-job
-    (Fault("slow-read", rate=20000), a_long_receipt, "bitmap", "timeout", "deadline"),  # 20 kB/s: 4.5 s of data
+    (Fault("slow-read", rate=20000), a_long_receipt, "bitmap", "timeout", "deadline"),  # 20 kB/s: 4.7 s of data
 ]
 
 
@@ -69,7 +69,7 @@ def test_a_job_ends_within_its_deadline_whatever_the_printer_does(pty, fault, ma
     with PrinterSimulator(port=0, fault=fault, pty=pty) as sim:
         job, took = timed_job(sim, receipt, encoding)
         assert (job.state, job.reason) == ("failed", reason), job.detail
-        assert took <= TIMEOUT + SLACK, f"{fault.name}: {took:.2f} s for a {TIMEOUT} s deadline"
+        assert TIMEOUT - 0.02 <= took <= TIMEOUT + SLACK, f"{fault.name}: {took:.2f} s for a {TIMEOUT} s deadline"
         assert words in job.detail and f"within the {TIMEOUT:g} s deadline" in job.detail
 
 
@@ -95,12 +95,16 @@ def test_slow_but_within_the_deadline_still_prints(pty):
         assert sim.wait_jobs(1)
 
 
-@pytest.mark.parametrize("pty", LINKS, ids=LINK_IDS)
-@pytest.mark.parametrize("fault, steps", [
-    (Fault("drop-mid-job", after=0), ("status before the job", "connecting")),  # a pty may be gone before we open it
-    (Fault("drop-mid-job", after=200), ("status after the job", "sending the job")),
-    (Fault("reset-mid-job", after=200), ("status after the job", "sending the job")),
-], ids=["closed-at-once", "closed-mid-job", "reset-mid-job"])
+AFTER_THE_JOB = ("status after the job", "sending the job")
+
+
+@pytest.mark.parametrize("pty, fault, steps", [
+    (False, Fault("drop-mid-job", after=0), ("status before the job",)),  # a pty gone at once is a missing device
+    (False, Fault("drop-mid-job", after=200), AFTER_THE_JOB),
+    (True, Fault("drop-mid-job", after=200), AFTER_THE_JOB),
+    (False, Fault("reset-mid-job", after=200), AFTER_THE_JOB),
+    (True, Fault("reset-mid-job", after=200), AFTER_THE_JOB),
+], ids=["closed-at-once-tcp", "closed-mid-job-tcp", "closed-mid-job-serial", "reset-mid-job-tcp", "reset-mid-job-serial"])
 def test_a_printer_that_goes_away_is_offline_at_once(pty, fault, steps):
     with PrinterSimulator(port=0, fault=fault, pty=pty) as sim:
         job, took = timed_job(sim, a_ticket())
