@@ -16,8 +16,6 @@ file is called. So the stream is read here instead:
 """
 from __future__ import annotations
 
-import os
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -25,89 +23,18 @@ from typing import Iterator
 from content.bundle import (
     MANIFEST, BundleError, Limits, OpenBundle, hash_reader, open_regular, read_all, unsafe_path_reason,
 )
+from content.gunzip import CHUNK, GunzipReader, archive_error, sniff
 from content.schemas import is_sha256
 
 BLOCK = 512
-CHUNK = 1 << 16
 ZERO_BLOCK = bytes(BLOCK)
-GZIP_MAGIC = b"\x1f\x8b"
-OTHER_FORMATS = ((b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"), (b"\x28\xb5\x2f\xfd", "zstd"), (b"PK\x03\x04", "zip"),
-                 (b"7z\xbc\xaf\x27\x1c", "7z"), (b"Rar!", "rar"), (b"\x5d\x00\x00", "lzma"))
 REGULAR_TYPES = (b"0", b"\0", b"7")
 EXTENDED_TYPES = {b"x": "pax", b"g": "pax global", b"L": "GNU long-name", b"K": "GNU long-link"}
 NO_DATA_TYPES = {b"1": "a hard link", b"2": "a symbolic link", b"3": "a character device",
                  b"4": "a block device", b"6": "a FIFO"}  # their size field is not followed by data
+OTHER_TYPES = {b"S": "a GNU sparse file", b"D": "a GNU dump folder", b"M": "a multi-volume part",
+               b"V": "a volume label"}  # followed by `size` bytes of data, skipped
 REFUSED = "refused (a bundle holds only regular files and folders)"
-
-
-def archive_error(message: str) -> BundleError:
-    return BundleError(message, where="archive")
-
-
-def sniff(fd: int) -> None:
-    """Refuse anything but gzip data, naming what it is when it is a known format."""
-    head = os.pread(fd, BLOCK, 0)
-    if head[:2] == GZIP_MAGIC:
-        return
-    if not head:
-        raise archive_error("an empty file, not a .tar.gz")
-    for magic, name in OTHER_FORMATS:
-        if head.startswith(magic):
-            raise archive_error(f"{name} data: a bundle archive must be gzip-compressed (.tar.gz), nothing else")
-    if len(head) == BLOCK and head[257:262] == b"ustar":
-        raise archive_error("an uncompressed tar: a bundle archive must be gzip-compressed (tar czf)")
-    raise archive_error("not a bundle directory nor a readable .tar.gz (not gzip data)")
-
-
-class GunzipReader:
-    """gzip data from a file descriptor, decompressed as asked and never past `limit` bytes in all."""
-
-    def __init__(self, fd: int, limit: int):
-        self.fd, self.limit, self.total = fd, limit, 0
-        self._obj: zlib._Decompress | None = zlib.decompressobj(31)
-        self._pending = b""
-        self._done = False
-        os.lseek(fd, 0, os.SEEK_SET)
-
-    def read(self, n: int) -> bytes:
-        """Up to `n` (> 0) bytes; b"" at the end of the last gzip member."""
-        while not self._done:
-            if self._obj is None and not self._next_member():
-                break
-            if not self._pending:
-                self._pending = os.read(self.fd, CHUNK)
-                if not self._pending:
-                    raise archive_error(f"the gzip stream is truncated (the file ends after {self.total} unpacked bytes)")
-            assert self._obj is not None
-            try:
-                out = self._obj.decompress(self._pending, n)
-            except zlib.error as exc:
-                raise archive_error(f"corrupt gzip data after {self.total} unpacked bytes ({exc})") from exc
-            if self._obj.eof:
-                self._pending, self._obj = self._obj.unused_data, None
-            else:
-                self._pending = self._obj.unconsumed_tail
-            if out:
-                self.total += len(out)
-                if self.total > self.limit:
-                    raise archive_error(f"unpacks to more than {self.limit} bytes, the limit for a bundle: refused")
-                return out
-        return b""
-
-    def _next_member(self) -> bool:
-        """Between gzip members: True when another one follows, False at the end (zero padding allowed)."""
-        while not self._pending.lstrip(b"\0"):
-            self._pending = os.read(self.fd, CHUNK)
-            if not self._pending:
-                self._done = True
-                return False
-        self._pending = self._pending.lstrip(b"\0")
-        if len(self._pending) < 2:
-            self._pending += os.read(self.fd, CHUNK)
-        if self._pending[:2] != GZIP_MAGIC:
-            raise archive_error("unexpected data after the end of the gzip stream")
-        self._obj = zlib.decompressobj(31)
-        return True
 
 
 @dataclass
@@ -133,10 +60,12 @@ def _parse_header(block: bytes, index: int) -> _Header:
     if magic[:6] not in (b"ustar\x00", b"ustar "):
         where = "at the start" if index == 0 else f"at header {index + 1}"
         raise archive_error(f"not a tar archive (no ustar, pax or GNU tar header {where})")
-    unsigned = sum(block[:148]) + 8 * 32 + sum(block[156:])
-    signed = unsigned - 256 * sum(1 for b in block[:148] + block[156:] if b >= 128)
-    if _number(block[148:156], "checksum") not in (unsigned, signed):
-        raise archive_error(f"damaged tar header {index + 1} (wrong checksum)")
+    stored = _number(block[148:156], "checksum")
+    unsigned = sum(block) - sum(block[148:156]) + 8 * 32  # the checksum field counts as spaces
+    if stored != unsigned:  # some old tars summed signed bytes
+        high = sum(1 for b in block[:148] + block[156:] if b >= 128)
+        if stored != unsigned - 256 * high:
+            raise archive_error(f"damaged tar header {index + 1} (wrong checksum)")
     name = block[:100].split(b"\0", 1)[0]
     prefix = block[345:500].split(b"\0", 1)[0] if magic[:6] == b"ustar\x00" else b""
     return _Header(prefix + b"/" + name if prefix else name, _number(block[124:136], "size"), block[156:157])
@@ -207,7 +136,8 @@ class TarScanner:
             elif hdr.type == b"5":
                 continue  # a folder: its name was checked, it carries no data
             else:
-                kind = "a sparse file" if sparse else NO_DATA_TYPES.get(hdr.type, f"an unsupported member type {hdr.type!r}")
+                kind = "a sparse file" if sparse else NO_DATA_TYPES.get(hdr.type) or OTHER_TYPES.get(
+                    hdr.type, f"an unsupported member type {hdr.type!r}")
                 self.problems.append((f"archive member {name or raw.decode('utf-8', 'backslashreplace')!r}", f"{kind}: {REFUSED}"))
                 if hdr.type not in NO_DATA_TYPES:
                     self._start_data(size)

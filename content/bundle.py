@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -25,6 +26,7 @@ from pathlib import Path
 from content.schemas import ItemBase, dump_item, is_safe_id, is_sha256
 
 BUNDLE_FORMAT = 1
+_CONTROL_OR_BACKSLASH = re.compile(r"[\x00-\x1f\x7f\\]")
 MANIFEST = "manifest.json"
 
 
@@ -232,7 +234,7 @@ def unsafe_path_reason(name: str, max_chars: int) -> str | None:
         return "empty name"
     if len(name) > max_chars:
         return f"name longer than {max_chars} characters"
-    if any(ord(c) < 32 or ord(c) == 127 for c in name) or "\\" in name:
+    if _CONTROL_OR_BACKSLASH.search(name):
         return "unsafe name (control character or backslash)"
     if name.startswith("/") or ".." in name.split("/"):
         return "unsafe name (absolute, or with '..')"

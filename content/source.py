@@ -82,8 +82,8 @@ class DirSource(OpenBundle):
                 raise BundleError(f"{name} is a symbolic link: refused") from None
             raise BundleError(f"{name}: cannot be read ({exc.strerror or exc})") from exc
         finally:
-            for fd in folders:
-                os.close(fd)
+            for folder in folders:
+                os.close(folder)
 
     def size(self, name: str) -> int | None:
         opened = self._open(name)

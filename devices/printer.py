@@ -1,5 +1,5 @@
 """The receipt printer driver: our own ESC/POS bytes over a link chosen by URL
-(devices.printer_link: tcp://, serial://, usb://, file://), real-time status before and after
+(devices.printer_url, devices.printer_link: tcp://, serial://, usb://, file://), real-time status before and after
 every job, and one deadline per job.
 
 A job ends `printed` only when the printer reported fine status after the job; otherwise it
@@ -30,7 +30,8 @@ import time
 from dataclasses import dataclass, field
 
 from devices.escpos_encode import encode, status_request
-from devices.printer_link import Deadline, PrinterError, open_link, parse_printer_url
+from devices.printer_link import Deadline, PrinterError, open_link
+from devices.printer_url import parse_printer_url
 from devices.receipt import Receipt
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 REASONS = ("offline", "cover_open", "paper_out", "timeout", "unknown")
 STATUS_QUERIES = (1, 2, 4)  # DLE EOT n: printer, offline cause, paper sensor
 STATUS_ROUNDS = 3  # rounds disturbed by unasked bytes before the status is `unknown`
-QUIET_S = 0.02  # after a round, at least this long without a byte (or 2x the slowest answer)
+QUIET_S = 0.02  # after a round, this long without a byte (or twice the last answer's time, if longer)
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def parse_status(r1: bytes, r2: bytes, r4: bytes) -> PrinterStatus:
 @dataclass
 class Job:
     name: str
-    state: str = "pending"  # pending -> sending -> printed | failed
+    state: str = "pending"  # pending -> connecting (the deadline starts) -> sending -> printed | failed
     reason: str | None = None
     history: list[tuple[float, str]] = field(default_factory=list)
     paper_near_end: bool = False
@@ -125,7 +126,8 @@ class Printer:
         then `last_reason` is offline / timeout / unknown and `last_error` says why ("cannot
         reach it: ..." when offline)."""
         with self._lock:
-            deadline, link, step = Deadline(self.timeout), open_link(self.target), "connecting"
+            link = open_link(self.target)
+            deadline, step = Deadline(self.timeout), "connecting"
             try:
                 link.open(deadline)
                 if not link.has_status:
@@ -148,7 +150,7 @@ class Printer:
         trouble = ""
         for _round in range(STATUS_ROUNDS):
             link.drain(0, "before asking DLE EOT 1")  # stale bytes: what came before we ask is no answer
-            replies, slowest, trouble = [], 0.0, ""
+            replies, last, trouble = [], 0.0, ""
             for n in STATUS_QUERIES:
                 if replies and link.drain(0, f"before asking DLE EOT {n}"):
                     trouble = f"bytes nobody asked for arrived before DLE EOT {n}"
@@ -156,7 +158,7 @@ class Printer:
                 asked = time.monotonic()
                 link.write(status_request(n), deadline)
                 byte = link.read_byte(deadline, f"waiting for the answer to DLE EOT {n}")
-                slowest = max(slowest, time.monotonic() - asked)
+                last = time.monotonic() - asked
                 if valid_status_byte(bytes([byte])) is None:
                     trouble = f"malformed answer 0x{byte:02x} to DLE EOT {n} (not an ESC/POS printer?)"
                     break
@@ -165,7 +167,7 @@ class Printer:
                 status = parse_status(*replies)
                 if not (quiet_check or status.problem()):
                     return status
-                if not link.drain(min(deadline.remaining(), max(QUIET_S, 2 * slowest)), "after the last answer"):
+                if not link.drain(min(deadline.remaining(), max(QUIET_S, 2 * last)), "after the last answer"):
                     return status
                 trouble = "a byte arrived after the last answer, so one answer was a stale byte"
             log.info("printer %s: %s; asking again", self.url, trouble)
@@ -178,7 +180,9 @@ class Printer:
         job = Job(name)
         payload = encode(receipt, self.encoding, self.native_qr)
         with self._lock:
-            deadline, link, step = Deadline(self.timeout), open_link(self.target), "connecting"
+            link = open_link(self.target)
+            deadline, step = Deadline(self.timeout), "connecting"
+            self._set(job, "connecting")
             try:
                 link.open(deadline)
                 if link.has_status:

@@ -1,14 +1,15 @@
-"""Printer URLs and the byte links under the driver, every operation bounded by one job deadline.
+"""The byte links under the printer driver (one per URL kind: devices.printer_url), every
+operation bounded by one job deadline.
 
-    tcp://host:9100                      network: python-escpos Network opens the socket
-    serial:///dev/ttyUSB0?baud=9600      serial: python-escpos Serial opens the port (pyserial)
-    usb://VID:PID                        USB: python-escpos Usb finds and configures it (pyusb)
-    file:///path                         a file, FIFO or device node; no status (for development)
+    tcp://    python-escpos Network opens the socket
+    serial:// python-escpos Serial opens the port (pyserial)
+    usb://    python-escpos Usb finds and configures it (pyusb)
+    file://   opened here: a file, FIFO or device node; no status (for development)
 
 python-escpos's `_raw`/`_read` take no timeout (its Network gives each read the whole timeout
 again, so a slow printer stretched one job to 6x it), so python-escpos only opens the device;
 then the link reads and writes the socket's or port's file descriptor non-blocking, waiting in
-select() for what is left of the job's `Deadline`, or calls pyusb with that many milliseconds.
+poll() for what is left of the job's `Deadline`, or calls pyusb with that many milliseconds.
 What cannot be bounded: USB `find`, `set_configuration` and `reset` (pyusb takes no timeout);
 a host name's lookup is bounded, but the resolver thread runs on until the resolver gives up.
 `file://` is opened by us with O_NONBLOCK: python-escpos's File blocks forever on a FIFO nobody
@@ -22,16 +23,15 @@ from __future__ import annotations
 
 import errno
 import ipaddress
+import math
 import os
 import select
 import socket
 import stat
 import threading
 import time
-from dataclasses import dataclass
-from urllib.parse import parse_qs, urlparse
 
-DEFAULT_TCP_PORT = 9100  # raw printing ("JetDirect"); tcp://host alone means this port
+from devices.printer_url import Target, parse_printer_url  # noqa: F401  (kiosk.config imports it from here)
 
 
 class PrinterError(Exception):
@@ -61,71 +61,6 @@ class Deadline:
         return PrinterError("timeout", f"{doing}: not done within the {self.total:g} s deadline")
 
 
-@dataclass(frozen=True)
-class Target:
-    url: str
-    kind: str  # tcp, serial, usb, file
-    host: str = ""
-    port: int = 0
-    path: str = ""
-    baud: int = 9600
-    vid: int = 0
-    pid: int = 0
-
-    @property
-    def where(self) -> str:
-        if self.kind == "tcp":
-            return f"{self.host}:{self.port}"
-        if self.kind == "usb":
-            return f"USB {self.vid:04x}:{self.pid:04x}"
-        return self.path
-
-
-def parse_printer_url(url: str) -> Target:
-    """The printer a URL names; ValueError with a one-line reason when it names none."""
-    u = urlparse(url)
-    scheme = u.scheme.lower()
-    if scheme == "tcp":
-        if not u.hostname:
-            raise ValueError(f"{url}: tcp:// needs a host and port, e.g. tcp://192.0.2.20:9100")
-        if ":" in u.hostname:
-            raise ValueError(f"{url}: give an IPv4 address or a host name (python-escpos's Network has no IPv6)")
-        if u.netloc.endswith(":"):
-            raise ValueError(f"{url}: the port is missing after ':', e.g. tcp://{u.hostname}:9100")
-        try:
-            port = DEFAULT_TCP_PORT if u.port is None else u.port
-        except ValueError:  # not a number, or above 65535
-            port = -1
-        if not 1 <= port <= 65535:
-            raise ValueError(f"{url}: the port must be a number from 1 to 65535")
-        return Target(url, "tcp", host=u.hostname, port=port)
-    if scheme == "serial":
-        if u.netloc or not u.path.startswith("/"):
-            raise ValueError(f"{url}: serial:// takes an absolute device path, e.g. serial:///dev/ttyUSB0?baud=9600")
-        query = parse_qs(u.query)
-        if set(query) - {"baud"}:
-            raise ValueError(f"{url}: the only serial option is baud")
-        baud = query.get("baud", ["9600"])[-1]
-        if not (baud.isascii() and baud.isdigit() and 50 <= int(baud) <= 4_000_000):
-            raise ValueError(f"{url}: baud must be a number such as 9600 or 115200")
-        return Target(url, "serial", path=u.path, baud=int(baud))
-    if scheme == "usb":
-        try:
-            vid, pid = (int(x, 16) for x in (u.netloc or u.path.strip("/")).split(":"))
-            if not (0 < vid <= 0xFFFF and 0 < pid <= 0xFFFF):
-                raise ValueError
-        except ValueError:
-            raise ValueError(f"{url}: usb:// needs VID:PID in hex, e.g. usb://0416:5011") from None
-        return Target(url, "usb", vid=vid, pid=pid)
-    if scheme == "file":
-        if u.netloc not in ("", "localhost") or not u.path.startswith("/"):
-            raise ValueError(f"{url}: file:// takes an absolute path, e.g. file:///tmp/receipts.bin")
-        if os.path.isdir(u.path):
-            raise ValueError(f"{url}: {u.path} is a directory; give a file, FIFO or device node")
-        return Target(url, "file", path=u.path)
-    raise ValueError(f"{url}: unknown printer URL (use tcp://, serial://, usb:// or file://)")
-
-
 def explain(exc: BaseException) -> str:
     """An OS error in words a maintainer can act on."""
     words = {
@@ -144,12 +79,15 @@ def explain(exc: BaseException) -> str:
 
 
 def open_link(target: Target):
-    """The link for a target (not opened yet)."""
+    """The link for a target (not opened yet). Call it before the deadline starts: the first
+    call imports python-escpos (about 0.5 s: its printer profiles), which is no printer's delay."""
+    if target.kind != "file":
+        import escpos.printer  # noqa: F401
     return {"tcp": TcpLink, "serial": SerialLink, "usb": UsbLink, "file": FileLink}[target.kind](target)
 
 
 class FdLink:
-    """Reads and writes a non-blocking file descriptor, waiting in select() for what is left."""
+    """Reads and writes a non-blocking file descriptor, waiting in poll() for what is left."""
 
     has_status = True
     hangup = "the printer closed the connection"
@@ -162,14 +100,15 @@ class FdLink:
                 sent += os.write(self.fd, view[sent:sent + 65536])
             except BlockingIOError:  # the printer is not taking data (buffer full): wait what is left
                 doing = f"sending ({sent} of {len(data)} bytes taken)"
-                if not select.select([], [self.fd], [], deadline.left(doing))[1]:
+                if not _ready(self.fd, select.POLLOUT, deadline.left(doing)):
                     raise deadline.expired(doing) from None
             except OSError as exc:
                 raise PrinterError("offline", f"{explain(exc)} ({sent} of {len(data)} bytes taken)") from None
 
     def read_byte(self, deadline: Deadline, doing: str) -> int:
         while True:
-            if not select.select([self.fd], [], [], deadline.left(doing))[0]:
+            self._ack_at_once()
+            if not _ready(self.fd, select.POLLIN, deadline.left(doing)):
                 raise deadline.expired(doing)
             data = self._read(1, doing)
             if data:
@@ -178,12 +117,16 @@ class FdLink:
     def drain(self, wait: float, doing: str) -> int:
         """Discard what the printer already sent, waiting up to `wait` s for a first byte."""
         count, end = 0, time.monotonic() + wait
-        while select.select([self.fd], [], [], 0 if count else max(0.0, end - time.monotonic()))[0]:
+        self._ack_at_once()
+        while _ready(self.fd, select.POLLIN, 0 if count else end - time.monotonic()):
             count += len(self._read(4096, doing))
         return count
 
+    def _ack_at_once(self) -> None:
+        """Nothing to do but on TCP (below)."""
+
     def _read(self, size: int, doing: str) -> bytes:
-        """Up to `size` bytes when select() said readable; b'' only when there was nothing after all."""
+        """Up to `size` bytes when poll() said readable; b'' only when there was nothing after all."""
         try:
             data = os.read(self.fd, size)
         except BlockingIOError:
@@ -193,6 +136,14 @@ class FdLink:
         if not data:  # readable and empty: end of file, the other side is gone
             raise PrinterError("offline", f"{doing}: {self.hangup}")
         return data
+
+
+def _ready(fd: int, event: int, seconds: float) -> bool:
+    """Whether `fd` is ready (or hung up / in error: the next read or write says which) within
+    `seconds`. poll(), not select(): an app with many files open may have fds above 1024."""
+    poller = select.poll()
+    poller.register(fd, event)
+    return bool(poller.poll(math.ceil(max(0.0, seconds) * 1000)))
 
 
 class TcpLink(FdLink):
@@ -214,7 +165,14 @@ class TcpLink(FdLink):
             raise PrinterError("offline", explain(cause)) from None
         self.sock = _take_device(dev)
         self.sock.setblocking(False)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # a 3-byte query goes out at once
         self.fd = self.sock.fileno()
+
+    def _ack_at_once(self) -> None:
+        """Acknowledge each answer byte at once. A printer's stack holds a small segment while its
+        previous one is unacknowledged (Nagle), and ours delays that acknowledgement up to 40 ms:
+        the answer to the last query then came after the quiet check. Linux resets the flag."""
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
 
     def close(self) -> None:
         if self.sock is not None:

@@ -95,7 +95,7 @@ def _read_states(sim, stop: threading.Event) -> None:
                 sim.set_fault(word.split(None, 1)[1])
             else:
                 sim.set_state(word)
-            print(f"{word}" if word.startswith("fault ") else f"state: {word}", flush=True)
+            print(word if word.startswith("fault ") else f"state: {word}", flush=True)
         except ValueError as exc:
             print(exc, flush=True)
     stop.set()

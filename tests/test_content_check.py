@@ -1,5 +1,4 @@
 """`kiosk content check`: passes on the demo bundle, names every problem on broken copies."""
-import hashlib
 import json
 import shutil
 import subprocess
@@ -11,6 +10,7 @@ import pytest
 
 from content.check import check_bundle
 from content.demo import write_demo_bundle
+from tests.hostile import manifest, rewrite_item, save_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,25 +31,6 @@ def copy(demo, tmp_path):
 
 def kiosk(*args):
     return subprocess.run([sys.executable, "-m", "kiosk.cli", *map(str, args)], capture_output=True, text=True, cwd=ROOT)
-
-
-def manifest(bundle):
-    return json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))
-
-
-def save_manifest(bundle, m):
-    (bundle / "manifest.json").write_text(json.dumps(m, ensure_ascii=False), encoding="utf-8")
-
-
-def rewrite_item(bundle, item_id, data: bytes):
-    """Replace an item document and fix its manifest entry, as a careless editor's tool would."""
-    (bundle / "items" / f"{item_id}.json").write_bytes(data)
-    m = manifest(bundle)
-    for entry in m["items"]:
-        if entry["id"] == item_id:
-            entry["sha256"] = hashlib.sha256(data).hexdigest()
-            entry["size"] = len(data)
-    save_manifest(bundle, m)
 
 
 def first_blob(bundle):

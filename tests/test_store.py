@@ -9,23 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from content.bundle import BundleWriter
-from content.schemas import CST, Centre, Notice, Paragraph, Slide
+from content.schemas import CST, Notice, Paragraph
 from content.store import BundleInvalid, NoContent, build_version, current_version, list_versions, open_current
+from tests.hostile import WHEN, small_bundle
 from tests.synthetic import synthetic_bundle
 
 ROOT = Path(__file__).resolve().parents[1]
-WHEN = dt.datetime(2026, 10, 1, 9, 0)
-
-
-def small_bundle(path, notices=(), slides_png=b"\x89PNG fake"):
-    w = BundleWriter()
-    w.add_item(Centre(id="demo-centre", title="测试中心", name="测试中心", address="测试路1号", updated_at=WHEN))
-    sha = w.add_blob(slides_png, "image/png")
-    w.add_item(Slide(id="s1", title="宣传", updated_at=WHEN, image=sha))
-    for n in notices:
-        w.add_item(n)
-    return w.write_dir(path)
 
 
 def test_build_switch_and_read(tmp_path):

@@ -15,6 +15,10 @@ byte. The clock starts when the touch-down is posted (the button acts on release
 later). The print service's repeat window is set to 0 so the same guide can be printed again
 (the double-tap guard is what it measures against otherwise); a new tap waits out the button's
 debounce first.
+
+`--faults` instead: one job per simulator link fault (devices/sim_printer.py), over TCP and the
+pty serial link, with `--timeout` (default 1 s): its outcome, the time it had the printer (from
+`connecting`, when the deadline starts, to the outcome) and the whole call (with encoding).
 """
 from __future__ import annotations
 
@@ -34,7 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from content.store import build_version, open_current  # noqa: E402
 from devices.documents import guide_checklist, ticket  # noqa: E402
 from devices.printer import Printer  # noqa: E402
-from devices.sim_printer import PrinterSimulator  # noqa: E402
+from devices.receipt import Cut, Receipt, Text  # noqa: E402
+from devices.sim_printer import Fault, PrinterSimulator  # noqa: E402
 from kiosk.i18n import _, set_locale  # noqa: E402
 from kiosk.printing import PrintService  # noqa: E402
 
@@ -125,13 +130,47 @@ def measure_app_tap(data_dir: Path, runs: int, size: tuple[int, int]) -> tuple[l
     return from_tap, from_release
 
 
+def measure_faults(timeout: float) -> None:
+    """Job time under each link fault: the deadline is a bound, whatever the printer does."""
+    small = lambda: ticket(_, centre_name="幸福里社区党群服务中心", number="A023", service_name="综合受理",  # noqa: E731
+                           ahead=5, issued_at=AT, qr_url="https://zwfw.example.gov.cn/q/A023")
+    long = lambda: Receipt([Text(f"第{i}行 社区党群服务中心 一次性告知单", 2) for i in range(60)] + [Cut()])  # noqa: E731
+    cases = [("none", Fault(), "ok", small, "gb18030"),
+             ("slow-status (each answer 0.9 x timeout late)", Fault("slow-status", delay=0.9 * timeout), "ok", small, "gb18030"),
+             ("slow-read 20 kB/s, 460 kB job", Fault("slow-read", rate=20000), "ok", long, "bitmap"),
+             ("stall (reads and answers nothing)", Fault("stall"), "ok", small, "gb18030"),
+             ("stall after 300 bytes, 460 kB job", Fault("stall", after=300), "ok", long, "bitmap"),
+             ("silent (reads, never answers)", Fault(), "silent", small, "gb18030"),
+             ("drop-mid-job (FIN after 200 bytes)", Fault("drop-mid-job", after=200), "ok", small, "gb18030"),
+             ("reset-mid-job (RST after 200 bytes)", Fault("reset-mid-job", after=200), "ok", small, "gb18030"),
+             ("extra-byte (near end, 3 jobs)", Fault("extra-byte"), "near-end", small, "gb18030")]
+    import escpos.printer  # noqa: F401  (its first import is not a printer's delay)
+
+    for pty in (False, True):
+        for name, fault, state, make, encoding in cases:
+            with PrinterSimulator(port=0, fault=fault, state=state, pty=pty) as sim:
+                printer = Printer(sim.url, encoding=encoding, timeout=timeout)
+                for _i in range(3 if fault.name == "extra-byte" else 1):
+                    t0 = time.monotonic()
+                    job = printer.print_receipt(make())
+                    whole = time.monotonic() - t0
+                    had = job.history[-1][0] - job.history[0][0]
+                    print(f"{'serial' if pty else 'tcp':<6} {name:<46} {job.state:<7} {job.reason or '':<8} "
+                          f"had the printer {had:5.3f} s  whole call {whole:5.3f} s  (timeout {timeout:g} s)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--app-runs", type=int, default=20, help="taps on 打印告知单 in the real app (0: skip)")
     ap.add_argument("--size", default="1080x1920", help="window of the app, WxH")
+    ap.add_argument("--faults", action="store_true", help="job times under the simulator's link faults instead")
+    ap.add_argument("--timeout", type=float, default=1.0, help="the printer's timeout with --faults (s)")
     args = ap.parse_args()
     set_locale("zh_CN")
+    if args.faults:
+        logging.disable(logging.WARNING)
+        return measure_faults(args.timeout)
     from content.demo import write_demo_bundle
 
     with tempfile.TemporaryDirectory() as tmp:
