@@ -10,14 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from content.i18n import N_
 from devices.receipt import QR, Cut, Feed, Receipt, Rule, Text
 
 Translate = Callable[[str], str]
-
-
-def N_(message: str) -> str:
-    """Marks a msgid for the catalogue; translated where it is used."""
-    return message
 
 
 ORIGINAL_OR_COPY = {

@@ -18,6 +18,8 @@ import gettext
 import sys
 from pathlib import Path
 
+from content.i18n import N_, load_catalog  # noqa: F401 (N_ is the terminal's marker too)
+
 DOMAIN = "kiosk"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DEFAULT_LOCALE = "zh_CN"
@@ -28,11 +30,6 @@ class _Catalog:
 
     translations: gettext.NullTranslations = gettext.NullTranslations()
     locale: str = "en"
-
-
-def N_(message: str) -> str:
-    """Marks a msgid for extraction without translating it yet (translate at use with _())."""
-    return message
 
 
 def _(message: str) -> str:
@@ -46,14 +43,7 @@ def set_locale(locale: str = DEFAULT_LOCALE) -> None:
     An unknown locale raises FileNotFoundError naming the missing catalogue, rather than
     silently showing English to residents.
     """
-    if locale in ("en", "en_US", "C", "POSIX"):
-        _Catalog.translations, _Catalog.locale = gettext.NullTranslations(), locale
-        return
-    mo = mo_path(locale)
-    if not mo.is_file():
-        raise FileNotFoundError(f"no compiled catalogue for locale {locale!r}: {mo} is missing "
-                                f"(run `python -m kiosk.i18n compile`)")
-    _Catalog.translations = gettext.translation(DOMAIN, LOCALE_DIR, languages=[locale])
+    _Catalog.translations = load_catalog(DOMAIN, LOCALE_DIR, locale, how="`python -m kiosk.i18n compile`")
     _Catalog.locale = locale
 
 

@@ -21,6 +21,8 @@ import re
 from pathlib import Path
 
 from fastapi.responses import HTMLResponse, RedirectResponse
+
+from content.i18n import N_, load_catalog
 from starlette.staticfiles import StaticFiles
 
 DOMAIN = "tickets"
@@ -38,11 +40,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-cache",
 }
-
-
-def N_(message: str) -> str:
-    """Marks a msgid for the catalog; translated when the pages are rendered."""
-    return message
 
 
 # The API's error codes (tickets/*.py, QueueError) as residents and staff read them. A code
@@ -128,13 +125,7 @@ RATING_REASONS = (N_("Waited too long"), N_("Unfriendly service"), N_("Requireme
 
 def translations(locale: str = DEFAULT_LOCALE) -> gettext.NullTranslations:
     """The pages' catalog; a missing one stops the service rather than showing English to staff."""
-    if locale in ("en", "C"):
-        return gettext.NullTranslations()
-    mo = LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.mo"
-    if not mo.is_file():
-        raise FileNotFoundError(f"no compiled catalog for the queue pages: {mo} is missing "
-                                f"(run `pybabel compile -D {DOMAIN} -d {LOCALE_DIR} -l {locale}`)")
-    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[locale])
+    return load_catalog(DOMAIN, LOCALE_DIR, locale)
 
 
 def script_words(gt) -> dict:

@@ -9,13 +9,10 @@ import html
 
 from fastapi.responses import HTMLResponse
 
+from content.i18n import N_
 from tickets.queue import QueueError
 
 REFRESH_S = 20
-
-
-def N_(message: str) -> str:
-    return message
 
 
 STATES = {
