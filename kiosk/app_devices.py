@@ -18,11 +18,11 @@ place a sample card on the simulated reader.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 
 from devices.idcard.reader import IdCardReader, ReaderListener, ReaderState
 from devices.printer import Printer, PrinterStatus
+from kiosk import background
 from kiosk.printing import PrintService, _kivy_deliver
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 Deliver = Callable[[Callable[[], None]], None]
 
 # printer states shown on the maintenance screen
-PRINTER_STATES = ("off", "checking", "ok", "near_end", "paper_out", "cover_open", "offline", "unknown")
+PRINTER_STATES = ("off", "checking", "ok", "near_end", "paper_out", "cover_open", "offline", "timeout", "unknown")
 # reader states shown on the maintenance screen
 READER_STATES = ("off", "checking", "ready", "error")
 # reader reasons (before any ":field") that mean "the card on the reader was refused"
@@ -115,6 +115,7 @@ class AppDevices:
         if reader is not None:
             reader.stop()
         self.reader_state = "off"
+        self.prints.close()
 
     # ---- printer -----------------------------------------------------------------------------
 
@@ -125,15 +126,17 @@ class AppDevices:
             return False
         self.printer_state, self.printer_detail = "checking", ""
 
-        def ask() -> None:
+        def ask() -> tuple[str, str]:
             status = printer.status()
             state = printer_state(status)
             detail = printer.last_error if state == "unknown" else ""
-            if state == "unknown" and detail.startswith("cannot reach"):
-                state = "offline"  # no connection at all (devices.printer.Printer.status)
-            self.deliver(lambda: self._printer_changed(state, detail))
+            if state == "unknown" and printer.last_reason in ("offline", "timeout"):
+                state = printer.last_reason  # the driver's reason code: no connection, or no answer
+            return state, detail
 
-        threading.Thread(target=ask, name="printer-status", daemon=True).start()
+        background.call(ask, lambda result: self._printer_changed(*result),
+                        lambda exc: self._printer_changed("unknown", f"{type(exc).__name__}: {exc}"),
+                        name="printer-status", deliver=self.deliver)
         return True
 
     def _printer_changed(self, state: str, detail: str) -> None:

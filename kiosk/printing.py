@@ -1,6 +1,7 @@
 """Printing from the UI: jobs run on one worker thread; the outcome comes back on the main thread.
 
-A screen calls `PrintService.submit(key, make_receipt, on_done)`. The worker builds and prints
+A screen calls `PrintService.submit(key, make_receipt, on_done)`. The worker thread (started with
+the first job, alive until `close()`) builds and prints
 the receipt (devices.printer), then `deliver` hands the finished Job to `on_done` on the UI
 thread (Kivy's Clock in the app). The same `key` submitted again while its job is queued, or
 within `repeat_window_s` after it printed, is ignored: a double tap (PITFALLS.md) never prints
@@ -69,12 +70,19 @@ class PrintService:
             self._thread = threading.Thread(target=self._work, name="print-worker", daemon=True)
             self._thread.start()
 
+    def close(self) -> None:
+        """Let the worker finish the job in hand and end (the app stops)."""
+        if self._thread is not None and self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join(timeout=10)
+
     def _work(self) -> None:
+        """One long-lived worker: jobs run one after another, in the order they were tapped."""
         while True:
-            try:
-                key, make, on_done = self._queue.get(timeout=30)
-            except queue.Empty:
-                return  # idle: the next submit starts a new worker
+            item = self._queue.get()
+            if item is None:
+                return
+            key, make, on_done = item
             try:
                 job = self.printer.print_receipt(make(), key)
             except Exception as exc:  # a bug building the receipt must still answer the resident

@@ -74,7 +74,7 @@ def test_demo_devices_on_the_maintenance_screen(start, demo):
 
 @pytest.mark.parametrize("state, shown", [
     ("near-end", "纸将用完"), ("out", "缺纸"), ("cover-open", "纸仓盖未关"), ("offline", "离线"),
-    ("garbled", "状态未知"),
+    ("garbled", "状态未知"), ("silent", "无应答"),
 ])
 def test_the_printer_state_is_what_the_printer_answers(start, demo, state, shown):
     h = start(demo)
