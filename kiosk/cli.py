@@ -69,13 +69,23 @@ def cmd_demo(args) -> int:
     print(f"demo: content in {data_dir}; window {w}x{h}", file=sys.stderr)
     from kiosk.app import run_app
     from kiosk.demo_devices import DEMO_PIN, DemoDevices
+    from kiosk.demo_queue import DemoQueue
 
-    with DemoDevices(data_dir, settings.printer.paper_width_mm, settings.printer.encoding) as demo:
+    if args.role:
+        settings = settings.model_copy(update={"role": args.role})
+    with DemoQueue(data_dir) as queue, \
+            DemoDevices(data_dir, settings.printer.paper_width_mm, settings.printer.encoding) as demo:
         pin = None if settings.maintenance.pin_hash else DEMO_PIN
         settings = demo.apply(settings, hash_pin(pin) if pin else None)
+        settings = settings.model_copy(update={"tickets": settings.tickets.model_copy(
+            update={"url": queue.url, "token": queue.token})})
         print(f"demo: simulated printer on {demo.printer.url}; job PNGs go to {demo.jobs_dir}", file=sys.stderr)
         print(f"demo: simulated ID reader on {demo.reader_port}; place the sample card from the maintenance "
               f"screen (five taps in the top-left corner, PIN {pin or 'from your config'})", file=sys.stderr)
+        login = f"sign in as {queue.login[0]} / {queue.login[1]}" if queue.login else "its counter login is in the " \
+            "output of the demo that started it"
+        print(f"demo: lobby queue on {queue.url} -- counter page {queue.url}/counter/ ({login}), calling board "
+              f"{queue.url}/display/ or `kiosk demo --role display --size 1920x1080` in another terminal", file=sys.stderr)
         run_app(settings, open_current(data_dir), demo=demo)
     return 0
 
@@ -159,8 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("demo", parents=[common], help="run the app in a window on the embedded demo centre, "
-                       "with a simulated printer and ID reader")
+                       "with a simulated printer and ID reader and a lobby queue service")
     p.add_argument("--size", type=_size, default=(1080, 1920), metavar="WxH", help="window size (default 1080x1920)")
+    p.add_argument("--role", choices=["terminal", "display"], help="the resident terminal (default) or the calling board")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("screenshot", parents=[common], help="render screens to PNG offscreen (no display needed)")

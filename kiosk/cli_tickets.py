@@ -60,7 +60,9 @@ def cmd_serve(args, settings) -> int:
     token = kiosk_token(settings)
     demo_password = None
     if args.demo:
-        token = token or "demo-kiosk-token"
+        from kiosk.demo_queue import DEMO_TOKEN
+
+        token = token or DEMO_TOKEN
         demo_password = secrets.token_urlsafe(6)
     options = _options(args, settings, token)
     try:

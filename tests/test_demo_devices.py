@@ -1,6 +1,7 @@
-"""`kiosk demo` as a newcomer runs it (offscreen): both simulators start, the app is pointed at
-them, the demo says where the job PNGs go, a job sent to the printed URL lands there as a PNG
-and the reader answers on its pty; SIGTERM ends the app and shuts the simulators down."""
+"""`kiosk demo` as a newcomer runs it (offscreen): both simulators and a lobby queue service start,
+the app is pointed at them, the demo says where the job PNGs go and how to sign in at the counter
+page, a job sent to the printed URL lands there as a PNG, the reader answers on its pty and the
+queue issues a number; SIGTERM ends the app and shuts the simulators and the queue down."""
 from __future__ import annotations
 
 import os
@@ -45,6 +46,16 @@ def test_kiosk_demo_runs_both_simulators_and_stops_them(tmp_path):
     try:
         printer, _ = read_lines_until(proc, r"demo: simulated printer on (tcp://\S+); job PNGs go to (\S+)$")
         reader, _ = read_lines_until(proc, r"demo: simulated ID reader on (\S+);.*PIN (\d+)")
+        queue, _ = read_lines_until(proc, r"demo: lobby queue on (http://\S+) -- counter page \S+ \(sign in as (\S+) / (\S+)\)")
+        queue_url = queue.group(1)
+        import requests
+
+        ticket = requests.post(f"{queue_url}/api/tickets", json={"service": "A", "idempotency_key": "demo-test-0001"},
+                               headers={"Authorization": "Bearer demo-kiosk-token"}, timeout=10)
+        assert ticket.status_code == 201 and ticket.json()["number"] == "A001"  # always open in the demo
+        login = requests.post(f"{queue_url}/api/login", json={"user": queue.group(2), "password": queue.group(3)},
+                              timeout=10)
+        assert login.status_code == 200
         url, jobs = printer.group(1), Path(printer.group(2))
         assert jobs == data / "printer-jobs"
         port = reader.group(1)
@@ -64,3 +75,5 @@ def test_kiosk_demo_runs_both_simulators_and_stops_them(tmp_path):
     with pytest.raises(OSError):
         socket.create_connection((host, int(tcp_port)), timeout=1).close()
     assert not probe(port, timeout=0.3)[0]
+    with pytest.raises(OSError):  # the queue service the demo started ended with it
+        socket.create_connection(("127.0.0.1", int(queue_url.rsplit(":", 1)[1])), timeout=1).close()
