@@ -242,3 +242,23 @@ def test_a_tickets_qr_page_follows_it_without_a_name(app_parts, tmp_path):
         missing = c.get("/t/<script>")
         assert missing.status_code == 404 and "<script>" not in missing.text and "号码仅当日有效" in missing.text
         assert page.headers["Content-Security-Policy"].startswith("default-src 'none'")
+
+
+def test_every_route_is_in_the_docs(app_parts):
+    import re
+    from pathlib import Path
+
+    from fastapi.routing import APIRoute
+
+    from tickets.server import PAGES_DIR
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "tickets.md").read_text(encoding="utf-8")
+    documented = {re.sub(r"\{[^}]*\}", "{}", p) for p in re.findall(r"(/(?:api|t|healthz)[^\s`|?]*)", docs)}
+    q, accounts = app_parts
+    app = create_app(q, accounts, pages_dir=PAGES_DIR)
+    for route in app.routes:
+        if isinstance(route, APIRoute) and route.path.startswith(("/api", "/t/", "/healthz")):
+            path = re.sub(r"\{[^}]*\}", "{}", route.path)
+            if path.endswith("/{}/{}"):  # the generic action routes: every action is documented by name
+                continue
+            assert path in documented, f"{route.path} is not in docs/tickets.md"
