@@ -99,16 +99,17 @@ def cmd_user(args, settings) -> int:
     accounts = _accounts(settings)
     try:
         if args.user_command == "add":
-            accounts.add_user(args.name, _read_password(args))
-            print(f"counter user {args.name} can sign in at /counter/")
+            accounts.add_user(args.name, _read_password(args), args.window)
+            where = "、".join(args.window) if args.window else "every window"
+            print(f"counter user {args.name} can sign in at /counter/ and call at {where}")
         elif args.user_command == "remove":
             if not accounts.remove_user(args.name):
                 print(f"kiosk tickets user remove: no user {args.name!r}", file=sys.stderr)
                 return 1
             print(f"removed {args.name}; their sessions ended")
         else:
-            for name in accounts.list_users():
-                print(name)
+            for name, windows in accounts.list_users():
+                print(f"{name}\t{'、'.join(windows) if windows else '(every window)'}")
     except QueueError as exc:
         print(f"kiosk tickets user {args.user_command}: {exc.message}", file=sys.stderr)
         return 1
@@ -132,6 +133,8 @@ def add_parser(sub, common) -> None:
     p = usub.add_parser("add", parents=[common], help="add a counter user or set a new password")
     p.add_argument("name")
     p.add_argument("--password-file", metavar="FILE", help="read the password from FILE (default: ask twice)")
+    p.add_argument("--window", action="append", metavar="NAME",
+                   help="a window they may call at, as the content names it (repeatable; default: every window)")
     p.set_defaults(func=cmd_user, needs_settings=True)
     p = usub.add_parser("remove", parents=[common], help="remove a counter user and end their sessions")
     p.add_argument("name")

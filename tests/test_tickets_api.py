@@ -119,7 +119,7 @@ def test_counter_changes_need_the_csrf_token_when_signed_in_by_cookie(client):
     assert client.post("/api/counters/1号窗口/call-next", headers={"X-CSRF-Token": "nope"}).status_code == 403
     assert client.post("/api/counters/1号窗口/call-next", headers=h).status_code == 200
     me = client.get("/api/me").json()
-    assert me == {"user": "li", "csrf": h["X-CSRF-Token"]}
+    assert me == {"user": "li", "csrf": h["X-CSRF-Token"], "windows": None}
     client.post("/api/logout")
     assert client.get("/api/me").status_code == 401
 
@@ -262,3 +262,45 @@ def test_every_route_is_in_the_docs(app_parts):
             if path.endswith("/{}/{}"):  # the generic action routes: every action is documented by name
                 continue
             assert path in documented, f"{route.path} is not in docs/tickets.md"
+
+
+def test_a_user_limited_to_windows_calls_only_there(client, app_parts):
+    _q, accounts = app_parts
+    accounts.add_user("wang", "window three", windows=["3号窗口"])
+    assert ("wang", ["3号窗口"]) in accounts.list_users() and ("li", None) in accounts.list_users()
+    b = issue(client, service="B", key="kiosk-b-000001").json()
+    issue(client, service="A", key="kiosk-a-000001")
+    r = client.post("/api/login", json={"user": "wang", "password": "window three"})
+    assert r.json()["windows"] == ["3号窗口"]
+    h = {"X-CSRF-Token": r.json()["csrf"]}
+    assert client.get("/api/me").json()["windows"] == ["3号窗口"]
+    refused = client.post("/api/counters/1号窗口/call-next", headers=h)
+    assert refused.status_code == 403 and refused.json()["error"] == "forbidden_window"
+    assert client.post("/api/counters/3号窗口/call-next", headers=h).json()["ticket"]["id"] == b["id"]
+    h_li = login(client)  # li may call anywhere; the A ticket is then at window 1
+    a = client.post("/api/counters/1号窗口/call-next", headers=h_li).json()["ticket"]
+    r = client.post("/api/login", json={"user": "wang", "password": "window three"})
+    h = {"X-CSRF-Token": r.json()["csrf"]}
+    assert client.post(f"/api/tickets/{a['id']}/done", headers=h).json()["error"] == "forbidden_window"
+    assert client.post(f"/api/tickets/{b['id']}/done", headers=h).json()["state"] == "done"
+    with pytest.raises(Exception):
+        accounts.add_user("zhao", "long enough", windows=[])
+
+
+def test_an_older_queue_file_is_brought_up_to_date(tmp_path):
+    import sqlite3
+
+    from tickets import db
+
+    path = tmp_path / "tickets.sqlite"
+    con = sqlite3.connect(path)  # what schema 1 wrote: users without windows
+    con.executescript("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value TEXT NOT NULL);"
+                      "INSERT INTO meta VALUES ('schema_version', '1');"
+                      "CREATE TABLE users (name VARCHAR PRIMARY KEY, password_hash VARCHAR NOT NULL, created_at VARCHAR NOT NULL);"
+                      "INSERT INTO users VALUES ('li', 'x', '2026-12-01');")
+    con.close()
+    engine = db.make_engine(path)
+    db.create_schema(engine)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT name, windows FROM users").all() == [("li", None)]
+        assert conn.exec_driver_sql("SELECT value FROM meta WHERE key='schema_version'").scalar() == str(db.SCHEMA_VERSION)

@@ -110,6 +110,13 @@ def create_app(queue: Queue, accounts: Accounts, *, pages_dir=None, lifespan_ext
             raise QueueError("csrf", "missing or wrong X-CSRF-Token: reload the page", 403)
         return p
 
+    def at_window(p: Principal, counter: str | None) -> None:
+        """A counter user limited to some windows acts only there (`kiosk tickets user add --window`)."""
+        allowed = accounts.windows_of(p.user) if p.user else None
+        if allowed is not None and counter is not None and counter not in allowed:
+            raise QueueError("forbidden_window", f"{p.user} may call at {', '.join(allowed)[:100]} only", 403,
+                             "counter")
+
     def is_staff(request: Request) -> bool:
         p = who(request)
         return p is not None and p.role == "counter"
@@ -172,7 +179,7 @@ def create_app(queue: Queue, accounts: Accounts, *, pages_dir=None, lifespan_ext
     async def login(request: Request):
         body = await _body(request)
         token, csrf = await run_in_threadpool(accounts.login, body.get("user"), body.get("password"))
-        resp = JSONResponse({"user": body["user"], "csrf": csrf})
+        resp = JSONResponse({"user": body["user"], "csrf": csrf, "windows": accounts.windows_of(body["user"])})
         resp.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=secure_cookies, path="/")
         return resp
 
@@ -188,7 +195,7 @@ def create_app(queue: Queue, accounts: Accounts, *, pages_dir=None, lifespan_ext
     @app.get("/api/me")
     async def me(request: Request):
         p = need(request, "counter", changes=False)
-        return {"user": p.user, "csrf": p.csrf}
+        return {"user": p.user, "csrf": p.csrf, "windows": accounts.windows_of(p.user)}
 
     @app.get("/api/counters/{counter}/last-done")
     async def last_done(counter: str, request: Request):
@@ -199,6 +206,7 @@ def create_app(queue: Queue, accounts: Accounts, *, pages_dir=None, lifespan_ext
     @app.post("/api/counters/{counter}/{action}")
     async def counter_action(counter: str, action: str, request: Request):
         p = need(request, "counter")
+        at_window(p, counter)
         if action == "call-next":
             ticket = await run_in_threadpool(queue.call_next, counter, p.user)
             return {"ticket": ticket}
@@ -220,7 +228,8 @@ def create_app(queue: Queue, accounts: Accounts, *, pages_dir=None, lifespan_ext
             return await run_in_threadpool(queue.rate, ticket_id, body.get("level"), body.get("reason"))
         if action not in TICKET_ACTIONS:
             raise QueueError("not_found", f"unknown ticket action {action[:20]!r}", 404)
-        need(request, "counter")
+        p = need(request, "counter")
+        at_window(p, (await run_in_threadpool(queue.get, ticket_id)).get("counter"))
         body = await _body(request)
         return await run_in_threadpool(queue.act, ticket_id, action, None, body.get("service"))
 

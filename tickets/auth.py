@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import json
 import logging
 import re
 import secrets
@@ -69,12 +70,18 @@ class Accounts:
 
     # ---- users ---------------------------------------------------------------------------
 
-    def add_user(self, name: str, password: str) -> None:
+    def add_user(self, name: str, password: str, windows: list[str] | None = None) -> None:
+        """Add `name` (or set a new password); `windows` limits where they may call (None: anywhere)."""
         check_user_name(name)
         hashed = _HASHER.hash(check_password(password))
+        if windows is not None and (not windows or not all(isinstance(w, str) and 1 <= len(w) <= 64 for w in windows)):
+            raise QueueError("bad_request", "windows are 1 to 64 characters each, at least one", 422, "windows")
+        allowed = json.dumps(sorted(set(windows)), ensure_ascii=False) if windows is not None else None
         with self.engine.begin() as conn:
-            conn.execute(sqlite_insert(db.users).values(name=name, password_hash=hashed, created_at=iso(self.clock.now()))
-                         .on_conflict_do_update(index_elements=["name"], set_={"password_hash": hashed}))
+            conn.execute(sqlite_insert(db.users).values(name=name, password_hash=hashed, windows=allowed,
+                                                        created_at=iso(self.clock.now()))
+                         .on_conflict_do_update(index_elements=["name"],
+                                                set_={"password_hash": hashed, "windows": allowed}))
             conn.execute(delete(db.sessions).where(db.sessions.c.user == name))  # a new password signs everyone out
 
     def remove_user(self, name: str) -> bool:
@@ -82,9 +89,17 @@ class Accounts:
             conn.execute(delete(db.sessions).where(db.sessions.c.user == name))
             return conn.execute(delete(db.users).where(db.users.c.name == name)).rowcount > 0
 
-    def list_users(self) -> list[str]:
+    def list_users(self) -> list[tuple[str, list[str] | None]]:
+        """(name, windows or None for every window), by name."""
         with self.engine.connect() as conn:
-            return list(conn.execute(select(db.users.c.name).order_by(db.users.c.name)).scalars())
+            rows = conn.execute(select(db.users.c.name, db.users.c.windows).order_by(db.users.c.name)).all()
+        return [(name, json.loads(w) if w else None) for name, w in rows]
+
+    def windows_of(self, name: str) -> list[str] | None:
+        """The windows `name` may call at (None: every one)."""
+        with self.engine.connect() as conn:
+            value = conn.execute(select(db.users.c.windows).where(db.users.c.name == name)).scalar()
+        return json.loads(value) if value else None
 
     # ---- sessions ------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: users.windows
 BUSY_TIMEOUT_MS = 10_000
 
 metadata = MetaData()
@@ -90,6 +90,7 @@ users = Table(
     "users", metadata,
     Column("name", String, primary_key=True),
     Column("password_hash", String, nullable=False),
+    Column("windows", Text),                         # JSON list of the windows they may call at; NULL = every one
     Column("created_at", String, nullable=False),
 )
 
@@ -151,3 +152,12 @@ def create_schema(engine: Engine) -> None:
         elif int(row.value) > SCHEMA_VERSION:
             raise RuntimeError(f"tickets.sqlite has schema {row.value}, newer than this program's {SCHEMA_VERSION}: "
                                "update the program, or move the file aside to start an empty queue")
+        elif int(row.value) < SCHEMA_VERSION:
+            _migrate(conn, int(row.value))
+
+
+def _migrate(conn, version: int) -> None:
+    """Bring an older file up to SCHEMA_VERSION, one step at a time, in the caller's transaction."""
+    if version < 2:
+        conn.exec_driver_sql("ALTER TABLE users ADD COLUMN windows TEXT")
+    conn.execute(meta.update().where(meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION)))

@@ -49,6 +49,7 @@ ERRORS = {
     "locked": N_("Too many wrong passwords: try again in {retry_after} seconds."),
     "unauthorized": N_("Please sign in again."),
     "forbidden": N_("This account may not do that."),
+    "forbidden_window": N_("This account may not call at this window."),
     "csrf": N_("The page is out of date: please reload it."),
     "not_found": N_("Not found: it may have been handled already."),
     "bad_state": N_("This ticket has moved on already: the list has been refreshed."),

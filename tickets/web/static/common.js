@@ -111,6 +111,7 @@
     try {
       const me = await K.api("GET", "/api/me");
       K.csrf = me.csrf;
+      K.windows = me.windows;  // null: every window
       return me.user;
     } catch (e) {
       if (e.status === 401 || e.status === 403) return null;
@@ -133,6 +134,7 @@
         const data = await K.api("POST", "/api/login", {
           user: form.elements.user.value.trim(), password: form.elements.password.value });
         K.csrf = data.csrf;
+        K.windows = data.windows;
         form.elements.password.value = "";
         section.hidden = true;
         onSignedIn(data.user);

@@ -245,9 +245,14 @@
     renderHelp();
   }
 
+  /* The windows this user may call at (`kiosk tickets user add --window`): all when unrestricted. */
+  function myCounters() {
+    return S.queue.counters.filter(function (c) { return !K.windows || K.windows.indexOf(c.name) >= 0; });
+  }
+
   function renderPick() {
     const box = $("windows");
-    box.replaceChildren.apply(box, S.queue.counters.map(function (c) {
+    box.replaceChildren.apply(box, myCounters().map(function (c) {
       const names = S.queue.services.filter(function (s) { return s.windows.indexOf(c.name) >= 0; })
         .map(function (s) { return s.name; });
       return K.el("button", { cls: "btn window-choice", type: "button", data: { window: c.name },
@@ -280,7 +285,7 @@
     await loadQueue();
     if (!S.queue) return;
     const wanted = new URLSearchParams(location.search).get("window") || localStorage.getItem(WINDOW_KEY);
-    if (wanted && S.queue.counters.some(function (c) { return c.name === wanted; })) openDesk(wanted);
+    if (wanted && myCounters().some(function (c) { return c.name === wanted; })) openDesk(wanted);
     else showPick();
     loadHelp();
     if (!S.events) {
