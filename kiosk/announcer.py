@@ -32,13 +32,10 @@ from pathlib import Path
 
 from kiosk import tts
 from kiosk.i18n import _
+from kiosk.tts import VOICE  # Mandarin that reads Chinese characters right (why: kiosk.tts)
 
 log = logging.getLogger(__name__)
 
-# Debian 12's espeak-ng 1.51 reads each Chinese character with voice `cmn` as its pinyin spelled
-# in English ("号" -> "hao four"; espeak-ng issues #1028, #1236); `cmn-latn-pinyin` is the same
-# Mandarin voice with Latin read as pinyin, and speaks Chinese characters correctly there.
-VOICE = "cmn-latn-pinyin"
 PLAYERS = (("aplay", ("-q",)), ("paplay", ()))  # first found plays the chime
 CHIME_NAME = "call-chime-v1.wav"
 MAX_PENDING = 5       # announcements waiting behind the one being spoken

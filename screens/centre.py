@@ -1,5 +1,6 @@
 """中心导览: the centre's name, address, opening hours and phone; today's duty roster; the
 floor plan (tap to view it larger, with zoom); the 功能室 with floor, hours and description.
+朗读 beside the centre's name reads all of it but the plan and the rooms' descriptions.
 
 Portrait: one scrolling column. Landscape: two columns that scroll on their own (left: centre,
 duty, floor plan; right: rooms). The duty roster is today's by the terminal's own clock and is
@@ -16,12 +17,15 @@ from kivy.uix.image import Image
 from kivy.uix.scrollview import ScrollView
 
 from kiosk.i18n import _
+from screens import read_aloud
 from screens.base import KioskScreen
 from screens.clip import ScissorClip
 from screens.centre_rows import (FONT_DESCRIPTION, FONT_HEADING, FONT_NAME,  # noqa: F401
                                  FONT_ROOM, FONT_SMALL, FONT_TEXT, DutyRow, InfoLine, RoomCard)
 from screens.cull import CullingColumn, CullingScroll
 from screens.images import fitted_texture
+from screens.read_aloud import ReadAloud
+from screens.speech import centre_speech
 from screens.widgets import DebouncedButtonBehavior
 
 KV_PATH = Path(__file__).with_suffix(".kv")
@@ -42,9 +46,11 @@ class CentreColumn(CullingColumn):  # a BoxLayout; cards out of sight are not dr
 
 
 class CentreCard(CullingColumn):  # a BoxLayout; entries out of sight are not drawn
-    """A white card with a heading; `CentreScreen` fills `ids.entries`."""
+    """A white card with a heading; `CentreScreen` fills `ids.entries`. With a `reader` the
+    heading has the 朗读 button beside it."""
 
     heading = StringProperty("")
+    reader = ObjectProperty(None, allownone=True)
 
 
 class FloorPlan(DebouncedButtonBehavior, Image):
@@ -66,9 +72,10 @@ class CentreScreen(KioskScreen):
         kwargs.setdefault("name", "centre")
         super().__init__(**kwargs)
         self.title = _("Centre guide")
+        self.reader = ReadAloud(self, self.speech_text)
         self.main_column = CentreColumn()
         self.rooms_column = CentreColumn()
-        self.info_card = CentreCard()
+        self.info_card = CentreCard(reader=self.reader)
         self.duty_card = CentreCard(heading=_("On duty today"))
         self.plan_card = CentreCard(heading=_("Floor plan"))
         self.rooms_card = CentreCard()
@@ -150,6 +157,15 @@ class CentreScreen(KioskScreen):
         if not duty:
             box.add_widget(InfoLine(text=_("No duty roster for today"), muted=True))
 
+    def speech_text(self) -> str:
+        """What 朗读 reads: name, address, phone, hours, today's duty, the rooms."""
+        app = self.app
+        return centre_speech(app.view.centre(), app.now().date())
+
+    @property
+    def read_button(self):
+        return self.info_card.ids.read_row.button
+
     # ---- what the tests read ----------------------------------------------------------------
 
     def room_cards(self) -> list[RoomCard]:
@@ -226,6 +242,7 @@ class CentreScreen(KioskScreen):
         self._saved = []
 
     def reset(self) -> None:
+        self.reader.stop()
         self.close_plan()
         for scroll in self.scrolls():
             scroll.scroll_y = 1
@@ -236,6 +253,7 @@ class CentreScroll(ScissorClip, CullingScroll, ScrollView):
 
 
 def create(app) -> CentreScreen:
+    read_aloud.load_kv()
     load_kv()
     screen = CentreScreen()
     app.bind(landscape=screen.arrange)

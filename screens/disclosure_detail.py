@@ -1,4 +1,5 @@
-"""One disclosure: title, publisher, period, 公示期, its blocks (BlockView), then its page images.
+"""One disclosure: title, publisher, period, 公示期, its blocks (BlockView), then its page images;
+朗读 under the title reads all of that but the images, a table row by row (screens.speech).
 
 Open it with `app.open_screen("disclosure_detail", item_id=ID)`. The item is read again from `app.view` on enter,
 with the terminal's clock: an item that expired meanwhile shows a calm message instead.
@@ -17,13 +18,15 @@ from kivy.uix.scrollview import ScrollView
 
 from content.schemas import Disclosure, Table, aware
 from kiosk.i18n import N_, _, format_time
-from screens import base, blocks, disclosures, page_viewer
+from screens import base, blocks, disclosures, page_viewer, read_aloud
 from screens.base import KioskScreen
 from screens.clip import ScissorClip
 from screens.cull import CullingColumn, CullingScroll
 from screens.disclosures import (category_name, format_day, newest_first, notice_period_ended,
                                  period_label, validity_text)
 from screens.page_viewer import PageViewer
+from screens.read_aloud import ReadAloud
+from screens.speech import disclosure_speech
 from screens.widgets import DebouncedButtonBehavior
 
 
@@ -62,8 +65,10 @@ class DisclosureDetailScreen(KioskScreen):
         self.title = _("Public disclosures")
         self.item: Disclosure | None = None
         self._shown: tuple | None = None
+        self.reader = ReadAloud(self, self.speech_text)
         self.scroll = DetailScroll(do_scroll_x=False, scroll_type=["bars", "content"])
         self.content = DetailContent()
+        self.content.ids.read_row.reader = self.reader
         self.scroll.add_widget(self.content)
         self.viewer = PageViewer()
         self.viewer.bind(on_close=lambda *_: self.close_pages())
@@ -95,12 +100,14 @@ class DisclosureDetailScreen(KioskScreen):
             return
         self._shown = shown
         self.close_pages()
+        self.reader.stop()
         self.item = item if isinstance(item, Disclosure) else None
         self._fill(app)
         self.scroll.scroll_y = 1
 
     def reset(self) -> None:
         self.close_pages()
+        self.reader.stop()
         self.item_id, self.item, self._shown = "", None, None
         self.scroll.scroll_y = 1
 
@@ -156,6 +163,21 @@ class DisclosureDetailScreen(KioskScreen):
             thumb.bind(on_tap=lambda t: self.open_pages(t.index))
             box.add_widget(thumb)
         self.viewer.sources = sources
+
+    # ---- read aloud (screens.read_aloud) ----------------------------------------------------
+
+    def speech_text(self) -> str:
+        """What 朗读 reads: the title, the lines under it, every block (tables row by row)."""
+        if self.item is None:
+            return ""
+        content = self.content
+        ended = _("The public notice period has ended") if content.ended else ""
+        lines = (content.publisher, content.period, content.validity, ended)
+        return disclosure_speech(content.title, lines, content.ids.blocks.blocks)
+
+    @property
+    def read_button(self):
+        return self.content.ids.read_row.button
 
     # ---- the page viewer ---------------------------------------------------------------------
 
@@ -245,6 +267,8 @@ KV = """
     NoticePeriodLine:
         id: ended_label
         plain_text: _("The public notice period has ended") if root.ended else ''
+    ReadAloudRow:  # 朗读 (screens/read_aloud.py); its reader is set by the screen
+        id: read_row
     Widget:
         size_hint_y: None
         height: app.text_unit * 14
@@ -298,5 +322,6 @@ def create(app) -> DisclosureDetailScreen:
     blocks.load_kv()
     disclosures.load_kv()  # NoticePeriodLine
     page_viewer.load_kv()
+    read_aloud.load_kv()
     load_kv()
     return DisclosureDetailScreen()

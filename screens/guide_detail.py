@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 
-from kivy.clock import Clock
 from kivy.core.image import Image as CoreImage
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
@@ -18,46 +17,24 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.scrollview import ScrollView
 
 from content.schemas import Guide
-from kiosk import tts
 from kiosk.i18n import N_, _
-from screens import guides
+from screens import guides, read_aloud
 from screens.base import KioskScreen
 from screens.clip import ScissorClip
 from screens.cull import CullingScroll
 from screens.frames import AfterFrame
 from screens.guide_rows import (GuideFactRow, GuideFaqRow, GuideMarkerRow,  # noqa: F401
                                  GuideMaterialRow)  # (Factory names of the detail rows)
+from screens.read_aloud import ReadAloud
+from screens.speech import guide_speech, material_detail
 from screens.text_label import TextLabel
-from screens.widgets import BoldLabel, DebouncedButtonBehavior
+from screens.widgets import BoldLabel
 
-ORIGINAL_OR_COPY = {
-    "original": N_("original"),
-    "copy": N_("photocopy"),
-    "original_and_copy": N_("original and photocopy"),
-}
 QR_CACHE_SIZE = 64
 FIRST_FRAME_MIN_SECTIONS = 2  # built in the tap's frame whatever the estimate says
 
 
-# ---- text -------------------------------------------------------------------------------------
-
-def material_detail(material) -> str:
-    """"1份 · 原件及复印件"."""
-    return _("{count} copies").format(count=material.copies) + " · " + \
-        _(ORIGINAL_OR_COPY[material.original_or_copy])
-
-
-def speech_text(guide: Guide) -> str:
-    """What 朗读 reads: title, summary, the materials and where to go."""
-    parts = [guide.title, guide.summary]
-    if guide.materials:
-        items = "；".join(f"{m.name}，{material_detail(m).replace(' · ', '，')}"
-                         for m in guide.materials)
-        parts.append(_("Required materials: {items}").format(items=items))
-    if guide.location:
-        parts.append(_("Where to apply: {location}").format(location=guide.location))
-    return "。".join(p.strip().rstrip("。") for p in parts if p.strip()) + "。"
-
+# ---- the QR code --------------------------------------------------------------------------------
 
 def qr_texture(url: str):
     """A Kivy texture of the QR code for `url`, made in memory."""
@@ -88,17 +65,11 @@ class GuideTag(TextLabel):
     pass
 
 
-class ReadAloudButton(DebouncedButtonBehavior, BoldLabel):
-    active = BooleanProperty(False)
-
-
 class GuideDetailHeader(BoxLayout):
     screen = ObjectProperty(None)
     title = StringProperty("")
     category = StringProperty("")
     visits = StringProperty("")
-    tts = BooleanProperty(False)
-    speaking = BooleanProperty(False)
     has_qr = BooleanProperty(False)     # room for the QR code (its texture may follow)
     qr_texture = ObjectProperty(None, allownone=True)
 
@@ -193,7 +164,7 @@ class GuideDetailScreen(KioskScreen):
         kwargs.setdefault("name", "guide_detail")
         super().__init__(**kwargs)
         self.title = _("Guide details")
-        self.speaker = tts.Speaker()
+        self.reader = ReadAloud(self, self.speech_text)
         self.scroll = GuideDetailBody()
         self.header = GuideDetailHeader(screen=self)
         self.scroll.ids.column.add_widget(self.header)
@@ -203,7 +174,6 @@ class GuideDetailScreen(KioskScreen):
         self.sections: list[GuideSection] = []
         self._view = None
         self._qr_cache: dict[str, object] = {}
-        self._poll = None
         self._pool = WidgetPool()
         self._pending: list = []      # sections still to build (next frame)
         self._finish = AfterFrame(self._build_pending)
@@ -233,13 +203,13 @@ class GuideDetailScreen(KioskScreen):
         guide = app.view.item(guide_id, now=app.now())
         if not isinstance(guide, Guide):
             return False
-        self.stop_reading()
+        self.reader.stop()
         self._view = app.view
         self.guide, self.guide_id = guide, guide.id
         header = self.header
         header.title, header.category = guide.title, guide.category
         header.visits = guides.visits_text(guide.visits)
-        header.tts = tts.available()
+        self.reader.check_available()
         for section in self.sections:
             for row in list(section.ids.rows.children):
                 self._pool.give(row)
@@ -292,7 +262,7 @@ class GuideDetailScreen(KioskScreen):
             self.show_guide(self.guide_id)
 
     def reset(self) -> None:
-        self.stop_reading()
+        self.reader.stop()
         self.scroll.scroll_y = 1
 
     def prepare_screenshot(self) -> None:
@@ -312,32 +282,19 @@ class GuideDetailScreen(KioskScreen):
             texture = self._qr_cache[url] = qr_texture(url)
         return texture
 
-    # ---- read aloud --------------------------------------------------------------------------
+    # ---- read aloud (screens.read_aloud) ----------------------------------------------------
 
-    def toggle_reading(self) -> None:
-        if self.speaker.speaking:
-            self.stop_reading()
-            return
-        if self.guide is None or not self.speaker.speak(speech_text(self.guide)):
-            return
-        self.header.speaking = True
-        if self._poll is None:
-            self._poll = Clock.schedule_interval(self._check_speaking, 0.5)
+    def speech_text(self) -> str:
+        """What 朗读 reads: the guide's title, summary, materials and where to go."""
+        return guide_speech(self.guide) if self.guide is not None else ""
 
-    def stop_reading(self) -> None:
-        self.speaker.stop()
-        self._check_speaking()
-
-    def _check_speaking(self, *_args) -> None:
-        speaking = self.speaker.speaking
-        self.header.speaking = speaking
-        if not speaking and self._poll is not None:
-            self._poll.cancel()
-            self._poll = None
+    @property
+    def read_button(self):
+        return self.header.ids.read_row.button
 
     def on_leave(self, *_args) -> None:
-        self.stop_reading()
         # the page's size as last shown, for _first_screen while the screen is off the window
+        # (the reading stops by itself: ReadAloud watches on_leave)
         self._last_layout = self._layout_key()
 
     def _layout_key(self) -> tuple:
@@ -347,5 +304,6 @@ class GuideDetailScreen(KioskScreen):
 
 
 def create(app) -> GuideDetailScreen:
+    read_aloud.load_kv()
     guides.load_kv()
     return GuideDetailScreen()

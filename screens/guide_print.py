@@ -14,7 +14,7 @@ from kivy.uix.anchorlayout import AnchorLayout
 
 from devices.documents import guide_checklist
 from kiosk.i18n import _
-from screens.guide_detail import ReadAloudButton
+from screens.read_aloud import ReadAloudButton
 
 KV_NAME = "screens/guide_print.kv"  # a pseudo file name, so the rules load once
 KV = """

@@ -2,6 +2,7 @@
 point of the flow is used, for elderly priority), and 确认取号. The number is issued by the
 app's TicketFlow (kiosk.ticket_flow) in the background; a second tap while it runs does nothing,
 and a tap after a failure retries with the same idempotency key (never a second number).
+朗读 beside 确认取号 reads the service, its queue and the card prompt.
 """
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.i18n import _
-from screens import tickets
+from screens import speech, tickets
 
 
 class TicketConfirmBody(BoxLayout):
@@ -60,6 +61,10 @@ class TicketConfirmScreen(tickets.TicketStep):
     def _issued(self, _ticket: dict) -> None:
         if self.app.open_screen("ticket_done"):
             self.app.print_ticket()
+
+    def speech_text(self) -> str:
+        body = self.body
+        return speech.confirm_speech(body.service_name, body.waiting, body.card_prompt, body.error)
 
     def on_leave(self, *_args) -> None:
         self.body.error = ""

@@ -1,6 +1,8 @@
 """取号, step 3: the number, the service, how many are ahead and a QR code to follow the queue;
 then what the printer did. Printed: 请取走小票, and home by itself. Not printed: the number and
 its QR stay on screen with 请拍照留存或到窗口补打 and 补打 prints the same ticket again.
+朗读 reads the number, the service, how many are ahead and what the printer did; while it
+reads, the screen does not go home by itself.
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.i18n import _
-from screens import tickets
+from screens import speech, tickets
 
 HOME_AFTER_PRINT_S = 20.0
 
@@ -73,7 +75,14 @@ class TicketDoneScreen(tickets.TicketStep):
         if flow.print_state == "printed" and self.manager is not None and self.manager.current == self.name:
             self._home()
 
+    def speech_text(self) -> str:
+        body = self.body
+        return speech.ticket_speech(body.number, body.service_name, body.ahead, body.print_text)
+
     def _go_home(self, *_args) -> None:
+        if self.reader.speaking:
+            self._home()  # not in the middle of the reading: later
+            return
         if self.manager is not None and self.manager.current == self.name:
             self.app.go_home()
 
@@ -81,6 +90,7 @@ class TicketDoneScreen(tickets.TicketStep):
         self._home.cancel()
 
     def reset(self) -> None:
+        super().reset()
         self._shown_id, self.body.qr_texture = None, None
 
 

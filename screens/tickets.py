@@ -2,7 +2,8 @@
 greyed with the reason (all numbers taken, or when it opens). The list comes from the queue
 service through the app's TicketDesk (kiosk.ticket_flow), fetched in the background on every
 visit; while it loads the screen says 请稍候, and when the service does not answer it says so
-calmly (guides and disclosures keep working).
+calmly (guides and disclosures keep working). 朗读 on every 取号 screen reads what it shows
+(screens.speech): here each service with its queue or why it is closed.
 """
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ import datetime as dt
 from pathlib import Path
 
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, StringProperty
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.i18n import N_, WEEKDAYS, _, format_time
+from screens import read_aloud, speech
 from screens.base import KioskScreen
 from screens.widgets import BoldLabel, DebouncedButtonBehavior
 
@@ -21,6 +23,7 @@ KV_PATH = Path(__file__).with_suffix(".kv")
 
 
 def load_kv() -> None:
+    read_aloud.load_kv()
     if str(KV_PATH) not in Builder.files:
         Builder.load_file(str(KV_PATH))
 
@@ -80,7 +83,8 @@ class ServiceRow(DebouncedButtonBehavior, BoxLayout):
 
 class TicketStep(KioskScreen):
     """A step after the service is chosen (ticket_confirm, ticket_done): its body is a
-    `body_class` instance, and it opens only while the flow has what it shows (`needs`)."""
+    `body_class` instance, and it opens only while the flow has what it shows (`needs`).
+    Each step's `speech_text()` says what 朗读 reads (the body's kv holds the button)."""
 
     unavailable = N_("Please choose a service first.")
     needs = "service"
@@ -89,6 +93,7 @@ class TicketStep(KioskScreen):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.title = _("Take a number")
+        self.reader = read_aloud.ReadAloud(self, self.speech_text)
         self.body = self.body_class(screen=self)
         self.ids.body.add_widget(self.body)
 
@@ -96,9 +101,17 @@ class TicketStep(KioskScreen):
         desk = self.app.tickets
         return desk is not None and getattr(desk.flow, self.needs) is not None
 
+    @property
+    def read_button(self):
+        return self.body.ids.read_row.button
+
+    def reset(self) -> None:
+        self.reader.stop()
+
 
 class TicketsBody(BoxLayout):
     note = StringProperty("")
+    reader = ObjectProperty(None, allownone=True)
 
 
 class TicketsScreen(KioskScreen):
@@ -106,7 +119,8 @@ class TicketsScreen(KioskScreen):
         kwargs.setdefault("name", "tickets")
         super().__init__(**kwargs)
         self.title = _("Take a number")
-        self.body = TicketsBody()
+        self.reader = read_aloud.ReadAloud(self, self.speech_text)
+        self.body = TicketsBody(reader=self.reader)
         self.rows = self.body.ids.rows.__self__
         self.ids.body.add_widget(self.body)
 
@@ -143,6 +157,18 @@ class TicketsScreen(KioskScreen):
 
     def service_rows(self) -> list[ServiceRow]:
         return list(reversed(self.rows.children))
+
+    def speech_text(self) -> str:
+        """What 朗读 reads: the heading, a note, each service with its queue or why it is closed."""
+        rows = [(row.code, row.name, row.state_text) for row in self.service_rows()]
+        return speech.services_speech(_("Choose the service you need"), self.body.note, rows)
+
+    @property
+    def read_button(self):
+        return self.body.ids.read_row.button
+
+    def reset(self) -> None:
+        self.reader.stop()
 
 
 def prepare_screenshot(app) -> None:
