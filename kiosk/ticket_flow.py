@@ -116,6 +116,7 @@ class TicketFlow:
     def choose(self, service: dict) -> None:
         if self.service is None or service.get("code") != self.service.get("code") or self.ticket is not None:
             self.key = new_key()  # a new choice is a new request; the same one keeps its key
+            self.print_state, self.print_reason = "none", None  # its ticket is not printed yet
         self.service, self.ticket, self.error = service, None, ""
 
     def confirm(self, card: dict | None, opened: Callable[[dict], None]) -> bool:

@@ -82,6 +82,22 @@ def test_take_a_number_and_print_it(start, sim, service):
     h.screenshot("ticket_done_printed")
 
 
+def test_the_next_number_before_the_idle_reset_is_printed_too(start, sim):
+    """The next resident (or a second service for the same one) before the session is reset:
+    the new ticket is printed, not shown as printed because the last one was."""
+    h = start()
+    take_number(h, "A")
+    confirm(h)
+    assert h.wait_for(lambda: h.app.tickets.flow.print_state == "printed", timeout=15)
+    h.app.go_home()
+    h.frames(3)
+    take_number(h, "B")
+    second = confirm(h)
+    assert h.wait_for(lambda: len(sim.jobs) == 2, timeout=15), "the second ticket was never printed"
+    assert h.wait_for(lambda: h.app.tickets.flow.print_state == "printed", timeout=15)
+    assert h.app.tickets.flow.ticket["id"] == second["id"]
+
+
 def test_paper_out_keeps_the_number_on_screen_and_reprints_the_same_ticket(start, sim, service):
     h = start()
     sim.set_state("out")
