@@ -33,6 +33,7 @@ from pathlib import Path
 from kiosk import tts
 from kiosk.i18n import _
 from kiosk.tts import VOICE  # Mandarin that reads Chinese characters right (why: kiosk.tts)
+from kiosk.tts_text import spoken_text
 
 log = logging.getLogger(__name__)
 
@@ -221,7 +222,8 @@ class Announcer:
             self._warn_once("espeak", f"{tts.PROGRAM} is not installed (apt install {tts.PROGRAM}): "
                                       "calls are shown but not spoken")
         else:
-            speech = tts._command(program, item.sentence, self.voice, [])  # noqa: SLF001 (same package)
+            # numbers as they are called: A012 -> A零一二, 3 -> 三 (kiosk.tts_text)
+            speech = tts._command(program, spoken_text(item.sentence), self.voice, [])  # noqa: SLF001 (same package)
             commands.extend([speech] * (RECALL_TIMES if item.recall else 1))
         return commands
 

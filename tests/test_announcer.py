@@ -13,6 +13,8 @@ import wave
 
 import pytest
 
+from kiosk.tts_text import spoken_text
+
 from kiosk import announcer as ann
 from kiosk.i18n import set_locale
 
@@ -71,7 +73,7 @@ def test_a_call_is_a_chime_then_the_sentence(tmp_path, bins):
     assert chime[0].endswith("/aplay") and chime[-1] == str(tmp_path / "cache" / ann.CHIME_NAME)
     assert speech[0].endswith("/espeak-ng")
     assert speech[1:3] == ["-v", ann.VOICE] and speech[-2] == "--"
-    assert speech[-1] == "请 A012 号 到 3 号窗口办理"
+    assert speech[-1] == "请 A零一二 号 到 三 号窗口办理"  # 请 A012 号 到 3 号窗口办理, as it is called
     with wave.open(chime[-1]) as wav:  # a real, short, audible tone
         assert wav.getnchannels() == 1 and 0.5 < wav.getnframes() / wav.getframerate() < 1.5
         frames = wav.readframes(wav.getnframes())
@@ -93,7 +95,7 @@ def test_calls_are_spoken_in_order_and_never_overlap(tmp_path, bins):
         a.announce(f"A00{n}", f"{n}号窗口")
     assert a.pending >= 2  # the calls came faster than they are spoken: they wait their turn
     assert a.wait_idle(10)
-    assert rec.spoken() == [f"请 A00{n} 号 到 {n} 号窗口办理" for n in range(1, 5)]
+    assert rec.spoken() == [spoken_text(f"请 A00{n} 号 到 {n} 号窗口办理") for n in range(1, 5)]
     spans = sorted((start, end) for _argv, start, end in rec.runs)
     assert len(spans) == 8  # a chime and a sentence each
     for (_s1, end), (start, _e2) in zip(spans, spans[1:]):
@@ -108,7 +110,7 @@ def test_a_recall_says_the_sentence_twice(tmp_path, bins):
     assert a.wait_idle(5)
     names = [argv[0].rsplit("/", 1)[-1] for argv in rec.commands]
     assert names == ["aplay", "espeak-ng", "aplay", "espeak-ng", "espeak-ng"]
-    assert rec.spoken() == ["请 A001 号 到 1 号窗口办理"] * 3
+    assert rec.spoken() == [spoken_text("请 A001 号 到 1 号窗口办理")] * 3
 
 
 def test_the_queue_keeps_the_newest_calls(tmp_path, bins, caplog):
@@ -125,7 +127,7 @@ def test_the_queue_keeps_the_newest_calls(tmp_path, bins, caplog):
         assert a.pending == 5
         rec.gate.set()
         assert a.wait_idle(10)
-    assert [s.split()[1] for s in rec.spoken()] == ["A001", "A016", "A017", "A018", "A019", "A020"]
+    assert [s.split()[1] for s in rec.spoken()] == [spoken_text(n) for n in ("A001", "A016", "A017", "A018", "A019", "A020")]
     dropped = [r for r in caplog.records if "dropped" in r.getMessage()]
     assert len(dropped) == 14 and "A002" in dropped[0].getMessage()
 

@@ -12,6 +12,8 @@ import time
 import httpx
 import pytest
 
+from kiosk.tts_text import spoken_text
+
 from kiosk.config import Display, Settings, Tickets
 from tests.test_announcer import Recorder, make_bin
 from tests.tickets_live import free_port, start_service
@@ -70,7 +72,7 @@ def test_the_board_follows_a_live_queue_across_a_restart(ui, demo_view, tmp_path
         assert Counter(svc).act("1号窗口", "call-next")["number"] == "A001"
         assert h.wait_for(lambda: screen.cards["1号窗口"].number == "A001", 10)
         assert screen.callout == "请 A001 号到 1号窗口 办理" and not screen.recall
-        first = "请 A001 号 到 1 号窗口办理"
+        first = spoken_text("请 A001 号 到 1 号窗口办理")
         assert h.wait_for(lambda: rec.spoken() == [first], 10)
         assert [argv[0].rsplit("/", 1)[-1] for argv in rec.commands] == ["aplay", "espeak-ng"]
         assert h.wait_for(lambda: "2 人等候" in waiting_texts(h, screen), 10)
@@ -98,15 +100,15 @@ def test_the_board_follows_a_live_queue_across_a_restart(ui, demo_view, tmp_path
         # ... is replayed when the service is back on its port (Last-Event-ID) and announced
         svc = start_service(tmp_path, port=port)
         assert h.wait_for(lambda: screen.connected, 25)
-        assert h.wait_for(lambda: "请 A002 号 到 2 号窗口办理" in rec.spoken(), 10), rec.spoken()
+        assert h.wait_for(lambda: spoken_text("请 A002 号 到 2 号窗口办理") in rec.spoken(), 10), rec.spoken()
         assert h.wait_for(lambda: screen.cards["2号窗口"].number == "A002", 10)
         assert "连接中…" not in h.texts(screen)
 
         # and the next call after the restart arrives as usual
         assert Counter(svc).act("3号窗口", "call-next")["number"] == "B001"
         assert h.wait_for(lambda: screen.cards["3号窗口"].number == "B001", 10)
-        assert h.wait_for(lambda: rec.spoken()[-1] == "请 B001 号 到 3 号窗口办理", 10)
-        assert rec.spoken().count("请 A002 号 到 2 号窗口办理") == 1  # replayed once, not twice
+        assert h.wait_for(lambda: rec.spoken()[-1] == spoken_text("请 B001 号 到 3 号窗口办理"), 10)
+        assert rec.spoken().count(spoken_text("请 A002 号 到 2 号窗口办理")) == 1  # replayed once, not twice
         assert h.wait_for(lambda: "0 人等候" in waiting_texts(h, screen), 10)
     finally:
         svc.stop()
@@ -204,7 +206,7 @@ def test_the_feed_reloads_on_reconnection_reset_and_events(tmp_path):
         assert wait(lambda: loads() == 3) and ("connected", True) in delivered
         feed._on_event(Event(10, "call", {"number": "C003", "counter": "5号窗口", "recall": False}))
         assert wait(lambda: loads() == 4) and ("call", "C003") in delivered
-        assert announcer.wait_idle(5) and rec.spoken() == ["请 C003 号 到 5 号窗口办理"]
+        assert announcer.wait_idle(5) and rec.spoken() == [spoken_text("请 C003 号 到 5 号窗口办理")]
         time.sleep(0.3)
         assert loads() == 4  # nothing else asked for a reload
     finally:
