@@ -62,6 +62,23 @@ async def _body(request: Request) -> dict:
     return data
 
 
+class _IssueFirst:
+    """Answers POST /api/tickets ahead of FastAPI's exception, routing and dependency layers,
+    with the same handler the route has: in a rush on a 2-core box those layers cost as much
+    CPU as writing the ticket (docs/benchmarks.md, issue 12). Errors other than QueueError still
+    reach the server-error layer (a 500, logged). Every other request goes on to the app."""
+
+    def __init__(self, app, issue):
+        self.app, self.issue = app, issue
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == "/api/tickets":
+            response = await self.issue(Request(scope, receive))
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def create_app(queue: Queue, accounts: Accounts, *, pages_dir=None, lifespan_extra=None,
                secure_cookies: bool = False) -> FastAPI:
     broadcaster = Broadcaster(queue.engine)
@@ -123,16 +140,21 @@ def create_app(queue: Queue, accounts: Accounts, *, pages_dir=None, lifespan_ext
 
     # ---- kiosks -------------------------------------------------------------------------
 
-    @app.post("/api/tickets", status_code=201)
-    async def issue(request: Request):
-        need(request, "kiosk")
-        body = await _body(request)
-        card = CardSummary.from_json(body["id_card"]) if body.get("id_card") is not None else None
-        kiosk = body.get("kiosk")
-        if kiosk is not None and (not isinstance(kiosk, str) or len(kiosk) > 64):
-            raise QueueError("bad_request", "kiosk must be a name of at most 64 characters", 422, "kiosk")
-        req = queue.issue_request(body.get("service"), body.get("idempotency_key"), card, kiosk)
-        return JSONResponse(await asyncio.wrap_future(writer.submit(req)), status_code=201)
+    async def issue(request: Request) -> JSONResponse:
+        try:
+            need(request, "kiosk")
+            body = await _body(request)
+            card = CardSummary.from_json(body["id_card"]) if body.get("id_card") is not None else None
+            kiosk = body.get("kiosk")
+            if kiosk is not None and (not isinstance(kiosk, str) or len(kiosk) > 64):
+                raise QueueError("bad_request", "kiosk must be a name of at most 64 characters", 422, "kiosk")
+            req = queue.issue_request(body.get("service"), body.get("idempotency_key"), card, kiosk)
+            return JSONResponse(await writer.issue(req), status_code=201)
+        except QueueError as exc:
+            return _error(exc)
+
+    app.post("/api/tickets", status_code=201)(issue)  # listed with the others; _IssueFirst answers it
+    app.add_middleware(_IssueFirst, issue=issue)
 
     @app.post("/api/tickets/{ticket_id}/printed")
     async def printed(ticket_id: str, request: Request):

@@ -11,7 +11,7 @@ anything of theirs is written.
 """
 from __future__ import annotations
 
-import concurrent.futures
+import asyncio
 import datetime as dt
 import logging
 import math
@@ -19,26 +19,30 @@ import queue as queue_mod
 import threading
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
 from tickets import db
+from tickets.queue import iso
 from tickets.rules import age_band
 
 log = logging.getLogger(__name__)
 
 T = db.tickets
-S = db.sequences
 MAX_BATCH = 128
 
-# built once: constructing SQLAlchemy statements per ticket cost more than executing them
-_BY_KEY = select(T).where(T.c.idempotency_key == bindparam("key"))
-_NEXT = (update(S).where(S.c.day == bindparam("d"), S.c.service == bindparam("s"), S.c.last < bindparam("lim"))
-         .values(last=S.c.last + 1).returning(S.c.last))
-_FIRST = insert(S).prefix_with("OR IGNORE").values(day=bindparam("d"), service=bindparam("s"), last=1)
-_WAITING = select(func.count()).select_from(T).where(
-    T.c.day == bindparam("d"), T.c.service == bindparam("s"), T.c.state == "waiting", T.c.priority >= bindparam("p"))
-_INSERT = insert(T)
+# The per-ticket statements go to the driver's cursor as plain SQL: SQLAlchemy's execute() cost
+# (cache key, parameter processing, result wrapping) was several times SQLite's own work, in the
+# one thread every ticket of the process waits for. sqlite3 keeps them prepared (statement cache).
+_SQL_KEY = "SELECT issued_service FROM tickets WHERE idempotency_key = ?"
+_SQL_NEXT = "UPDATE sequences SET last = last + 1 WHERE day = ? AND service = ? AND last < ? RETURNING last"
+_SQL_FIRST = "INSERT OR IGNORE INTO sequences (day, service, last) VALUES (?, ?, 1)"
+_SQL_WAITING = ("SELECT count(*) FROM tickets WHERE day = ? AND service = ? AND state = 'waiting' "
+                "AND priority >= ?")
+_COLUMNS = ("id", "day", "issued_service", "seq", "number", "service", "state", "priority", "age_band",
+            "name_masked", "kiosk", "idempotency_key", "queued_at", "issued_at", "recalls", "printed")
+_SQL_INSERT = f"INSERT INTO tickets ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+_BY_KEY = select(T).where(T.c.idempotency_key == bindparam("key"))  # a replay: the whole stored row
 
 
 @dataclass(frozen=True)
@@ -55,13 +59,14 @@ class _Batch:
     def __init__(self, queue, conn: Connection, now: dt.datetime):
         self.queue, self.conn, self.now = queue, conn, now
         self.day = queue._day(conn, now)
+        self.now_iso = iso(now)
+        self.cur = conn.connection.driver_connection.cursor()  # the same sqlite3 connection and transaction
         self.waiting: dict[tuple[str, int], int] = {}
         self.per_ahead: dict[str, float | None] = {}
 
     def waiting_count(self, code: str, priority: int) -> int:
         if (code, priority) not in self.waiting:
-            self.waiting[(code, priority)] = self.conn.execute(
-                _WAITING, {"d": self.day, "s": code, "p": priority}).scalar_one()
+            self.waiting[(code, priority)] = self.cur.execute(_SQL_WAITING, (self.day, code, priority)).fetchone()[0]
         return self.waiting[(code, priority)]
 
     def minutes_per_ahead(self, svc) -> float | None:
@@ -74,31 +79,31 @@ class _Batch:
         return self.per_ahead[svc.code]
 
 
-def _next_seq(conn: Connection, day: str, code: str, limit: int) -> int | None:
+def _next_seq(cur, day: str, code: str, limit: int) -> int | None:
     """The next number of `code` today, or None when the daily limit is reached."""
-    seq = conn.execute(_NEXT, {"d": day, "s": code, "lim": limit}).scalar()
-    if seq is not None:
-        return seq
-    if conn.execute(_FIRST, {"d": day, "s": code}).rowcount == 1:
+    row = cur.execute(_SQL_NEXT, (day, code, limit)).fetchone()
+    if row is not None:
+        return row[0]
+    if cur.execute(_SQL_FIRST, (day, code)).rowcount == 1:
         return 1
     return None
 
 
 def _issue_one(b: _Batch, req: IssueRequest) -> tuple[dict, bool]:
     """(the ticket, whether it is new) -- an idempotent replay returns the stored ticket."""
-    from tickets.queue import QueueError, hours_closed, iso, new_id
+    from tickets.queue import QueueError, hours_closed, new_id
 
     q, conn = b.queue, b.conn
     svc = q.services[req.service]
-    old = conn.execute(_BY_KEY, {"key": req.idempotency_key}).first()
-    if old is not None:
-        if old.issued_service != svc.code:
+    seen = b.cur.execute(_SQL_KEY, (req.idempotency_key,)).fetchone()
+    if seen is not None:
+        if seen[0] != svc.code:
             raise QueueError("idempotency_conflict", "this idempotency_key was used for another service", 409,
                              "idempotency_key")
-        return q._ticket_json(conn, old), False
+        return q._ticket_json(conn, conn.execute(_BY_KEY, {"key": req.idempotency_key}).first()), False
     if closed := hours_closed(svc, b.now):
         raise QueueError("service_closed", f"service {svc.code} is closed (hours)", 409, **closed)
-    seq = _next_seq(conn, b.day, svc.code, svc.daily_limit)
+    seq = _next_seq(b.cur, b.day, svc.code, svc.daily_limit)
     if seq is None:
         raise QueueError("service_closed", f"service {svc.code} is closed (limit)", 409, reason="limit",
                          limit=svc.daily_limit)
@@ -110,10 +115,10 @@ def _issue_one(b: _Batch, req: IssueRequest) -> tuple[dict, bool]:
         "service": svc.code, "state": "waiting", "priority": priority,
         "age_band": age_band(age) if age is not None else None,
         "name_masked": getattr(req.card, "name_masked", None), "kiosk": req.kiosk,
-        "idempotency_key": req.idempotency_key, "queued_at": iso(b.now), "issued_at": iso(b.now), "recalls": 0,
-        "printed": False,
+        "idempotency_key": req.idempotency_key, "queued_at": b.now_iso, "issued_at": b.now_iso, "recalls": 0,
+        "printed": 0,
     }
-    conn.execute(_INSERT, row)
+    b.cur.execute(_SQL_INSERT, tuple(row[c] for c in _COLUMNS))
     for key in [k for k in b.waiting if k[0] == svc.code and k[1] <= priority]:
         b.waiting[key] += 1
     per = b.minutes_per_ahead(svc)
@@ -141,6 +146,7 @@ def issue_many(queue, requests: list[IssueRequest]) -> list:
             results.append(ticket)
             if new:
                 issued.append({"number": ticket["number"], "service": ticket["service"], "priority": ticket["priority"]})
+        batch.cur.close()  # no statement of ours may still be open at COMMIT
         if issued:
             queue._event(conn, "issued", {"tickets": issued})
     for t in issued:
@@ -151,7 +157,11 @@ def issue_many(queue, requests: list[IssueRequest]) -> list:
 
 
 class IssueWriter:
-    """One thread that writes queued issue requests in batches; `submit` returns a Future."""
+    """One thread that writes queued issue requests in batches; `await issue(request)` from the
+    event loop answers with the ticket (or raises its QueueError) once its batch is committed.
+
+    The answers of a batch go back to the event loop in one `call_soon_threadsafe` (one wake-up
+    of the loop per batch, not one per ticket)."""
 
     def __init__(self, queue):
         self.queue = queue
@@ -159,10 +169,11 @@ class IssueWriter:
         self._thread = threading.Thread(target=self._run, name="issue-writer", daemon=True)
         self._thread.start()
 
-    def submit(self, request: IssueRequest) -> concurrent.futures.Future:
-        fut: concurrent.futures.Future = concurrent.futures.Future()
-        self._pending.put((request, fut))
-        return fut
+    async def issue(self, request: IssueRequest) -> dict:
+        loop = asyncio.get_running_loop()
+        fut = loop.create_future()
+        self._pending.put((request, loop, fut))
+        return await fut
 
     def close(self) -> None:
         self._pending.put(None)
@@ -184,12 +195,26 @@ class IssueWriter:
                     break
                 batch.append(item)
             try:
-                results = issue_many(self.queue, [r for r, _ in batch])
+                results = issue_many(self.queue, [r for r, _, _ in batch])
             except Exception as exc:  # the database failed: every request of the batch gets the error
                 log.exception("writing %d ticket(s) failed", len(batch))
                 results = [exc] * len(batch)
-            for (_, fut), result in zip(batch, results):
-                if isinstance(result, BaseException):
-                    fut.set_exception(result)
-                else:
-                    fut.set_result(result)
+            answers: dict = {}
+            for (_, loop, fut), result in zip(batch, results):
+                answers.setdefault(loop, []).append((fut, result))
+            for loop, pairs in answers.items():
+                try:
+                    loop.call_soon_threadsafe(_answer, pairs)
+                except RuntimeError:  # that loop has closed (shutdown): nobody waits any more
+                    pass
+
+
+def _answer(pairs: list) -> None:
+    """On the event loop: hand each waiting request its ticket or its error."""
+    for fut, result in pairs:
+        if fut.done():  # the request was cancelled (the client went away); the ticket stands
+            continue
+        if isinstance(result, BaseException):
+            fut.set_exception(result)
+        else:
+            fut.set_result(result)
