@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection
 
 from tickets import db
@@ -20,10 +20,17 @@ T = db.tickets
 RECENT = 20
 
 
+# built once: every issued batch asks for the estimate, and building a statement cost more than
+# running it (docs/benchmarks.md, issue 12)
+_RECENT_DONE = select(T.c.called_at, T.c.serving_at, T.c.finished_at).where(
+    T.c.day == bindparam("day"), T.c.service == bindparam("service"), T.c.state == "done",
+    T.c.called_at.is_not(None), T.c.finished_at.is_not(None)).order_by(T.c.finished_at.desc()).limit(RECENT)
+_PAUSED = select(db.counters.c.name).where(db.counters.c.name.in_(bindparam("windows", expanding=True)),
+                                           db.counters.c.paused.is_(True))
+
+
 def mean_service_minutes(conn: Connection, queue, svc: Service, day: str) -> float:
-    rows = conn.execute(select(T.c.called_at, T.c.serving_at, T.c.finished_at).where(
-        T.c.day == day, T.c.service == svc.code, T.c.state == "done", T.c.called_at.is_not(None),
-        T.c.finished_at.is_not(None)).order_by(T.c.finished_at.desc()).limit(RECENT)).all()
+    rows = conn.execute(_RECENT_DONE, {"day": day, "service": svc.code}).all()
     spans = []
     for called, serving, finished in rows:
         start = dt.datetime.fromisoformat(serving or called)
@@ -33,8 +40,7 @@ def mean_service_minutes(conn: Connection, queue, svc: Service, day: str) -> flo
 
 
 def open_windows(conn: Connection, svc: Service) -> int:
-    paused = set(conn.execute(select(db.counters.c.name).where(
-        db.counters.c.name.in_(svc.windows), db.counters.c.paused.is_(True))).scalars())
+    paused = set(conn.execute(_PAUSED, {"windows": list(svc.windows)}).scalars())
     return len(svc.windows) - len(paused)
 
 
