@@ -273,3 +273,31 @@ def test_open_and_next_opening():
     assert not is_open(periods, tue) and is_open(periods, tue.replace(hour=9))
     assert next_opening(periods, tue) == tue.replace(hour=13, minute=30)
     assert next_opening([], tue) is None and is_open([], tue)
+
+
+def test_begin_immediate_waits_for_another_process_lock_and_gives_up_at_the_busy_timeout(tmp_path, monkeypatch):
+    import sqlite3
+    import threading
+
+    from tickets import db
+
+    path = tmp_path / "lock.sqlite"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)  # another worker process
+    other.execute("PRAGMA journal_mode = WAL")
+    other.execute("CREATE TABLE t (x)")
+    mine = sqlite3.connect(path, isolation_level=None)
+    mine.execute(f"PRAGMA busy_timeout = {db.BUSY_TIMEOUT_MS}")
+    other.execute("BEGIN IMMEDIATE")
+    threading.Timer(0.05, lambda: other.execute("COMMIT")).start()
+    db.begin_immediate(mine)  # waits until the other commits, then holds the write lock
+    assert mine.in_transaction
+    mine.execute("COMMIT")
+    assert mine.execute("PRAGMA busy_timeout").fetchone()[0] == db.BUSY_TIMEOUT_MS  # other statements keep it
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 200)
+    other.execute("BEGIN IMMEDIATE")
+    with pytest.raises(sqlite3.OperationalError):
+        db.begin_immediate(mine)  # a lock never released: refused once the busy timeout has passed
+    assert not mine.in_transaction
+    other.execute("COMMIT")
+    other.close()
+    mine.close()

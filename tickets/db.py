@@ -4,14 +4,17 @@ The file is the only copy of today's queue (DESIGN.md, "Processes"), so it is op
 with `synchronous=FULL`: a transaction that returned has been fsynced, and a ticket the kiosk
 was told about survives a power cut. Every read-then-write transaction starts with
 `BEGIN IMMEDIATE` (PITFALLS.md, "SQLite"): the write lock is taken before the sequence number is
-read, so two processes serving the same file can never hand out the same number, and
-`busy_timeout` makes a second writer wait instead of failing.
+read, so two processes serving the same file can never hand out the same number, and a second
+writer waits for the lock (`begin_immediate`, BUSY_TIMEOUT_MS at most) instead of failing.
 
 What is never stored: the ID number and the full name. A ticket keeps only what a counter needs
 (the masked name, an age band, whether it has priority).
 """
 from __future__ import annotations
 
+import random
+import sqlite3
+import time
 from pathlib import Path
 
 from sqlalchemy import (
@@ -21,6 +24,7 @@ from sqlalchemy.engine import Engine
 
 SCHEMA_VERSION = 2  # 2: users.windows
 BUSY_TIMEOUT_MS = 10_000
+BUSY_STEP_S = 0.001  # between tries for another process's write lock (begin_immediate)
 
 metadata = MetaData()
 
@@ -138,9 +142,36 @@ def make_engine(path: Path) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        begin_immediate(conn.connection.driver_connection)
 
     return engine
+
+
+def begin_immediate(dbapi_conn: sqlite3.Connection) -> None:
+    """BEGIN IMMEDIATE, waiting for another process's write lock in short steps, BUSY_TIMEOUT_MS at most.
+
+    SQLite's own busy handler sleeps 1, 2, 5, 10 ... then 100 ms between tries: against another
+    worker that takes the lock again every few milliseconds it kept missing the free moments and
+    stalled its requests for up to a second (docs/benchmarks.md, issue 12). Here it tries again
+    every BUSY_STEP_S or so; every other statement keeps SQLite's busy_timeout.
+    """
+    deadline = None
+    dbapi_conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        while True:
+            try:
+                dbapi_conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:  # or an extended BUSY code
+                    raise
+                now = time.monotonic()
+                deadline = deadline or now + BUSY_TIMEOUT_MS / 1000
+                if now >= deadline:
+                    raise
+                time.sleep(BUSY_STEP_S * random.uniform(0.5, 1.5))
+    finally:
+        dbapi_conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 def create_schema(engine: Engine) -> None:
