@@ -270,8 +270,20 @@ class TicketService(ItemBase):
     name: ShortText
     windows: list[ShortText] = Field(min_length=1)
     daily_limit: int = Field(default=200, ge=1, le=999)
-    hours: list[str] = Field(default_factory=list)
+    hours: list[str] = Field(default_factory=list)  # "周一至周五 8:30-12:00": when numbers are issued
     guide_ids: list[ItemId] = Field(default_factory=list)
+
+    @field_validator("hours")
+    @classmethod
+    def _hours_parse(cls, value: list[str]) -> list[str]:
+        from content.hours import HoursError, parse_line
+
+        for i, line in enumerate(value):
+            try:
+                parse_line(line)
+            except HoursError as exc:
+                raise ValueError(f"hours line {i + 1}: {exc}") from None
+        return value
 
 
 Item = Annotated[Union[Guide, Disclosure, Notice, Slide, Centre, TicketService], Field(discriminator="kind")]

@@ -301,3 +301,14 @@ def test_begin_immediate_waits_for_another_process_lock_and_gives_up_at_the_busy
     other.execute("COMMIT")
     other.close()
     mine.close()
+
+
+def test_content_check_names_opening_hours_the_queue_cannot_read():
+    from pydantic import ValidationError
+
+    from content.schemas import TicketService
+
+    with pytest.raises(ValidationError) as err:
+        TicketService(id="t-a", title="综合受理", code="A", name="综合受理", windows=["1号窗口"],
+                      hours=["周一至周五 8:30-12:00", "上午 9点到12点"], updated_at=MORNING)
+    assert "hours line 2" in str(err.value) and "周一至周五 8:30-12:00" in str(err.value)
