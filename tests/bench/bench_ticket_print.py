@@ -72,6 +72,17 @@ def tap(widget, wait_debounce: bool = True) -> tuple[float, float]:
     return down, up
 
 
+def scroll_into_view(widget) -> None:
+    """Scroll the ScrollView holding `widget` (a small window shows only some rows), as a finger would."""
+    from kivy.uix.scrollview import ScrollView
+
+    parent = widget.parent
+    while parent is not None and not isinstance(parent, ScrollView):
+        parent = parent.parent
+    if parent is not None:
+        parent.scroll_to(widget, padding=10, animate=False)
+
+
 def start_app(content_dir: Path, queue_url: str, token: str, printer_url: str, size: tuple[int, int]):
     os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
     os.environ["KIVY_HOME"] = tempfile.mkdtemp(prefix="kiosk-bench-kivy-")
@@ -166,9 +177,11 @@ def measure(app, sim, stamps: Stamps, runs: int) -> list[tuple[float, ...]]:
         screen = app.manager.get_screen("tickets")
         code = "ABC"[i % 3]
         frames_until(lambda: any(r.code == code for r in screen.service_rows()), what="the service rows")
-        for _ in range(3):  # laid out before the finger lands
+        row = next(r for r in screen.service_rows() if r.code == code)
+        scroll_into_view(row)
+        for _ in range(3):  # laid out (and scrolled) before the finger lands
             frame()
-        tap(next(r for r in screen.service_rows() if r.code == code))
+        tap(row)
         frames_until(lambda: app.manager.current == "ticket_confirm",
                      what=f"the confirm screen (on {app.manager.current})")
         for _ in range(3):

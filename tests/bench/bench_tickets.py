@@ -15,7 +15,9 @@ synchronous=FULL: a 201 means fsynced), and stops it at the end.
   tests/bench/tickets_load.py (one `requests` process per issuer, as the load test does);
   `--client raw` one process of bare asyncio connections (tests/bench/ticket_clients.py), which
   leaves the CPU to the service. The CPU seconds the service and the client used are printed
-  with the figure: on 2 cores they say whether the client competes with the service.
+  with the figure: on 2 cores they say whether the client competes with the service. With
+  `--workers 2` the connections per worker are printed (the kernel often hands all of a burst
+  of connections to one worker); `--spread` reconnects until each worker has its share.
 * latency: `--count` issues at a fixed `--rate` (open loop: request i is due at start + i/rate,
   on a free one of 8 connections, timed from when it was due); p50/p95/p99/max.
 * call: a counter (signed in, bearer session) calls the next number of service A every 50-250 ms
@@ -90,10 +92,15 @@ class Service:
     def cpu(self) -> float:
         return tc.cpu_of(self.pids)
 
-    def note_placement(self, client_ports: list[int]) -> None:
-        """How the kernel spread the connections over the workers, e.g. '5+3' (with --workers 2)."""
+    def note_placement(self, client_ports: list[int], spread: bool = False) -> list[int]:
+        """Note how the kernel spread the connections over the workers ('5+3'); with `spread`,
+        the connections to open again so that every worker gets its share."""
         pids = [tc.server_pid(self.port, p, self.workers) for p in client_ports]
         self.placement = "+".join(str(pids.count(w)) for w in self.workers)
+        if not spread or len(self.workers) < 2:
+            return []
+        share = -(-len(pids) // len(self.workers))
+        return [i for i, pid in enumerate(pids) if pids[:i + 1].count(pid) > share or pid is None][:1]
 
 
 # ---- (a) throughput --------------------------------------------------------------------------------
@@ -110,7 +117,8 @@ def run_throughput(args) -> None:
                 results, _wall = run_issuers(s.svc.url, s.svc.token, args.issuers, args.count, SERVICES, tag=f"r{run}p")
             else:
                 results = asyncio.run(tc.closed_loop("127.0.0.1", s.port, s.svc.token, args.issuers, args.count,
-                                                     SERVICES, tag=f"r{run}p", connected=s.note_placement))
+                                                     SERVICES, tag=f"r{run}p",
+                                                     connected=lambda ports: s.note_placement(ports, args.spread)))
             wall = time.perf_counter() - wall0
             server_cpu = s.cpu() - cpu0
             client_cpu = (_children_cpu() - kids0) if args.client == "procs" else time.process_time() - self_cpu0
@@ -248,6 +256,8 @@ def main(argv=None) -> int:
     ap.add_argument("--client", choices=["raw", "procs"], default="raw")
     ap.add_argument("--rate", type=float, default=50.0)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--spread", action="store_true",
+                    help="throughput, raw client: reconnect until every worker has its share of the connections")
     ap.add_argument("--calls", type=int, default=150)
     ap.add_argument("--streams", type=int, default=4)
     args = ap.parse_args(argv)

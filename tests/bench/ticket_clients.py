@@ -70,11 +70,18 @@ class RawIssuer:
 async def closed_loop(host: str, port: int, token: str, issuers: int, count: int, services: list[str],
                       tag: str, connected=None) -> list[dict]:
     """`issuers` connections, each issuing `count` tickets back to back (like tickets_load's issuers).
-    All connect first; `connected(local ports)` is called before the first request."""
+    All connect first; `connected(local ports)` is called before the first request and may name
+    connections to open again (to spread them over the workers), up to 50 rounds."""
     clients = [RawIssuer(host, port, token) for _ in range(issuers)]
     await asyncio.gather(*(c.connect() for c in clients))
-    if connected is not None:
-        connected([c.writer.get_extra_info("sockname")[1] for c in clients])
+    for _ in range(50):
+        again = connected([c.writer.get_extra_info("sockname")[1] for c in clients]) if connected else None
+        if not again:
+            break
+        for n in again:
+            await clients[n].close()
+            await asyncio.sleep(0.02)
+            await clients[n].connect()
 
     async def one(n: int) -> list[dict]:
         c = clients[n]
