@@ -55,7 +55,9 @@ class ReadAloud(EventDispatcher):
         screen.fbind("on_leave", self.stop)
         app = App.get_running_app()
         if app is not None:
-            app.fbind("on_stop", self.stop)
+            # bind(), not fbind(): Kivy holds a bound method weakly there, so the app does not
+            # keep a screen dropped for new content alive (tests/test_ui_live_content.py)
+            app.bind(on_stop=self.stop)
 
     def check_available(self, *_args) -> None:
         """Look again whether espeak-ng is installed (on every visit of the screen)."""
