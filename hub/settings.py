@@ -72,6 +72,11 @@ class HubSettings(BaseModel):
     def is_sqlite(self) -> bool:
         return self.database.startswith("sqlite:")
 
+    def missing_sqlite_file(self) -> str | None:
+        """The SQLite file's path when it does not exist (opening it would create an empty one)."""
+        path = self.database[len("sqlite:///"):] if self.is_sqlite else None
+        return path if path is not None and not os.path.exists(path) else None
+
 
 def _read_config(path: Path) -> dict:
     if not path.is_file():
