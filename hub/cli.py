@@ -15,6 +15,7 @@ import json
 import sys
 
 from hub.errors import HubError
+from hub.server import DEFAULT_PORT
 from hub.settings import CONFIG_NAME, HubSettings, SettingsError, load_settings, redact
 
 EXIT_FAIL = 1
@@ -186,6 +187,33 @@ def cmd_check(args, settings: HubSettings) -> int:
     return 0 if all(ok for ok, _, _ in results) else EXIT_FAIL
 
 
+def cmd_serve(args, settings: HubSettings) -> int:
+    from hub import keys
+    from hub.server import serve
+
+    engine = _engine(settings)  # fail here, once, with a plain line -- not in every worker
+    try:
+        keys.active(engine, settings.keys_dir)
+    finally:
+        engine.dispose()
+    print(f"kiosk-hub serve: http://{args.host}:{args.port}/ with {args.workers} worker(s) on "
+          f"{redact(settings.database)}", file=sys.stderr)
+    serve(settings, args.host, args.port, args.workers)
+    return 0
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text[:20]!r} is not a TCP port (1 to 65535)")
+    return int(text)
+
+
+def _workers(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 32:
+        raise argparse.ArgumentTypeError(f"{text[:20]!r}: workers are 1 to 32 processes")
+    return int(text)
+
+
 # ---- the parser --------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -197,6 +225,13 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--debug", action="store_true", help="log the traceback of a failure")
     parser = argparse.ArgumentParser(prog="kiosk-hub", description="The central server of the lobby kiosks.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("serve", parents=[common], help="run the hub's HTTP server (uvicorn)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, behind a proxy)")
+    p.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"TCP port (default {DEFAULT_PORT})")
+    p.add_argument("--workers", type=_workers, default=1,
+                   help="worker processes sharing the database (default 1; PostgreSQL for several)")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("init", parents=[common], help="create the database, the signing key and the first admin")
     p.add_argument("--admin-user", required=True, metavar="NAME")
