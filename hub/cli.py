@@ -108,18 +108,21 @@ def cmd_init(args, settings: HubSettings) -> int:
 
         migrate.upgrade(engine)
         with engine.connect() as conn:
-            initialised = conn.execute(select(db.signing_keys.c.id)).first() is not None
-        if initialised:
-            print(f"kiosk-hub init: {redact(settings.database)} is at schema {migrate.head()}; "
-                  "it was set up before, so no user or key was added", file=sys.stderr)
-            return 0
+            has_user = conn.execute(select(db.users.c.id)).first() is not None
+            has_key = conn.execute(select(db.signing_keys.c.id)).first() is not None
+        # an init interrupted between its steps is finished by running it again
+        done = [f"database {redact(settings.database)} at schema {migrate.head()}"]
         actor = _actor()
-        accounts.create_user(engine, actor, args.admin_user, password, "admin")
-        public = keys.create_first(engine, settings.keys_dir, actor)
+        if not has_user:
+            accounts.create_user(engine, actor, args.admin_user, password, "admin")
+            done.append(f"admin {args.admin_user}")
+        if not has_key:
+            done.append(f"signing key {keys.create_first(engine, settings.keys_dir, actor)}")
     finally:
         engine.dispose()
-    print(f"kiosk-hub init: database {redact(settings.database)} at schema {migrate.head()}; "
-          f"admin {args.admin_user}; signing key {public}", file=sys.stderr)
+    if has_user and has_key:
+        done.append("set up before, so no user or key was added")
+    print("kiosk-hub init: " + "; ".join(done), file=sys.stderr)
     return 0
 
 

@@ -15,7 +15,7 @@ import datetime as dt
 
 from sqlalchemy import (
     JSON, Boolean, CheckConstraint, Column, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text,
-    UniqueConstraint, create_engine, event,
+    UniqueConstraint, create_engine, event, text,
 )
 from sqlalchemy.engine import Engine
 
@@ -105,6 +105,9 @@ signing_keys = Table(
     Column("previous_id", Integer, ForeignKey("signing_keys.id", ondelete="RESTRICT")),
     Column("rotation_signature", String(88)),             # the previous key's signature of this one
     CheckConstraint("(previous_id IS NULL) = (rotation_signature IS NULL)", name="rotation"),
+    # one active key, however many rotate-key commands race (the loser's insert fails)
+    Index("uq_signing_keys_active", "active", unique=True, sqlite_where=text("active"),
+          postgresql_where=text("active")),
 )
 
 enrolment_codes = Table(

@@ -15,6 +15,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from hub import audit, db
 from hub.errors import HubError
@@ -101,17 +102,26 @@ def rotate(engine: Engine, keys_dir: Path, actor: str) -> ActiveKey:
     proof = signing.sign_rotation(old.private, new)
     name = _write_private(keys_dir, new)
     public = signing.public_key_b64(new)
-    with engine.begin() as conn:
-        current = _active_row(conn)
-        if current is None or current.id != old.id:
-            raise HubError("conflict", "the signing key changed meanwhile (another rotate-key?): try again", 409)
-        conn.execute(update(db.signing_keys).where(db.signing_keys.c.id == old.id).values(active=False))
-        kid = conn.execute(insert(db.signing_keys).values(
-            public_key=public, file=name, created_at=db.utcnow(), active=True, previous_id=old.id,
-            rotation_signature=proof)).inserted_primary_key[0]
-        audit.record(conn, actor, "key.rotate", f"key:{kid}", {"key_id": old.id, "public_key": old.public_key},
-                     {"key_id": kid, "public_key": public, "rotation_signature": proof})
+    changed = HubError("conflict", "the signing key changed meanwhile (another rotate-key?): try again", 409)
+    try:
+        with engine.begin() as conn:
+            current = _active_row(conn)
+            if current is None or current.id != old.id:
+                raise changed
+            kid = _replace_active(conn, actor, old, public, name, proof)
+    except IntegrityError:  # the same race, lost at the database (uq_signing_keys_active)
+        raise changed from None
     return ActiveKey(kid, public, new, proof)
+
+
+def _replace_active(conn: Connection, actor: str, old: ActiveKey, public: str, name: str, proof: str) -> int:
+    conn.execute(update(db.signing_keys).where(db.signing_keys.c.id == old.id).values(active=False))
+    kid = conn.execute(insert(db.signing_keys).values(
+        public_key=public, file=name, created_at=db.utcnow(), active=True, previous_id=old.id,
+        rotation_signature=proof)).inserted_primary_key[0]
+    audit.record(conn, actor, "key.rotate", f"key:{kid}", {"key_id": old.id, "public_key": old.public_key},
+                 {"key_id": kid, "public_key": public, "rotation_signature": proof})
+    return kid
 
 
 def chain(engine: Engine) -> list[tuple[str, str | None]]:

@@ -192,3 +192,33 @@ def test_a_readable_or_missing_key_file_is_refused(engine, tmp_path):
     key_file.unlink()
     with pytest.raises(HubError, match="cannot read"):
         keys.rotate(engine, keys_dir, "t")
+
+
+def test_racing_rotations_leave_one_active_key_and_an_unbroken_chain(engine, tmp_path):
+    """Four rotate-key at once: each wins or is told to try again; the chain still verifies."""
+    import threading
+
+    keys_dir = tmp_path / "keys"
+    first = keys.create_first(engine, keys_dir, "t")
+    barrier, outcomes = threading.Barrier(4), []
+
+    def one():
+        barrier.wait()
+        try:
+            keys.rotate(engine, keys_dir, "t")
+            outcomes.append("won")
+        except HubError as exc:
+            outcomes.append(exc.code)
+
+    threads = [threading.Thread(target=one) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(outcomes) == 4 and set(outcomes) <= {"won", "conflict"} and "won" in outcomes
+    with engine.connect() as conn:
+        assert len(conn.execute(select(db.signing_keys.c.id).where(db.signing_keys.c.active.is_(True))).all()) == 1
+    pinned = signing.load_public_key(first)
+    for public, proof in keys.chain(engine)[1:]:
+        pinned = signing.verify_rotation(pinned, public, proof)
+    assert signing.public_key_b64(pinned) == keys.active(engine, keys_dir).public_key

@@ -94,6 +94,26 @@ def test_init_twice_adds_nothing(tmp_path, password_file):
     assert len(list((data / "keys").iterdir())) == 1
 
 
+def test_an_interrupted_init_is_finished_by_running_it_again(tmp_path, password_file):
+    """The admin was added, then init stopped before the key (here: the key taken away again)."""
+    from sqlalchemy import delete
+
+    data = _init(tmp_path, password_file)
+    engine = db.make_engine(f"sqlite:///{data / 'hub.sqlite'}")
+    try:
+        with engine.begin() as conn:
+            conn.execute(delete(db.signing_keys))
+        for f in (data / "keys").iterdir():
+            f.unlink()
+        assert hub(data, "check").returncode == 1
+        again = hub(data, "init", "--admin-user", "admin", "--admin-password-file", password_file)
+        assert again.returncode == 0 and "signing key" in again.stderr and "admin admin" not in again.stderr
+        assert accounts.roles_of(engine, "admin") == [("admin", None)]
+    finally:
+        engine.dispose()
+    assert hub(data, "check").returncode == 0
+
+
 @pytest.mark.parametrize("args, code, says", [
     (("token", "--user", "admin"), 1, "no hub database at "),
     (("check",), 1, "FAIL database: no hub database at "),

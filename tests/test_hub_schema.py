@@ -75,3 +75,22 @@ def test_the_schema_enforces_roles_and_kinds(database_url):
                 conn.execute(statement)
     finally:
         engine.dispose()
+
+
+def test_only_one_signing_key_is_active(database_url):
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    engine = db.make_engine(database_url)
+    try:
+        migrate.upgrade(engine)
+        now = db.utcnow()
+        row = dict(created_at=now, active=True)
+        with engine.begin() as conn:
+            conn.execute(insert(db.signing_keys).values(public_key="a", file="a.pem", **row))
+            conn.execute(insert(db.signing_keys).values(public_key="b", file="b.pem", created_at=now, active=False))
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(insert(db.signing_keys).values(public_key="c", file="c.pem", previous_id=1,
+                                                        rotation_signature="s", **row))
+    finally:
+        engine.dispose()

@@ -53,6 +53,8 @@ def upgrade() -> None:
     sa.UniqueConstraint('file', name=op.f('uq_signing_keys_file')),
     sa.UniqueConstraint('public_key', name=op.f('uq_signing_keys_public_key'))
     )
+    op.create_index('uq_signing_keys_active', 'signing_keys', ['active'], unique=True,
+                    sqlite_where=sa.text('active'), postgresql_where=sa.text('active'))
     op.create_table('users',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('name', sa.String(length=64), nullable=False),
@@ -111,6 +113,7 @@ def downgrade() -> None:
 
     op.drop_table('api_tokens')
     op.drop_table('users')
+    op.drop_index('uq_signing_keys_active', table_name='signing_keys')
     op.drop_table('signing_keys')
     with op.batch_alter_table('org_nodes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_org_nodes_parent_id'))
