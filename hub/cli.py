@@ -52,27 +52,16 @@ def _read_password(path: str) -> str:
 
 def _engine(settings: HubSettings, *, at_head: bool = True):
     """The database engine, reachable and (with at_head) migrated to this program's schema."""
-    from sqlalchemy.exc import SQLAlchemyError
+    from hub.health import probe, schema_problem
 
-    from hub import db, migrate
-
-    missing = settings.missing_sqlite_file()
-    if at_head and missing:
-        raise CommandError(f"no hub database at {missing}: run kiosk-hub init first")
-    engine = db.make_engine(settings.database)
-    try:
-        revision = migrate.current(engine)
-    except SQLAlchemyError as exc:
-        engine.dispose()
-        raise CommandError(f"cannot reach the database {redact(settings.database)}: "
-                           f"{str(exc.orig if getattr(exc, 'orig', None) else exc).splitlines()[0]}") from None
-    if at_head and revision != migrate.head():
-        engine.dispose()
-        if revision is None:
-            raise CommandError(f"the database {redact(settings.database)} is empty: run kiosk-hub init first")
-        raise CommandError(f"the database is at schema {revision}, this program's is {migrate.head()}: "
-                           + ("update the program" if not migrate.known(revision) else "run kiosk-hub init to migrate"))
-    return engine
+    found = probe(settings, may_create=not at_head)
+    if found.engine is None:
+        raise CommandError(found.problem)
+    problem = schema_problem(found.revision) if at_head else None
+    if problem:
+        found.engine.dispose()
+        raise CommandError(problem)
+    return found.engine
 
 
 def _write_config(settings: HubSettings) -> None:

@@ -1,10 +1,13 @@
-"""`kiosk-hub check`: what must hold for the hub to serve -- each check one line with a fix."""
+"""Is the hub fit to serve? `probe` opens the database for every command; `run_checks` is
+`kiosk-hub check`: each check one line with its fix."""
 from __future__ import annotations
 
 import os
 import stat
 import tempfile
+from dataclasses import dataclass
 
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from hub import db, keys, migrate
@@ -14,26 +17,44 @@ from hub.settings import HubSettings, redact
 Result = tuple[bool, str, str]  # (ok, name, detail)
 
 
-def _database(settings: HubSettings) -> tuple[list[Result], object]:
-    missing = settings.missing_sqlite_file()
+@dataclass
+class Probe:
+    engine: Engine | None        # open (the caller disposes of it) when the database answered
+    revision: str | None         # the database's schema revision (None: empty)
+    problem: str | None = None   # why there is no engine: one line with the fix
+
+
+def probe(settings: HubSettings, *, may_create: bool = False) -> Probe:
+    """Open the database and read its revision; never creates a SQLite file unless `may_create`."""
+    missing = None if may_create else settings.missing_sqlite_file()
     if missing:
-        return [(False, "database", f"no hub database at {missing}: run kiosk-hub init first")], None
+        return Probe(None, None, f"no hub database at {missing}: run kiosk-hub init first")
     engine = db.make_engine(settings.database)
     try:
-        revision = migrate.current(engine)
+        return Probe(engine, migrate.current(engine))
     except SQLAlchemyError as exc:
         engine.dispose()
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        return [(False, "database", f"{redact(settings.database)} does not answer: {reason}")], None
-    out: list[Result] = [(True, "database", redact(settings.database))]
+        return Probe(None, None, f"cannot reach the database {redact(settings.database)}: {reason}")
+
+
+def schema_problem(revision: str | None) -> str | None:
+    """None when `revision` is this program's head; else what is wrong and the fix."""
     if revision == migrate.head():
-        out.append((True, "schema", f"at {revision} (head)"))
-    elif revision is None:
-        out.append((False, "schema", "empty database: run kiosk-hub init"))
-    else:
-        fix = "update the program" if not migrate.known(revision) else "run kiosk-hub init to migrate"
-        out.append((False, "schema", f"at {revision}, head is {migrate.head()}: {fix}"))
-    return out, engine
+        return None
+    if revision is None:
+        return "empty database: run kiosk-hub init first"
+    fix = "update the program" if not migrate.known(revision) else "run kiosk-hub init to migrate"
+    return f"the database is at schema {revision}, this program's is {migrate.head()}: {fix}"
+
+
+def _database(settings: HubSettings) -> tuple[list[Result], Engine | None]:
+    found = probe(settings)
+    if found.engine is None:
+        return [(False, "database", found.problem)], None
+    problem = schema_problem(found.revision)
+    return [(True, "database", redact(settings.database)),
+            (problem is None, "schema", problem or f"at {found.revision} (head)")], found.engine
 
 
 def _keys(settings: HubSettings, engine) -> list[Result]:

@@ -132,7 +132,7 @@ def test_an_empty_database_is_named(tmp_path):
     (tmp_path / "hub").mkdir()
     (tmp_path / "hub" / "hub.sqlite").write_bytes(b"")
     out = hub(tmp_path / "hub", "token", "--user", "admin")
-    assert out.returncode == 1 and "is empty: run kiosk-hub init first" in out.stderr
+    assert out.returncode == 1 and "empty database: run kiosk-hub init first" in out.stderr
     out = hub(tmp_path / "hub", "check")
     assert out.returncode == 1 and "FAIL schema: empty database" in out.stdout
 
