@@ -14,16 +14,18 @@ import re
 import secrets
 
 from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from hub import audit, db
+from hub import audit, db, limits
 from hub.errors import HubError
 
 USER_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 MIN_PASSWORD, MAX_PASSWORD = 10, 200
 TOKEN_PREFIX = "khub_"  # recognisable in a leaked config or log, so it can be found and revoked
 _HASHER = PasswordHasher()
+_DUMMY_HASH = _HASHER.hash("not anybody's password")  # verified for unknown names: same time, same answer
 
 
 def digest(secret: str) -> str:
@@ -133,3 +135,24 @@ def user_for_token(engine: Engine, token: str) -> str | None:
             return None
         conn.execute(update(db.api_tokens).where(t.id == row.id).values(last_used_at=db.utcnow()))
     return row.name
+
+
+def verify_login(engine: Engine, name: str, password: str, client: str | None = None) -> str:
+    """`name` when the password is right and the account enabled; HubError 401 otherwise, 429 while
+    the name (or the client address) is locked by `limits.LOGIN`. Unknown names cost the same time
+    and get the same answer as wrong passwords."""
+    if not isinstance(name, str) or not isinstance(password, str) or len(name) > 64 or len(password) > MAX_PASSWORD:
+        raise HubError("bad_login", "wrong user name or password", 401)
+    keys = [f"login:user:{name}"] + ([f"login:ip:{client}"] if client else [])
+
+    def attempt(conn: Connection) -> bool:
+        row = conn.execute(select(db.users.c.password_hash, db.users.c.disabled).where(db.users.c.name == name)).first()
+        try:
+            ok = _HASHER.verify(row.password_hash if row else _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            ok = False
+        return bool(ok and row is not None and not row.disabled)
+
+    if not limits.guard(engine, keys, limits.LOGIN, attempt):
+        raise HubError("bad_login", "wrong user name or password", 401)
+    return name

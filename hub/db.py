@@ -122,6 +122,15 @@ enrolment_codes = Table(
     Column("note", Text),
 )
 
+# failed sign-ins and enrolment attempts, shared by every worker: "login:user:NAME", "enroll:ip:ADDR"
+auth_failures = Table(
+    "auth_failures", metadata,
+    Column("key", String(200), primary_key=True),
+    Column("count", Integer, nullable=False),
+    _when("first_at"),                                    # the start of the counting window
+    _when("locked_until", nullable=True),
+)
+
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)

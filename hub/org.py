@@ -18,7 +18,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 
 from content.schemas import is_safe_id
-from hub import audit, db
+from hub import audit, db, limits
 from hub.accounts import digest
 from hub.errors import HubError
 
@@ -114,16 +114,22 @@ def create_code(engine: Engine, actor: str, centre: str, lifetime: dt.timedelta)
     return code, now + lifetime
 
 
-def redeem(engine: Engine, code: str) -> str | None:
-    """The centre of a live, unused code, marking it used; None for any other code."""
-    if not isinstance(code, str) or len(code) > 64:
-        return None
-    now = db.utcnow()
+def redeem(engine: Engine, code: str, client: str | None = None) -> str | None:
+    """The centre of a live, unused code, marking it used; None for any other code. With `client`
+    (the terminal's address) failures count towards `limits.ENROL`: HubError 429 while it is locked,
+    so nobody can walk the code space from one address."""
     c = db.enrolment_codes.c
-    with engine.begin() as conn:
+
+    def attempt(conn) -> str | None:
+        if not isinstance(code, str) or len(code) > 64:
+            return None
+        now = db.utcnow()
         row = conn.execute(update(db.enrolment_codes)
                            .where(c.code_hash == digest(normalise_code(code)), c.used_at.is_(None), c.expires_at > now)
                            .values(used_at=now).returning(c.id, c.centre_id)).first()
-        if row is not None:
-            audit.record(conn, "terminal", "enrolment_code.use", f"node:{row.centre_id}", None, {"code_id": row.id})
-    return row.centre_id if row else None
+        if row is None:
+            return None
+        audit.record(conn, "terminal", "enrolment_code.use", f"node:{row.centre_id}", None, {"code_id": row.id})
+        return row.centre_id
+
+    return limits.guard(engine, [f"enroll:ip:{client}"] if client else [], limits.ENROL, attempt)
