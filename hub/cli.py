@@ -21,6 +21,7 @@ from hub.settings import CONFIG_NAME, HubSettings, SettingsError, load_settings,
 EXIT_FAIL = 1
 EXIT_USAGE = 2
 MAX_PASSWORD_FILE = 4096
+HUB_PACKAGES = ("alembic", "psycopg")  # the [hub] extra: imported only by the commands that need them
 log = logging.getLogger("kiosk-hub")
 
 
@@ -269,6 +270,12 @@ def main(argv: list[str] | None = None) -> int:
     except (CommandError, HubError) as exc:
         log.debug("%s failed", prefix, exc_info=True)
         print(f"{prefix}: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    except ModuleNotFoundError as exc:
+        if exc.name not in HUB_PACKAGES:
+            raise
+        print(f"{prefix}: the hub's packages are not installed ({exc.name}): pip install 'lobby-kiosk[hub]'",
+              file=sys.stderr)
         return EXIT_FAIL
 
 

@@ -168,6 +168,19 @@ def test_check_reports_a_readable_key_and_an_unreachable_database(tmp_path, pass
     assert down.returncode == 1 and "FAIL database" in down.stdout and "secret" not in down.stdout
 
 
+def test_without_the_hub_extra_the_fix_is_named(tmp_path, password_file):
+    """alembic made unimportable (as on a terminal without [hub]): one line naming the extra."""
+    blocker = tmp_path / "blocked" / "alembic"
+    blocker.mkdir(parents=True)
+    (blocker / "__init__.py").write_text("raise ModuleNotFoundError(\"No module named 'alembic'\", name='alembic')\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_HUB_")}
+    env["PYTHONPATH"] = os.pathsep.join((str(blocker.parent), str(ROOT)))
+    out = subprocess.run([sys.executable, "-m", "hub.cli", "init", "--data-dir", str(tmp_path / "hub"),
+                          "--admin-user", "admin", "--admin-password-file", str(password_file)],
+                         capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert out.returncode == 1 and "pip install 'lobby-kiosk[hub]'" in out.stderr and "Traceback" not in out.stderr
+
+
 def test_every_command_is_documented():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     guide = (ROOT / "docs" / "hub.md").read_text(encoding="utf-8")
