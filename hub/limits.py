@@ -13,7 +13,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import case, delete, literal, null, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
@@ -50,20 +50,27 @@ def check(conn: Connection, key: str, now: dt.datetime | None = None) -> None:
 
 
 def failed(conn: Connection, key: str, limit: Limit, now: dt.datetime | None = None) -> int:
-    """Count one failure for `key`; returns the count in the current window (locks at the limit)."""
+    """Count one failure for `key`; returns the count in the current window (locks at the limit).
+
+    One upsert that reads the old row and writes the new one in the same statement: workers
+    counting failures for the same key at the same moment never lose one (a read, then a write,
+    would let two of them both write "3")."""
     now = now or db.utcnow()
     t = db.auth_failures
-    row = conn.execute(select(t.c.count, t.c.first_at).where(t.c.key == _key(key))).first()
-    if row is None or db.as_utc(row.first_at) + limit.window <= now:
-        count, first = 1, now
-    else:
-        count, first = row.count + 1, db.as_utc(row.first_at)
-    locked = now + limit.lock if count >= limit.failures else None
-    values = {"key": _key(key), "count": count, "first_at": first, "locked_until": locked}
+    cutoff, lock_until = now - limit.window, now + limit.lock
+    stale = t.c.first_at <= cutoff                        # the old row's window is over: start again
+    never = null().cast(t.c.locked_until.type)
+    first_lock = lock_until if limit.failures <= 1 else None
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    conn.execute(dialect.insert(t).values(**values).on_conflict_do_update(
-        index_elements=["key"], set_={k: v for k, v in values.items() if k != "key"}))
-    return count
+    statement = dialect.insert(t).values(key=_key(key), count=1, first_at=now, locked_until=first_lock)
+    statement = statement.on_conflict_do_update(index_elements=["key"], set_={
+        "count": case((stale, 1), else_=t.c.count + 1),
+        "first_at": case((stale, now), else_=t.c.first_at),
+        "locked_until": case((stale, literal(first_lock, t.c.locked_until.type) if first_lock else never),
+                             (t.c.count + 1 >= limit.failures, literal(lock_until, t.c.locked_until.type)),
+                             else_=never),
+    })
+    return conn.execute(statement.returning(t.c.count)).scalar_one()
 
 
 def succeeded(conn: Connection, key: str) -> None:

@@ -121,3 +121,25 @@ def test_enrolment_guesses_from_one_address_are_limited(engine):
         org.redeem(engine, code, client="10.1.1.1")  # even the right code, while locked
     assert err.value.status == 429
     assert org.redeem(engine, code, client="10.1.1.2") == "c1"  # another address; the code was not spent
+
+
+def test_failures_counted_at_once_by_many_workers_are_all_counted(engine):
+    """Eight threads (own connections, as worker processes would have) fail on one key at once."""
+    import threading
+
+    limit = limits.Limit(failures=1000, window=dt.timedelta(minutes=10), lock=dt.timedelta(minutes=1))
+    barrier = threading.Barrier(8)
+
+    def worker():
+        barrier.wait()
+        for _ in range(5):
+            with engine.begin() as conn:
+                limits.failed(conn, "shared", limit)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    with engine.connect() as conn:
+        assert conn.execute(select(db.auth_failures.c.count).where(db.auth_failures.c.key == "shared")).scalar() == 40
