@@ -1,1 +1,1 @@
-"""The central server, `kiosk-hub` (issue: hub). Only the command's honest placeholder exists so far."""
+"""The central server, `kiosk-hub` (DESIGN.md; issue #13). Nothing outside hub/ imports it."""

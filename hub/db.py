@@ -1,0 +1,161 @@
+"""The hub's tables (SQLAlchemy 2 Core) and its engine; the schema itself is made by Alembic
+(`hub.migrate`, revisions in hub/migrations/versions/), and a test checks both agree.
+
+One database serves every worker process: SQLite for one machine (WAL, busy_timeout, foreign keys
+on), PostgreSQL when several `kiosk-hub serve` instances share it. Times are stored as UTC
+(`utcnow`, read back through `as_utc`: SQLite returns them without a zone).
+
+Secrets are never stored: passwords as argon2 hashes, API tokens and enrolment codes as their
+sha256, the signing keys' private halves in files (`hub.keys`), only their public halves here.
+Who did what is kept as the actor's name in `audit_log`, so the record outlives the account.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON, Boolean, CheckConstraint, Column, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+    UniqueConstraint, create_engine, event, text,
+)
+from sqlalchemy.engine import Engine
+
+BUSY_TIMEOUT_MS = 10_000
+NODE_KINDS = ("district", "street", "community")  # 区 / 街道 / 社区
+ROLES = ("admin", "editor", "viewer")
+
+# explicit constraint names: Alembic and both databases then agree on them
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+
+def _when(name: str, nullable: bool = False) -> Column:
+    return Column(name, DateTime(timezone=True), nullable=nullable)
+
+
+org_nodes = Table(
+    "org_nodes", metadata,
+    Column("id", String(64), primary_key=True),          # stable, e.g. "demo-centre"; content targets it
+    Column("parent_id", String(64), ForeignKey("org_nodes.id", ondelete="RESTRICT")),  # NULL: a root (区)
+    Column("kind", String(16), nullable=False),
+    Column("name", String(200), nullable=False),
+    _when("created_at"),
+    CheckConstraint("kind IN ('district', 'street', 'community')", name="kind"),
+    Index(None, "parent_id"),
+)
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+    _when("created_at"),
+)
+
+# admin: the whole tree (no node); editor / viewer: the node and every node below it
+role_grants = Table(
+    "role_grants", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("node_id", String(64), ForeignKey("org_nodes.id", ondelete="CASCADE")),
+    _when("created_at"),
+    CheckConstraint("(role = 'admin' AND node_id IS NULL) OR (role IN ('editor', 'viewer') AND node_id IS NOT NULL)",
+                    name="role_node"),
+    UniqueConstraint("user_id", "role", "node_id"),
+)
+
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),  # sha256 hex of the bearer value
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    _when("created_at"),
+    _when("last_used_at", nullable=True),
+    _when("revoked_at", nullable=True),
+    Index(None, "user_id"),
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _when("at"),
+    Column("actor", String(100), nullable=False),        # a user name, or "cli" for a command on the server
+    Column("action", String(64), nullable=False),        # "user.create", "key.rotate", ...
+    Column("target", String(200), nullable=False),       # what was changed: "user:alice", "key:3"
+    Column("before", JSON),
+    Column("after", JSON),
+    Index(None, "at"),
+    Index(None, "target"),
+)
+
+# the private half lives in keys/<file> (mode 0600); exactly one row is active
+signing_keys = Table(
+    "signing_keys", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("public_key", String(44), nullable=False, unique=True),  # base64 of the raw 32 bytes
+    Column("file", String(100), nullable=False, unique=True),
+    _when("created_at"),
+    Column("active", Boolean, nullable=False, default=False),
+    Column("previous_id", Integer, ForeignKey("signing_keys.id", ondelete="RESTRICT")),
+    Column("rotation_signature", String(88)),             # the previous key's signature of this one
+    CheckConstraint("(previous_id IS NULL) = (rotation_signature IS NULL)", name="rotation"),
+    # one active key, however many rotate-key commands race (the loser's insert fails)
+    Index("uq_signing_keys_active", "active", unique=True, sqlite_where=text("active"),
+          postgresql_where=text("active")),
+)
+
+enrolment_codes = Table(
+    "enrolment_codes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("code_hash", String(64), nullable=False, unique=True),  # sha256 hex of the one-time code
+    Column("centre_id", String(64), ForeignKey("org_nodes.id", ondelete="CASCADE"), nullable=False),
+    Column("created_by", String(100), nullable=False),
+    _when("created_at"),
+    _when("expires_at"),
+    _when("used_at", nullable=True),
+    Column("note", Text),
+)
+
+# failed sign-ins and enrolment attempts, shared by every worker: "login:user:NAME", "enroll:ip:ADDR"
+auth_failures = Table(
+    "auth_failures", metadata,
+    Column("key", String(200), primary_key=True),
+    Column("count", Integer, nullable=False),
+    _when("first_at"),                                    # the start of the counting window
+    _when("locked_until", nullable=True),
+)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def as_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """A stored time with its zone: SQLite hands back naive UTC, PostgreSQL an aware one."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=dt.timezone.utc)
+
+
+def make_engine(url: str) -> Engine:
+    """The engine for `url` (from `hub.settings`): SQLite tuned for several processes, or PostgreSQL."""
+    if not url.startswith("sqlite:"):
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = FULL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    return engine
