@@ -23,6 +23,7 @@ from tickets.client import QueueClient, QueueRefused, QueueUnavailable, new_key
 log = logging.getLogger(__name__)
 
 HEALTH_EVERY_S = 20.0
+OFFLINE_AFTER = 2  # failed checks in a row before 取号 is withdrawn (one slow answer is not an outage)
 HELP_REPEAT_S = 30.0
 
 
@@ -39,6 +40,7 @@ class TicketDesk:
         self.changed = changed
         self.online = False
         self.checks = 0  # answers (or failures) of the queue service so far
+        self._failures = 0  # failed checks in a row
         self.snapshot: dict | None = None
         self.flow = TicketFlow(self)
         self._help_at = -1e9
@@ -55,16 +57,17 @@ class TicketDesk:
 
         def ok(snapshot) -> None:
             self.online, self.snapshot = True, snapshot
-            self.checks += 1
+            self.checks, self._failures = self.checks + 1, 0
             self.changed()
             if done:
                 done()
 
         def failed(exc) -> None:
             was = self.online
-            self.online = False
+            self._failures += 1
+            self.online = was and self._failures < OFFLINE_AFTER
             self.checks += 1
-            if was:
+            if was and not self.online:
                 log.warning("queue service unreachable: %s", exc)
             self.changed()
             if done:
