@@ -1,6 +1,6 @@
 """The Kivy application shell: screens, lockdown, elder mode, the clock, the urgent banner.
 
-`run_app(settings, view)` is what `kiosk run` / `kiosk demo` call. Kivy reads its configuration
+`kiosk.app_run.run_app(settings, view)` is what `kiosk run` / `kiosk demo` call. Kivy reads its configuration
 when the Window is created, so everything that shapes the window (size, fullscreen, cursor,
 Escape, input providers) is set in `configure_kivy` before `kivy.core.window` is imported.
 
@@ -10,10 +10,8 @@ Threads never touch widgets: background work (sync, devices) hands results to th
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import logging
 import os
-import signal
 import time
 from collections.abc import Callable
 
@@ -293,9 +291,11 @@ class KioskApp(LockdownMixin, LiveContentMixin, TicketsMixin, App):
             log.info("screen %r is not available yet", name)
             self.show_toast(_("This service is coming soon. Please ask the staff for help."))
             return False
+        from screens import registry
+
         screen = manager.get_screen(name)
         show = getattr(screen, "show", None)
-        if not _takes(show, params) or (show is not None and not show(**params)):
+        if not registry.takes(show, params) or (show is not None and not show(**params)):
             log.info("screen %r refused %r", name, params)
             self.show_toast(_(getattr(screen, "unavailable", UNAVAILABLE)))
             return False
@@ -405,40 +405,3 @@ class KioskApp(LockdownMixin, LiveContentMixin, TicketsMixin, App):
         self._last_minute = minute
         if self.idle.due() and self.settings.role != "display":
             self.on_idle()
-
-
-def _takes(show, params: dict) -> bool:
-    """Whether a screen's `show` accepts `params` (a screen without one takes none)."""
-    if show is None:
-        return not params
-    try:
-        inspect.signature(show).bind(**params)
-    except TypeError:
-        return False
-    return True
-
-
-def _install_stop_signals(app: KioskApp) -> None:
-    # The window refuses SDL "quit" events (lockdown), and SDL turns SIGTERM into such an
-    # event when SIGTERM has no handler. A Python handler installed before the window keeps
-    # SDL's off, so `systemctl stop` ends the app promptly.
-    def stop(signum, _frame):
-        log.info("signal %s: stopping", signum)
-        Clock.schedule_once(lambda _dt: app.stop(), 0)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-
-
-def run_app(settings, view, demo=None) -> None:
-    """Run the terminal UI until SIGTERM/SIGINT (blocking). `demo`: the simulators of
-    `kiosk demo` (kiosk.demo_devices), offered on the maintenance screen."""
-    display = settings.display
-    width, height = display.width, display.height
-    if int(display.rotation) in (90, 270):
-        width, height = height, width  # the physical panel is the rotated window
-    configure_kivy(width, height, fullscreen=display.fullscreen)
-    register_default_font()  # fail before a window opens if there is no Chinese font
-    app = KioskApp(settings, view, demo=demo)
-    _install_stop_signals(app)
-    app.run()

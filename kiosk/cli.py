@@ -50,7 +50,7 @@ def cmd_run(args) -> int:
     if args.role:
         settings = settings.model_copy(update={"role": args.role})
     view = open_view(settings.data_dir, install=True)
-    from kiosk.app import run_app
+    from kiosk.app_run import run_app
 
     run_app(settings, view)
     return 0
@@ -67,7 +67,7 @@ def cmd_demo(args) -> int:
     settings = settings.model_copy(update={"data_dir": data_dir, "display": display})
     ensure_demo(data_dir)
     print(f"demo: content in {data_dir}; window {w}x{h}", file=sys.stderr)
-    from kiosk.app import run_app
+    from kiosk.app_run import run_app
     from kiosk.demo_devices import DEMO_PIN, DemoDevices
     from kiosk.demo_queue import DemoQueue
 

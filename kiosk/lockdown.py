@@ -151,7 +151,7 @@ class LockdownMixin:
 
     def _refuse_close(self, *_args, **_kwargs) -> bool:
         # Escape, Alt-F4 and the window's close button must not end a public terminal; the
-        # process stops through SIGTERM (systemd), see run_app.
+        # process stops through SIGTERM (systemd), see kiosk.app_run.run_app.
         log.info("close request refused (kiosk lockdown)")
         return True
 

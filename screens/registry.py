@@ -5,6 +5,7 @@ Names are the contract of `kiosk screenshot --screen NAME` (DESIGN.md, CLI).
 from __future__ import annotations
 
 import importlib
+import inspect
 
 SCREENS: dict[str, str] = {
     "home": "screens.home",
@@ -38,3 +39,15 @@ def create(name: str, app):
     """Build screen `name`; KeyError when no such screen exists."""
     module = importlib.import_module(SCREENS[name])
     return module.create(app)
+
+
+def takes(show, params: dict) -> bool:
+    """Whether a screen's `show` accepts `params` for `app.open_screen(name, **params)` (a screen
+    without a `show` takes none)."""
+    if show is None:
+        return not params
+    try:
+        inspect.signature(show).bind(**params)
+    except TypeError:
+        return False
+    return True

@@ -329,7 +329,7 @@ from pathlib import Path
 from kivy.clock import Clock
 from content.store import open_current
 from kiosk.config import Display, Settings
-from kiosk.app import run_app
+from kiosk.app_run import run_app
 Clock.schedule_once(lambda dt: print("RUNNING", flush=True), 0.5)
 run_app(Settings(display=Display(width=800, height=480, fullscreen=False)),
         open_current(Path({str(demo_view.data_dir)!r})))
