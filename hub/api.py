@@ -1,4 +1,5 @@
-"""The hub's HTTP app: `GET /healthz` and the staff API's first endpoint, `GET /api/staff/whoami`.
+"""The hub's HTTP app: `GET /healthz`, the staff API (`/api/staff/...`) and the terminal wire
+(`/api/v1/...`); the endpoints themselves are in the `hub.routes_*` modules.
 
 Every refusal is a JSON body `{"error": CODE, "message": ..., "field": ...}` with its status,
 unknown paths included; no exception text reaches a client (the log gets the traceback). Staff
@@ -9,15 +10,18 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from hub import accounts, db, migrate
+from hub import db, migrate, routes_files, routes_items, routes_terminals, routes_wire
+from hub.blobstore import BlobStore
 from hub.errors import HubError
+from hub.http import current_staff
+from hub.perms import Staff
 from hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
@@ -28,11 +32,6 @@ def _error(exc: HubError, headers: dict | None = None) -> JSONResponse:
     if exc.field:
         body["field"] = exc.field
     return JSONResponse(body, status_code=exc.status, headers=headers)
-
-
-def _bearer(request: Request) -> str | None:
-    scheme, _, value = (request.headers.get("authorization") or "").partition(" ")
-    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
 def create_app(settings: HubSettings) -> FastAPI:
@@ -50,6 +49,8 @@ def create_app(settings: HubSettings) -> FastAPI:
 
     app = FastAPI(title="lobby-kiosk hub", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.engine = engine
+    app.state.settings = settings
+    app.state.blobs = BlobStore(settings.blobs_dir)
 
     @app.exception_handler(HubError)
     async def _hub_error(_request, exc: HubError):
@@ -83,11 +84,13 @@ def create_app(settings: HubSettings) -> FastAPI:
         return {"status": "ok", "schema": revision}
 
     @app.get("/api/staff/whoami")
-    def whoami(request: Request):
-        token = _bearer(request)
-        name = accounts.user_for_token(engine, token) if token else None
-        if name is None:
-            raise HubError("unauthorized", "send Authorization: Bearer <token> from kiosk-hub token --user U", 401)
-        return {"user": name, "roles": [{"role": r, "node": n} for r, n in accounts.roles_of(engine, name)]}
+    def whoami(staff: Staff = Depends(current_staff)):
+        roles = [{"role": "admin", "node": None}] if staff.admin else []
+        roles += [{"role": "editor", "node": n} for n in sorted(staff.editor_of)]
+        roles += [{"role": "viewer", "node": n} for n in sorted(staff.viewer_of)]
+        return {"user": staff.name, "roles": roles}
+
+    for module in (routes_items, routes_files, routes_terminals, routes_wire):
+        app.include_router(module.router)
 
     return app

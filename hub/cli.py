@@ -21,7 +21,7 @@ from hub.settings import CONFIG_NAME, HubSettings, SettingsError, load_settings,
 EXIT_FAIL = 1
 EXIT_USAGE = 2
 MAX_PASSWORD_FILE = 4096
-HUB_PACKAGES = ("alembic", "psycopg")  # the [hub] extra: imported only by the commands that need them
+HUB_PACKAGES = ("alembic", "psycopg", "pypdfium2")  # the [hub] extra: imported only by the commands that need them
 log = logging.getLogger("kiosk-hub")
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
-    JSON, Boolean, CheckConstraint, Column, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+    JSON, BigInteger, Boolean, LargeBinary, CheckConstraint, Column, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text,
     UniqueConstraint, create_engine, event, text,
 )
 from sqlalchemy.engine import Engine
@@ -131,6 +131,113 @@ auth_failures = Table(
     _when("locked_until", nullable=True),
 )
 
+
+# ---- content (issue #13): items with a draft and published revisions, blobs, signed manifests ----
+
+# One row per item id (ids are unique across the hub: the staff API addresses /items/{id}). `draft`
+# is the document being edited (None: nothing unpublished); `revision` > 0 once published, and then
+# `published_sha256` names the published document in the blob store. A deleted item keeps its row
+# (and its revisions, for the record) with `deleted_at` set, and reaches no manifest.
+items = Table(
+    "items", metadata,
+    Column("id", String(128), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("target", String(64), ForeignKey("org_nodes.id", ondelete="RESTRICT"), nullable=False),
+    Column("draft", JSON),
+    _when("draft_updated_at", nullable=True),
+    Column("draft_by", String(100)),
+    Column("revision", Integer, nullable=False, default=0),
+    Column("published_sha256", String(64)),
+    _when("published_at", nullable=True),
+    Column("published_by", String(100)),
+    _when("created_at"),
+    Column("created_by", String(100), nullable=False),
+    _when("deleted_at", nullable=True),
+    CheckConstraint("kind IN ('guide', 'disclosure', 'notice', 'slide', 'centre', 'ticket_service')",
+                    name="kind"),
+    Index(None, "target"),
+)
+
+# Every published revision of an item, as the exact canonical bytes terminals receive.
+item_revisions = Table(
+    "item_revisions", metadata,
+    Column("item_id", String(128), ForeignKey("items.id", ondelete="CASCADE"), primary_key=True),
+    Column("revision", Integer, primary_key=True),
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("document", Text, nullable=False),           # UTF-8 JSON, content.schemas.dump_item
+    Column("blob_refs", JSON, nullable=False),          # sha256 of every file the item shows
+    Column("target", String(64), nullable=False),
+    _when("published_at"),
+    Column("published_by", String(100), nullable=False),
+)
+
+# Files in the content-addressed blob store (hub.blobstore): uploads, PDF page renders, and the
+# published item documents. `pages`: for a PDF upload, the sha256 of each rendered page image.
+blobs = Table(
+    "blobs", metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("mime", String(64), nullable=False),
+    Column("pages", JSON),
+    _when("created_at"),
+    Column("created_by", String(100), nullable=False),
+)
+
+# The signed manifests of each centre: the newest row is what terminals get; older rows (a few
+# per centre) let the hub answer a terminal that holds one of them with a delta.
+manifests = Table(
+    "manifests", metadata,
+    Column("centre_id", String(64), ForeignKey("org_nodes.id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True),            # 1, 2, ... per centre; the newest is current
+    Column("version", String(64), nullable=False),
+    Column("body", LargeBinary, nullable=False),         # the exact bytes served and signed
+    Column("signature", String(88), nullable=False),     # base64 Ed25519 over body (X-Signature)
+    Column("key_id", Integer, ForeignKey("signing_keys.id", ondelete="RESTRICT"), nullable=False),
+    _when("created_at"),
+)
+
+# What changed, for every worker process: each process follows this table (and, on PostgreSQL,
+# LISTEN/NOTIFY) to wake its long-polls and forget revoked terminals. Old rows are pruned.
+hub_events = Table(
+    "hub_events", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _when("at"),
+    Column("kind", String(32), nullable=False),          # "manifest", "terminal.revoke", ...
+    Column("subject", String(128), nullable=False),      # a centre id, a terminal id
+)
+
+# ---- terminals and what they report ----
+
+terminals = Table(
+    "terminals", metadata,
+    Column("id", String(40), primary_key=True),          # "t-" + random, shown in the fleet view
+    Column("centre_id", String(64), ForeignKey("org_nodes.id", ondelete="RESTRICT"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("hardware", JSON),
+    Column("token_hash", String(64), nullable=False, unique=True),  # sha256 hex of the bearer token
+    _when("enrolled_at"),
+    _when("revoked_at", nullable=True),
+    Column("revoked_by", String(100)),
+    _when("last_seen_at", nullable=True),
+    Column("state", JSON),                               # the last heartbeat, as validated
+    Column("version_shown", String(64)),
+    Column("app_version", String(64)),
+    Column("last_error", Text),
+    _when("screenshot_requested_at", nullable=True),
+    Column("screenshot_sha256", String(64)),
+    _when("screenshot_at", nullable=True),
+    Index(None, "centre_id"),
+)
+
+# Queue and rating figures a terminal sent, once per batch id however often it is resent.
+stats_batches = Table(
+    "stats_batches", metadata,
+    Column("terminal_id", String(40), ForeignKey("terminals.id", ondelete="CASCADE"), primary_key=True),
+    Column("batch_id", String(64), primary_key=True),
+    _when("received_at"),
+    Column("body", JSON, nullable=False),
+)
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
