@@ -19,6 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
+from content import sqlite_tx
+
 BUSY_TIMEOUT_MS = 10_000
 NODE_KINDS = ("district", "street", "community")  # 区 / 街道 / 社区
 ROLES = ("admin", "editor", "viewer")
@@ -251,18 +253,27 @@ def as_utc(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def make_engine(url: str) -> Engine:
-    """The engine for `url` (from `hub.settings`): SQLite tuned for several processes, or PostgreSQL."""
+    """The engine for `url` (from `hub.settings`): SQLite tuned for several processes, or PostgreSQL.
+
+    On SQLite every transaction begins with BEGIN IMMEDIATE (content.sqlite_tx): writers queue for
+    the lock at the start instead of failing halfway when another worker wrote first. Readers in
+    WAL mode are never blocked by a writer; each transaction here is short."""
     if not url.startswith("sqlite:"):
-        return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url)
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_size=10, max_overflow=20)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # pysqlite would BEGIN DEFERRED; the begin hook below does it
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA synchronous = FULL")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        sqlite_tx.begin_immediate(conn.connection.driver_connection, BUSY_TIMEOUT_MS)
 
     return engine

@@ -12,15 +12,15 @@ What is never stored: the ID number and the full name. A ticket keeps only what 
 """
 from __future__ import annotations
 
-import random
 import sqlite3
-import time
 from pathlib import Path
 
 from sqlalchemy import (
     Boolean, Column, Index, Integer, MetaData, String, Table, Text, UniqueConstraint, create_engine, event,
 )
 from sqlalchemy.engine import Engine
+
+from content import sqlite_tx
 
 SCHEMA_VERSION = 2  # 2: users.windows
 BUSY_TIMEOUT_MS = 10_000
@@ -148,30 +148,9 @@ def make_engine(path: Path) -> Engine:
 
 
 def begin_immediate(dbapi_conn: sqlite3.Connection) -> None:
-    """BEGIN IMMEDIATE, waiting for another process's write lock in short steps, BUSY_TIMEOUT_MS at most.
-
-    SQLite's own busy handler sleeps 1, 2, 5, 10 ... then 100 ms between tries: against another
-    worker that takes the lock again every few milliseconds it kept missing the free moments and
-    stalled its requests for up to a second (docs/benchmarks.md, issue 12). Here it tries again
-    every BUSY_STEP_S or so; every other statement keeps SQLite's busy_timeout.
-    """
-    deadline = None
-    dbapi_conn.execute("PRAGMA busy_timeout = 0")
-    try:
-        while True:
-            try:
-                dbapi_conn.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as exc:
-                if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:  # or an extended BUSY code
-                    raise
-                now = time.monotonic()
-                deadline = deadline or now + BUSY_TIMEOUT_MS / 1000
-                if now >= deadline:
-                    raise
-                time.sleep(BUSY_STEP_S * random.uniform(0.5, 1.5))
-    finally:
-        dbapi_conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    """BEGIN IMMEDIATE, waiting for another process's write lock in short steps, BUSY_TIMEOUT_MS at
+    most (content.sqlite_tx says why not SQLite's own busy handler)."""
+    sqlite_tx.begin_immediate(dbapi_conn, BUSY_TIMEOUT_MS, BUSY_STEP_S)
 
 
 def create_schema(engine: Engine) -> None:
