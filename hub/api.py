@@ -21,8 +21,10 @@ from hub import db, migrate, routes_files, routes_items, routes_terminals, route
 from hub.blobstore import BlobStore
 from hub.errors import HubError
 from hub.http import current_staff
+from hub.notify import Waiters, Watcher
 from hub.perms import Staff
 from hub.settings import HubSettings
+from hub.wire_cache import WireCache
 
 log = logging.getLogger(__name__)
 
@@ -40,17 +42,24 @@ def create_app(settings: HubSettings) -> FastAPI:
 
     from contextlib import asynccontextmanager
 
+    wire, waiters = WireCache(engine), Waiters()
+    watcher = Watcher(engine, wire, waiters)
+
     @asynccontextmanager
     async def lifespan(_app):
+        await watcher.start()  # follows hub_events: wire caches and long-poll wake-ups (hub.notify)
         try:
             yield
         finally:
+            await watcher.stop()
             engine.dispose()
 
     app = FastAPI(title="lobby-kiosk hub", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.engine = engine
     app.state.settings = settings
     app.state.blobs = BlobStore(settings.blobs_dir)
+    app.state.wire, app.state.waiters = wire, waiters
+    app.add_middleware(routes_wire.NotModified, wire=wire)  # a 304 without FastAPI's routing
 
     @app.exception_handler(HubError)
     async def _hub_error(_request, exc: HubError):

@@ -1,0 +1,61 @@
+"""A hub set up in process for the wire's tests: schema, signing key, a district > street > two
+centres, one enrolled terminal of `centre-a`, and a TestClient with the app's lifespan (so the
+event watcher runs). No tests here."""
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+
+from hub import db, keys, migrate, org, terminals
+from hub.api import create_app
+from hub.settings import HubSettings
+
+CENTRES = ("centre-a", "centre-b")
+
+
+@dataclass
+class WireHub:
+    settings: HubSettings
+    engine: Engine
+    client: TestClient
+    token: str
+    terminal_id: str
+
+
+def auth(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def set_up(tmp_path, database_url: str) -> tuple[HubSettings, Engine]:
+    settings = HubSettings(data_dir=tmp_path / "hub", database=database_url)
+    settings.blobs_dir.mkdir(parents=True, exist_ok=True)
+    engine = db.make_engine(database_url)
+    migrate.upgrade(engine)
+    keys.create_first(engine, settings.keys_dir, "test")
+    org.add_node(engine, "test", "district", "district", "区")
+    org.add_node(engine, "test", "street", "street", "街道", "district")
+    for centre in CENTRES:
+        org.add_node(engine, "test", centre, "community", centre, "street")
+    return settings, engine
+
+
+def enrol(engine: Engine, centre: str, name: str = "lobby") -> tuple[str, str]:
+    """(terminal id, token) of a new terminal of `centre`."""
+    code, _ = org.create_code(engine, "test", centre, dt.timedelta(hours=1))
+    terminal, token = terminals.enroll(engine, code, name, None, None)
+    return terminal.id, token
+
+
+@contextmanager
+def make_hub(tmp_path, database_url: str):
+    settings, engine = set_up(tmp_path, database_url)
+    terminal_id, token = enrol(engine, CENTRES[0])
+    try:
+        with TestClient(create_app(settings)) as client:
+            yield WireHub(settings, engine, client, token, terminal_id)
+    finally:
+        engine.dispose()
