@@ -21,7 +21,7 @@ from hub import db, migrate, routes_files, routes_items, routes_terminals, route
 from hub.blobstore import BlobStore
 from hub.errors import HubError
 from hub.http import current_staff
-from hub.notify import Waiters, Watcher
+from hub.notify import Waiters, Watcher, follow_local_commits
 from hub.perms import Staff
 from hub.settings import HubSettings
 from hub.wire_cache import WireCache
@@ -44,6 +44,7 @@ def create_app(settings: HubSettings) -> FastAPI:
 
     wire, waiters = WireCache(engine), Waiters()
     watcher = Watcher(engine, wire, waiters)
+    follow_local_commits(engine, wire)
 
     @asynccontextmanager
     async def lifespan(_app):

@@ -14,6 +14,11 @@ the long-polls it holds: one watcher task per process, started and stopped by th
 An event `manifest:<centre>` drops the centre's cached manifest, reads the new one once (not once
 per waiter), then wakes the centre's waiters; `terminal.revoke:<id>` forgets the terminal's token.
 Applying an event twice is harmless.
+
+Changes committed by this process reach its own caches at once, without waiting for the watcher
+(`follow_local_commits`): a terminal revoked here is refused by the very next request, and the next
+request after a publish here reads the new manifest. The watcher still hears them and wakes the
+long-polls.
 """
 from __future__ import annotations
 
@@ -22,9 +27,11 @@ import logging
 import random
 from contextlib import suppress
 
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql.dml import Insert
 
-from hub import events
+from hub import db, events
 from hub.wire_cache import Manifest, WireCache
 
 log = logging.getLogger(__name__)
@@ -34,6 +41,37 @@ POLL_PG_S = 5.0
 GAP_PG = 200                # ids below the highest seen that may still commit (concurrent writers)
 BACKOFF_S = (0.5, 10.0)     # first and longest wait before reconnecting
 TRUST_S = {"sqlite": 2.0, "postgresql": 3 * POLL_PG_S}
+
+
+PENDING, COMMITTED = "hub_events.pending", "hub_events.committed"
+
+
+def follow_local_commits(engine: Engine, cache: WireCache) -> None:
+    """Apply the events this process records to its caches once their transaction committed (when
+    the connection goes back to the pool); a rolled-back transaction's events are dropped."""
+
+    @event.listens_for(engine, "after_execute")
+    def _recorded(conn, clause, *_args):
+        if isinstance(clause, Insert) and clause.table is db.hub_events:
+            params = clause.compile().params
+            conn.info.setdefault(PENDING, []).append((params["kind"], params["subject"]))
+
+    @event.listens_for(engine, "commit")
+    def _commit(conn):
+        if PENDING in conn.info:
+            conn.info.setdefault(COMMITTED, []).extend(conn.info.pop(PENDING))
+
+    @event.listens_for(engine, "rollback")
+    def _rollback(conn):
+        conn.info.pop(PENDING, None)
+
+    @event.listens_for(engine.pool, "checkin")
+    def _checkin(_dbapi_conn, record):
+        for kind, subject in record.info.pop(COMMITTED, ()) if record is not None else ():
+            if kind == events.TERMINAL_REVOKED:
+                cache.tokens.forget_terminal(subject)
+            elif kind == events.MANIFEST:
+                cache.manifests.changed(subject)
 
 
 class Waiters:

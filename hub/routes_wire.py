@@ -98,7 +98,11 @@ def not_modified(etag: str) -> Response:
 async def manifest(request: Request):
     wire, waiters = _wire(request)
     wait = parse_wait(request.query_params.get("wait"))
-    terminal = await run_in_threadpool(_terminal, request, fresh=False)
+    terminal = wire.cached_terminal(bearer(request))
+    if terminal is MISSING:
+        terminal = await run_in_threadpool(_terminal, request, fresh=False)
+    elif terminal is None:
+        raise UNAUTHORIZED
     centre = terminal.centre_id
     tags = entity_tags(request.headers.get("if-none-match"))
     deadline = time.monotonic() + wait

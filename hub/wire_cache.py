@@ -230,6 +230,13 @@ class WireCache:
         self.manifests.clear()
         self.deltas.clear()
 
+    def cached_terminal(self, token: str | None):
+        """Without blocking: the Terminal or None (refused) when the cache may answer, else MISSING."""
+        key = token_key(token)
+        if key is None:
+            return None
+        return self.tokens.get(key) if self.trusted() else MISSING
+
     # ---- reads (blocking: call them from a thread) ----
 
     def terminal(self, token: str | None, *, fresh: bool) -> Terminal | None:

@@ -4,15 +4,18 @@ with Range, the key chain, refusals as JSON."""
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 
 import pytest
 from sqlalchemy import update
 
 from hub import blobstore, db, events, keys
+from hub import publish as publishing
+from sync import manifest as wire_manifest
 from sync import signing
 from tests.hub_support import database_url  # noqa: F401  (a fixture)
-from tests.test_hub_wire_support import WireHub, auth, make_hub
+from tests.test_hub_wire_support import WireHub, auth, centre_doc, enrol, guide_doc, make_hub, publish
 
 
 @pytest.fixture
@@ -100,11 +103,24 @@ def test_key_chain_verifies_from_the_first_key(hub):
     assert pinned == keys.active(hub.engine, hub.settings.keys_dir).public_key
 
 
+def test_a_terminal_revoked_here_gets_nothing_more_at_once(hub):
+    publish(hub.engine, hub.settings, centre_doc("centre-a"))
+    etag = hub.client.get("/api/v1/manifest", headers=auth(hub.token)).headers["etag"]
+    poll = {**auth(hub.token), "If-None-Match": etag}
+    other_id, other_token = enrol(hub.engine, "centre-a")
+    for token in (hub.token, other_token):
+        assert hub.client.get("/api/v1/manifest", headers={**poll, **auth(token)}).status_code == 304
+    revoke(hub.engine, hub.terminal_id)  # through this process's engine, as the fleet endpoint does
+    answer = hub.client.get("/api/v1/manifest", headers=poll)
+    assert answer.status_code == 401 and answer.json()["error"] == "unauthorized"
+    assert hub.client.get("/api/v1/manifest", headers={**poll, **auth(other_token)}).status_code == 304
+
+
 def test_a_revoked_terminal_gets_no_content_at_once(hub):
     sha = _blob(hub, b"some bytes")
     assert hub.client.get(f"/api/v1/blobs/{sha}", headers=auth(hub.token)).status_code == 200
     assert hub.client.get("/api/v1/keys", headers=auth(hub.token)).status_code == 200  # now in the cache
-    revoke(hub.engine, hub.terminal_id)
+    revoke(hub.other, hub.terminal_id)
     answer = hub.client.get(f"/api/v1/blobs/{sha}", headers=auth(hub.token))
     assert answer.status_code == 401 and answer.json()["error"] == "unauthorized"
     # the cache forgot it too, in this process at once (the blob fetch asked the database) ...
@@ -114,9 +130,8 @@ def test_a_revoked_terminal_gets_no_content_at_once(hub):
 def test_the_watcher_forgets_a_revoked_token(hub):
     """... and through hub_events when another process revoked it: within a second."""
     assert hub.client.get("/api/v1/keys", headers=auth(hub.token)).status_code == 200
-    wire = hub.client.app.state.wire
-    assert wire.trusted()
-    revoke(hub.engine, hub.terminal_id)
+    assert hub.client.app.state.wire.trusted()
+    revoke(hub.other, hub.terminal_id)
     deadline = time.monotonic() + 1.0
     while hub.client.get("/api/v1/keys", headers=auth(hub.token)).status_code == 200:
         assert time.monotonic() < deadline, "the revoked token is still served after 1 s"
@@ -132,3 +147,75 @@ def test_wait_must_be_seconds_from_0_to_60(hub):
 def test_no_manifest_yet_is_404_json(hub):
     answer = hub.client.get("/api/v1/manifest", headers=auth(hub.token))
     assert answer.status_code == 404 and answer.json()["error"] == "no_content"
+
+
+# ---- the manifest ----
+
+def test_manifest_200_is_signed_and_304_answers_its_etag(hub):
+    publish(hub.engine, hub.settings, centre_doc("centre-a"), guide_doc("g1", "street"))
+    answer = hub.client.get("/api/v1/manifest", headers=auth(hub.token))
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/json"
+    assert answer.headers["cache-control"] == "no-cache"
+    public = keys.active(hub.engine, hub.settings.keys_dir).public_key
+    signing.verify(public, answer.content, answer.headers["x-signature"])  # over the exact bytes
+    body = json.loads(answer.content)
+    assert body["centre"] == "centre-a" and {i["id"] for i in body["items"]} == {"centre-a", "g1"}
+    etag = answer.headers["etag"]
+    assert etag == f'"{body["version"]}"'
+    for query in ("", "?wait=0"):  # the ASGI layer's 304, and the route's
+        again = hub.client.get("/api/v1/manifest" + query, headers={**auth(hub.token), "If-None-Match": etag})
+        assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag, query
+        assert again.headers["cache-control"] == "no-cache"
+    for other in (f'W/{etag}', f'"old", {etag}', "*"):
+        assert hub.client.get("/api/v1/manifest", headers={**auth(hub.token), "If-None-Match": other}).status_code == 304
+    stale = hub.client.get("/api/v1/manifest", headers={**auth(hub.token), "If-None-Match": '"old"'})
+    assert stale.status_code == 200 and stale.content == answer.content
+
+
+def test_each_terminal_gets_its_own_centres_manifest(hub):
+    publish(hub.engine, hub.settings, centre_doc("centre-a"), centre_doc("centre-b"), guide_doc("gb", "centre-b"))
+    _, token_b = enrol(hub.engine, "centre-b")
+    a = json.loads(hub.client.get("/api/v1/manifest", headers=auth(hub.token)).content)
+    b = json.loads(hub.client.get("/api/v1/manifest", headers=auth(token_b)).content)
+    assert a["centre"] == "centre-a" and [i["id"] for i in a["items"]] == ["centre-a"]
+    assert b["centre"] == "centre-b" and {i["id"] for i in b["items"]} == {"centre-b", "gb"}
+
+
+def test_a_revoked_terminal_gets_no_manifest_at_once_and_no_304_within_a_second(hub):
+    publish(hub.engine, hub.settings, centre_doc("centre-a"))
+    etag = hub.client.get("/api/v1/manifest", headers=auth(hub.token)).headers["etag"]
+    poll = {**auth(hub.token), "If-None-Match": etag}
+    assert hub.client.get("/api/v1/manifest", headers=poll).status_code == 304
+    revoke(hub.other, hub.terminal_id)  # by another process
+    assert hub.client.get("/api/v1/manifest", headers=auth(hub.token)).status_code == 401  # content: at once
+    deadline = time.monotonic() + 1.0
+    while (answer := hub.client.get("/api/v1/manifest", headers=poll)).status_code == 304:
+        assert time.monotonic() < deadline, "a revoked token still gets 304s after 1 s"
+        time.sleep(0.02)
+    assert answer.status_code == 401 and answer.json()["error"] == "unauthorized"
+
+
+def test_delta_rebuilds_the_new_manifest_byte_for_byte(hub):
+    guides = [guide_doc(f"g{i:03d}", "centre-a", f"指南{i}") for i in range(30)]
+    publish(hub.engine, hub.settings, centre_doc("centre-a"), *guides)
+    old = hub.client.get("/api/v1/manifest", headers=auth(hub.token))
+    publish(hub.engine, hub.settings, guide_doc("g007", "centre-a", "指南七 (新)"), guide_doc("g100", "street"))
+    with hub.engine.begin() as conn:
+        publishing.withdraw(conn, hub.settings, "test", "g003")
+    ask = {**auth(hub.token), "If-None-Match": old.headers["etag"], "A-IM": "manifest-delta"}
+    answer = hub.client.get("/api/v1/manifest", headers=ask)
+    assert answer.status_code == 226 and answer.headers["im"] == "manifest-delta"
+    full = hub.client.get("/api/v1/manifest", headers=auth(hub.token))
+    assert answer.headers["etag"] == full.headers["etag"] and len(answer.content) < len(full.content) / 4
+    delta = json.loads(answer.content)
+    assert {i["id"] for i in delta["items"]} == {"g007", "g100"} and delta["removed_items"] == ["g003"]
+    rebuilt = wire_manifest.apply_delta(json.loads(old.content), delta)
+    assert rebuilt == full.content and hashlib.sha256(rebuilt).hexdigest() == delta["manifest_sha256"]
+    public = keys.active(hub.engine, hub.settings.keys_dir).public_key
+    signing.verify(public, rebuilt, answer.headers["x-signature"])  # the full manifest's signature
+    # a base the hub no longer holds, or no A-IM: the whole manifest
+    for headers in ({**ask, "If-None-Match": '"0123456789abcdef0123"'}, {**auth(hub.token), "If-None-Match": old.headers["etag"]}):
+        whole = hub.client.get("/api/v1/manifest", headers=headers)
+        assert whole.status_code == 200 and whole.content == full.content
+    # served again from the delta cache: the same bytes
+    assert hub.client.get("/api/v1/manifest", headers=ask).content == answer.content

@@ -20,10 +20,11 @@ CENTRES = ("centre-a", "centre-b")
 @dataclass
 class WireHub:
     settings: HubSettings
-    engine: Engine
+    engine: Engine  # the app's own: writes as this process's endpoints make them
     client: TestClient
     token: str
     terminal_id: str
+    other: Engine  # another engine on the same database: writes as another process would make them
 
 
 def auth(token: str) -> dict:
@@ -56,6 +57,28 @@ def make_hub(tmp_path, database_url: str):
     terminal_id, token = enrol(engine, CENTRES[0])
     try:
         with TestClient(create_app(settings)) as client:
-            yield WireHub(settings, engine, client, token, terminal_id)
+            yield WireHub(settings, client.app.state.engine, client, token, terminal_id, engine)
     finally:
         engine.dispose()
+
+
+# ---- content ----
+
+def centre_doc(centre: str) -> dict:
+    return {"id": centre, "kind": "centre", "title": centre, "name": centre, "address": "1 Road",
+            "target": centre, "updated_at": "2026-11-01T08:00:00+08:00"}
+
+
+def guide_doc(item_id: str, target: str, title: str = "低保申请", steps: int = 3) -> dict:
+    return {"id": item_id, "kind": "guide", "title": title, "category": "民生保障", "target": target,
+            "summary": "申请最低生活保障。", "steps": [f"第{i + 1}步：到窗口办理。" for i in range(steps)],
+            "updated_at": "2026-11-01T08:00:00+08:00"}
+
+
+def publish(engine: Engine, settings: HubSettings, *documents: dict) -> None:
+    """Publish documents in one transaction, as the staff API does."""
+    from hub import publish as publishing
+
+    with engine.begin() as conn:
+        for doc in documents:
+            publishing.publish_revision(conn, settings, "test", doc["id"], doc)
