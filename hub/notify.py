@@ -40,6 +40,7 @@ POLL_SQLITE_S = 0.2
 POLL_PG_S = 5.0
 GAP_PG = 200                # ids below the highest seen that may still commit (concurrent writers)
 BACKOFF_S = (0.5, 10.0)     # first and longest wait before reconnecting
+APPLICATION_NAME = "kiosk-hub-watcher"  # the LISTEN connection, as pg_stat_activity shows it
 TRUST_S = {"sqlite": 2.0, "postgresql": 3 * POLL_PG_S}
 
 
@@ -175,7 +176,8 @@ class Watcher:
         import psycopg
 
         url = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        conn = await psycopg.AsyncConnection.connect(url, autocommit=True, connect_timeout=10, keepalives=1,
+        conn = await psycopg.AsyncConnection.connect(url, autocommit=True, connect_timeout=10,
+                                                     application_name=APPLICATION_NAME, keepalives=1,
                                                      keepalives_idle=10, keepalives_interval=5,
                                                      keepalives_count=3)
         async with conn:
