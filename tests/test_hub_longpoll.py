@@ -4,26 +4,18 @@ processes sharing one database (PostgreSQL: LISTEN/NOTIFY; SQLite: the poll of h
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from hub.api import create_app
 from tests.hub_support import database_url  # noqa: F401  (a fixture)
-from tests.test_hub_wire_support import auth, centre_doc, enrol, guide_doc, make_hub, publish, set_up
-from tests.tickets_live import free_port
-
-ROOT = Path(__file__).resolve().parents[1]
-
+from tests.test_hub_wire_support import (auth, centre_doc, enrol, guide_doc, make_hub, publish, set_up,
+                                         start_server, stop_server)
 
 @pytest.fixture
 def hub(tmp_path, database_url):
@@ -168,18 +160,6 @@ def test_the_watcher_reconnects_when_its_listen_connection_drops(hub):
 
 # ---- two real server processes ----
 
-def _serve(tmp_path, settings, name) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_HUB_")}
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
-    log = open(tmp_path / f"{name}.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen([sys.executable, "-m", "hub.cli", "serve", "--data-dir", str(settings.data_dir),
-                             "--database", settings.database, "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    log.close()
-    return proc, f"http://127.0.0.1:{port}"
-
-
 def _url_get(url, token, etag="", timeout=70):
     req = urllib.request.Request(url, headers={**auth(token), "If-None-Match": etag})
     try:
@@ -189,32 +169,17 @@ def _url_get(url, token, etag="", timeout=70):
         return err.code, dict(err.headers), err.read()
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(10)
-
-
 def test_two_servers_wake_each_others_long_polls(tmp_path, database_url):
     settings, engine = set_up(tmp_path, database_url)
     _, token = enrol(engine, "centre-a")
     publish(engine, settings, centre_doc("centre-a"))
-    servers = [_serve(tmp_path, settings, f"serve{i}") for i in (1, 2)]
+    servers = []
     try:
-        for proc, url in servers:
-            deadline = time.monotonic() + 30
-            while True:
-                assert proc.poll() is None, (tmp_path / "serve1.log").read_text() + (tmp_path / "serve2.log").read_text()
-                try:
-                    status, headers, _ = _url_get(url + "/api/v1/manifest", token, timeout=5)
-                    break
-                except (urllib.error.URLError, ConnectionError, OSError):
-                    assert time.monotonic() < deadline, "kiosk-hub serve did not answer"
-                    time.sleep(0.1)
-            assert status == 200
+        for i in (1, 2):
+            proc, port = start_server(settings, tmp_path / f"serve{i}.log")
+            servers.append((proc, f"http://127.0.0.1:{port}"))
+        status, headers, _ = _url_get(servers[0][1] + "/api/v1/manifest", token, timeout=5)
+        assert status == 200
         etag = headers["etag"]
         for round_ in range(2):  # two publishes in a row: each wakes both servers' polls
             held = [Held(lambda u=url: _url_get(u + "/api/v1/manifest?wait=30", token, etag)) for _p, url in servers]
@@ -229,5 +194,5 @@ def test_two_servers_wake_each_others_long_polls(tmp_path, database_url):
             assert held[1].headers["etag"] == etag
     finally:
         for proc, _ in servers:
-            _stop(proc)
+            stop_server(proc)
         engine.dispose()

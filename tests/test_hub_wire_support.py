@@ -4,8 +4,16 @@ event watcher runs). No tests here."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
@@ -15,6 +23,7 @@ from hub.api import create_app
 from hub.settings import HubSettings
 
 CENTRES = ("centre-a", "centre-b")
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass
@@ -82,3 +91,40 @@ def publish(engine: Engine, settings: HubSettings, *documents: dict) -> None:
     with engine.begin() as conn:
         for doc in documents:
             publishing.publish_revision(conn, settings, "test", doc["id"], doc)
+
+
+# ---- a real `kiosk-hub serve` ----
+
+def start_server(settings: HubSettings, log_path: Path) -> tuple[subprocess.Popen, int]:
+    """`kiosk-hub serve` (one worker) on a free port, answering /healthz: (process, port)."""
+    from tests.tickets_live import free_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_HUB_")}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "hub.cli", "serve", "--data-dir", str(settings.data_dir),
+                                 "--database", settings.database, "--port", str(port)],
+                                env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while True:
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop_server(proc)
+            raise RuntimeError("kiosk-hub serve did not answer:\n" + log_path.read_text())
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as resp:
+                if resp.status == 200:
+                    return proc, port
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.1)
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL to its process group (its own session) after a grace time."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)

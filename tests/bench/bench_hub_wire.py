@@ -24,13 +24,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import re
 import resource
 import secrets
-import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -46,8 +43,8 @@ from sqlalchemy import insert  # noqa: E402
 from content.schemas import dump_item, parse_item  # noqa: E402
 from hub import blobstore, db, publish as publishing  # noqa: E402
 from tests.hub_support import _admin, _with_db, pg_admin_url  # noqa: E402
-from tests.test_hub_wire_support import centre_doc, enrol, guide_doc, publish, set_up  # noqa: E402
-from tests.tickets_live import free_port  # noqa: E402
+from tests.test_hub_wire_support import (centre_doc, enrol, guide_doc, publish, set_up, start_server,  # noqa: E402
+                                         stop_server)
 
 CENTRE = "centre-a"
 
@@ -75,33 +72,6 @@ def bulk_guides(engine, settings, count: int) -> None:
                                                           document=data.decode(), blob_refs=[], target=CENTRE,
                                                           published_at=now, published_by="bench"))
         publishing.rebuild(conn, settings, [CENTRE])
-
-
-def serve(settings, log: Path) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_HUB_")}
-    env["PYTHONPATH"] = str(ROOT)
-    with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "hub.cli", "serve", "--data-dir", str(settings.data_dir),
-                                 "--database", settings.database, "--port", str(port)],
-                                env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if exchange(port, b"GET /healthz HTTP/1.1\r\nHost: hub\r\n\r\n")[0] == 200:
-                return proc, port
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("kiosk-hub serve did not answer:\n" + log.read_text())
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
 
 
 def rss_mb(pid: int) -> float:
@@ -248,7 +218,7 @@ def main() -> None:
     t0 = time.monotonic()
     bulk_guides(engine, settings, args.items)
     print(f"hub: {args.items} guides + the centre item in {time.monotonic() - t0:.1f} s (bulk, one rebuild)")
-    proc, port = serve(settings, tmp / "serve.log")
+    proc, port = start_server(settings, tmp / "serve.log")
     try:
         status, headers, full, sent, received = exchange(port, request("/api/v1/manifest", token))
         assert status == 200
@@ -308,7 +278,7 @@ def main() -> None:
               f"{held['early']}; 200s: {held['ok']}, all answered {held['max'] * 1000:.0f} ms after the commit "
               f"(p50 {held['p50'] * 1000:.0f} ms)")
     finally:
-        stop(proc)
+        stop_server(proc)
         engine.dispose()
 
     # 3b. PostgreSQL, two processes
@@ -323,7 +293,7 @@ def main() -> None:
         settings, engine = set_up(tmp / "pg", url)
         _, token = enrol(engine, CENTRE)
         publish(engine, settings, centre_doc(CENTRE), *[guide_doc(f"g{i:04d}", CENTRE) for i in range(20)])
-        procs = [serve(settings, tmp / f"serve-pg{i}.log") for i in (1, 2)]
+        procs = [start_server(settings, tmp / f"serve-pg{i}.log") for i in (1, 2)]
         etag = exchange(procs[0][1], request("/api/v1/manifest", token))[1]["etag"]
 
         def publish_pg(r):
@@ -335,7 +305,7 @@ def main() -> None:
               f"p95 {percentile(lat, 95) * 1000:.0f} ms, max {max(lat) * 1000:.0f} ms (goal p95 <= 1,000)")
     finally:
         for proc, _ in procs:
-            stop(proc)
+            stop_server(proc)
         engine.dispose()
         drop_pg(admin, name)
 
