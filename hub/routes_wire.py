@@ -123,7 +123,7 @@ async def manifest(request: Request):
     if not (held and wire.trusted() and isinstance(wire.cached_terminal(bearer(request)), Terminal)):
         await run_in_threadpool(_terminal, request, fresh=True)
     if tags and _wants_delta(request):
-        made = await run_in_threadpool(wire.delta, centre, tags[0].strip('"'), current.version)
+        made = await wire.shared_delta(centre, tags[0].strip('"'), current.version)
         if made is not None:
             body, signature, version = made
             return Response(body, status_code=226, media_type="application/json", headers={

@@ -13,6 +13,7 @@ database; only a `304`, which gives nothing away, answers from the token cache.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections import OrderedDict
@@ -211,6 +212,7 @@ class WireCache:
         self.manifests = ManifestCache()
         self.deltas = DeltaCache()
         self._trusted_until = 0.0
+        self._making: dict[tuple[str, str, str], asyncio.Future] = {}  # deltas being made, in the event loop
 
     def trusted(self) -> bool:
         return time.monotonic() < self._trusted_until
@@ -276,6 +278,19 @@ class WireCache:
         if trusted:
             self.manifests.put(centre, manifest, generation)
         return manifest
+
+    async def shared_delta(self, centre: str, base: str, newest: str) -> tuple[bytes, str, str] | None:
+        """`delta` made once however many polls ask for it at the same moment (a publish wakes a
+        whole centre, and its terminals all hold the same base)."""
+        key = (centre, base, newest)
+        found = self.deltas.get(key)
+        if found is not None:
+            return (*found, newest)
+        making = self._making.get(key)
+        if making is None:
+            making = self._making[key] = asyncio.ensure_future(asyncio.to_thread(self.delta, centre, base, newest))
+            making.add_done_callback(lambda _f: self._making.pop(key, None))
+        return await asyncio.shield(making)
 
     def delta(self, centre: str, base: str, newest: str) -> tuple[bytes, str, str] | None:
         """(delta body, signature, its new version) from `base` to the centre's current version
