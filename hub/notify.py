@@ -77,11 +77,12 @@ def follow_local_commits(engine: Engine, cache: WireCache) -> None:
 
 class Waiters:
     """Long-polls waiting for a centre's manifest to change, in this process's event loop.
-    Take `event(centre)` BEFORE reading the current version, then await it: a change that lands
-    in between still wakes you."""
+    Take `event(centre)` BEFORE reading the current version, then `wait` on it: a change that
+    lands in between still wakes you."""
 
     def __init__(self):
         self._events: dict[str, asyncio.Event] = {}
+        self.held = 0  # polls waiting now
 
     def event(self, centre: str) -> asyncio.Event:
         ev = self._events.get(centre)
@@ -98,15 +99,19 @@ class Waiters:
         for centre in list(self._events):
             self.wake(centre)
 
-    @staticmethod
-    async def wait(ev: asyncio.Event, seconds: float) -> bool:
-        """True when woken, False when `seconds` passed."""
+    async def wait(self, ev: asyncio.Event, seconds: float, gone: asyncio.Future | None = None) -> bool | None:
+        """True when woken, False when `seconds` passed, None when `gone` (the client left) is done."""
+        self.held += 1
+        waiting = asyncio.ensure_future(ev.wait())
         try:
-            async with asyncio.timeout(seconds):
-                await ev.wait()
+            done, _ = await asyncio.wait({waiting, gone} if gone else {waiting}, timeout=seconds,
+                                         return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self.held -= 1
+            waiting.cancel()
+        if waiting in done:
             return True
-        except TimeoutError:
-            return False
+        return None if gone is not None and gone in done else False
 
 
 class Watcher:
@@ -124,7 +129,8 @@ class Watcher:
         """Start following; return once it follows, or after `ready_within` seconds (the app
         serves meanwhile, from the database)."""
         self._task = asyncio.get_running_loop().create_task(self._run(), name="hub-event-watcher")
-        await Waiters.wait(self._following, ready_within)
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self._following.wait(), ready_within)
 
     async def stop(self) -> None:
         self.cache.distrust()

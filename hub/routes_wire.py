@@ -16,6 +16,7 @@ gets nothing more at once.
 """
 from __future__ import annotations
 
+import asyncio
 import math
 import os
 import re
@@ -106,14 +107,21 @@ async def manifest(request: Request):
     centre = terminal.centre_id
     tags = entity_tags(request.headers.get("if-none-match"))
     deadline = time.monotonic() + wait
-    held = False
-    while True:
-        woken = waiters.event(centre)  # before reading: a change from here on sets it
-        current = await _current(wire, centre)
-        left = deadline - time.monotonic()
-        if (current is not None and not _matches(tags, current)) or left <= 0:
-            break
-        held = await waiters.wait(woken, left if wire.trusted() else min(left, UNTRUSTED_RECHECK_S))
+    held, gone = False, None
+    try:
+        while True:
+            woken = waiters.event(centre)  # before reading: a change from here on sets it
+            current = await _current(wire, centre)
+            left = deadline - time.monotonic()
+            if (current is not None and not _matches(tags, current)) or left <= 0:
+                break
+            gone = gone or asyncio.ensure_future(_disconnect(request))
+            held = await waiters.wait(woken, left if wire.trusted() else min(left, UNTRUSTED_RECHECK_S), gone)
+            if held is None:  # the client went away: nobody to answer
+                return Response(status_code=204)
+    finally:
+        if gone is not None:
+            gone.cancel()
     if current is None:
         raise HubError("no_content", "nothing is published for this terminal's centre yet", 404)
     if _matches(tags, current):
@@ -130,6 +138,12 @@ async def manifest(request: Request):
                 "IM": DELTA, "ETag": f'"{version}"', "X-Signature": signature, "Cache-Control": NO_CACHE})
     return Response(current.body, media_type="application/json", headers={
         "ETag": current.etag, "X-Signature": current.signature, "Cache-Control": NO_CACHE})
+
+
+async def _disconnect(request: Request) -> None:
+    """Returns when the client has closed the connection (a GET's body, if any, is skipped)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
 
 
 async def _current(wire: WireCache, centre: str) -> Manifest | None:

@@ -196,3 +196,52 @@ def test_two_servers_wake_each_others_long_polls(tmp_path, database_url):
         for proc, _ in servers:
             stop_server(proc)
         engine.dispose()
+
+
+def test_a_held_poll_ends_when_its_client_leaves(tmp_path):
+    """Under uvicorn in this process: held polls are let go as soon as their connections close."""
+    import socket
+
+    import uvicorn
+
+    from tests.tickets_live import free_port
+
+    settings, engine = set_up(tmp_path, f"sqlite:///{tmp_path / 'hub.sqlite'}")
+    _, token = enrol(engine, "centre-a")
+    publish(engine, settings, centre_doc("centre-a"))
+    app = create_app(settings)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    socks = []
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        etag = _url_get(f"http://127.0.0.1:{port}/api/v1/manifest", token)[1]["etag"]
+        for _ in range(3):
+            sock = socket.create_connection(("127.0.0.1", port))
+            sock.sendall(f"GET /api/v1/manifest?wait=30 HTTP/1.1\r\nHost: hub\r\nAuthorization: Bearer {token}\r\n"
+                         f"If-None-Match: {etag}\r\n\r\n".encode())
+            socks.append(sock)
+
+        def held_becomes(n):
+            deadline = time.monotonic() + 2
+            while app.state.waiters.held != n:
+                assert time.monotonic() < deadline, f"{app.state.waiters.held} polls held, not {n}"
+                time.sleep(0.02)
+
+        held_becomes(3)
+        for sock in socks[:2]:
+            sock.close()
+        held_becomes(1)
+        socks[2].close()
+        held_becomes(0)
+    finally:
+        for sock in socks:
+            sock.close()
+        server.should_exit = True
+        thread.join(10)
+        engine.dispose()
