@@ -93,12 +93,13 @@ def auth(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 
 
-def png(size=(40, 30), **info) -> bytes:
+def png(size=(40, 30), icc: bytes | None = None, **info) -> bytes:
     out = io.BytesIO()
     meta = PngImagePlugin.PngInfo()
     for k, v in info.items():
         meta.add_text(k, v)
-    Image.new("RGB", size, (200, 30, 30)).save(out, "PNG", pnginfo=meta)
+    extra = {"icc_profile": icc} if icc else {}
+    Image.new("RGB", size, (200, 30, 30)).save(out, "PNG", pnginfo=meta, **extra)
     return out.getvalue()
 
 
@@ -316,7 +317,8 @@ def test_screenshot_on_request_then_answered(fleet_hub):
         assert r.status_code == status and r.json()["error"], (r.status_code, r.text)
     assert hb() is True
 
-    sent = png(Comment="secret", Author="someone")
+    sent = png(icc=b"a profile that says where it was made", Comment="secret", Author="someone")
+    assert b"iCCP" in sent and b"tEXt" in sent
     up = c.post("/api/v1/screenshot", headers={**auth(token), **png_type}, content=sent)
     assert up.status_code == 200, up.text
     assert hb() is False
@@ -325,6 +327,7 @@ def test_screenshot_on_request_then_answered(fleet_hub):
     shot = c.get(f"/api/staff/terminals/{tid}/screenshot", headers=fleet_hub.staff("viewer-a"))
     assert shot.status_code == 200 and shot.headers["content-type"] == "image/png"
     assert b"secret" not in shot.content and b"tEXt" not in shot.content  # metadata stripped
+    assert b"iCCP" not in shot.content
     img = Image.open(io.BytesIO(shot.content))
     assert img.size == (40, 30) and img.getpixel((0, 0)) == (200, 30, 30)
     again = c.post("/api/v1/screenshot", headers={**auth(token), **png_type}, content=sent)
