@@ -132,6 +132,8 @@ def test_a_code_enrols_once_and_wrong_codes_lock_the_address(fleet_hub):
     for _ in range(9):  # with the reuse above: ten failures from this address
         r = c.post("/api/v1/enroll", json={"code": "AAAA-BBBB-CCCC-DDDD", "name": "x"})
         assert r.status_code == 401 and r.json()["error"] == "bad_code"
+    eleventh = c.post("/api/v1/enroll", json={"code": "AAAA-BBBB-CCCC-DDDD", "name": "x"})
+    assert eleventh.status_code == 429 and eleventh.json()["error"] == "locked"
     locked = c.post("/api/v1/enroll", json={"code": fleet_hub.code(), "name": "x"})  # even a good code
     assert locked.status_code == 429, locked.text
     assert locked.json()["error"] == "locked" and 3500 < locked.json()["retry_after_s"] <= 3600
@@ -341,6 +343,8 @@ def test_oversized_screenshots_are_refused(fleet_hub):
     headers = {**auth(token), "Content-Type": "image/png"}
     big = c.post("/api/v1/screenshot", headers=headers, content=b"\x89PNG" + b"\0" * (5 << 20))
     assert big.status_code == 413 and big.json()["error"] == "too_large"
+    chunked = c.post("/api/v1/screenshot", headers=headers, content=iter([b"\0" * (1 << 20)] * 6))  # no length
+    assert chunked.status_code == 413 and chunked.json()["error"] == "too_large"
     wide = c.post("/api/v1/screenshot", headers=headers, content=png(size=(5000, 4000)))
     assert wide.status_code == 413 and "pixels" in wide.json()["message"]
     assert c.post("/api/v1/heartbeat", headers=auth(token), json=beat()).json()["screenshot"] is True
