@@ -134,8 +134,12 @@ def test_a_code_enrols_once_and_wrong_codes_lock_the_address(fleet_hub):
         assert r.status_code == 401 and r.json()["error"] == "bad_code"
     eleventh = c.post("/api/v1/enroll", json={"code": "AAAA-BBBB-CCCC-DDDD", "name": "x"})
     assert eleventh.status_code == 429 and eleventh.json()["error"] == "locked"
-    locked = c.post("/api/v1/enroll", json={"code": fleet_hub.code(), "name": "x"})  # even a good code
+    good = fleet_hub.code()
+    locked = c.post("/api/v1/enroll", json={"code": good, "name": "x"})  # even a good code
     assert locked.status_code == 429, locked.text
+    with fleet_hub.engine.connect() as conn:  # ... which is not spent
+        assert conn.execute(select(db.enrolment_codes.c.used_at).where(
+            db.enrolment_codes.c.code_hash == accounts.digest(org.normalise_code(good)))).scalar() is None
     assert locked.json()["error"] == "locked" and 3500 < locked.json()["retry_after_s"] <= 3600
     assert locked.headers["Retry-After"] == str(locked.json()["retry_after_s"])
 
