@@ -131,14 +131,16 @@ def cmd_create_user(args, settings: HubSettings) -> int:
 
 
 def cmd_token(args, settings: HubSettings) -> int:
-    from hub import accounts
+    from hub import accounts, org
 
+    lifetime = org.parse_duration(args.expires, accounts.MAX_TOKEN_LIFETIME, "a staff API token")
     engine = _engine(settings)
     try:
-        token = accounts.create_token(engine, _actor(), args.user)
+        token = accounts.create_token(engine, _actor(), args.user, lifetime)
     finally:
         engine.dispose()
     print(token)
+    print(f"kiosk-hub token: valid for {args.expires}; only its sha256 is kept", file=sys.stderr)
     return 0
 
 
@@ -158,14 +160,17 @@ def cmd_enroll_code(args, settings: HubSettings) -> int:
 
 
 def cmd_rotate_key(args, settings: HubSettings) -> int:
-    from hub import keys
+    from hub import keys, publish
 
     engine = _engine(settings)
     try:
         new = keys.rotate(engine, settings.keys_dir, _actor())
+        with engine.begin() as conn:  # every manifest signed again, with the new key
+            resigned = publish.rebuild_all(conn, settings, force=True)
     finally:
         engine.dispose()
     print(new.public_key)
+    print(f"kiosk-hub rotate-key: {len(resigned)} centre manifest(s) signed again with the new key", file=sys.stderr)
     print("kiosk-hub rotate-key: terminals accept the new key through the old key's signature "
           f"{new.rotation_signature}", file=sys.stderr)
     return 0
@@ -240,6 +245,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("token", parents=[common], help="print a new staff API token for a user")
     p.add_argument("--user", required=True, metavar="NAME")
+    p.add_argument("--expires", default="365d", metavar="DURATION",
+                   help="how long the token works: 30m, 24h, 90d (default 365d, at most 3650d)")
     p.set_defaults(func=cmd_token)
 
     p = sub.add_parser("enroll-code", parents=[common], help="print a one-time code that enrols a terminal")
