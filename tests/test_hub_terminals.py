@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from PIL import Image, PngImagePlugin
 from sqlalchemy import func, insert, select
 
-from hub import accounts, db, events, keys, migrate, org
+from hub import accounts, db, events, keys, migrate, org, publish
 from hub.api import create_app
 from hub.settings import HubSettings
 from sync import signing
@@ -197,6 +197,34 @@ def test_heartbeat_is_kept_and_answers_the_current_version(fleet_hub):
     assert row["state"]["printer"] == {"state": "paper_out", "detail": "DLE EOT 4: paper end"}
     assert abs(row["state"]["clock_offset_s"]) <= 5
     assert abs((db.as_utc(row["last_seen_at"]) - db.utcnow()).total_seconds()) < 30
+
+
+def notice(item_id: str, title: str, target: str) -> dict:
+    return {"id": item_id, "kind": "notice", "title": title, "updated_at": "2026-11-01T08:00:00",
+            "target": target, "sort": 0, "level": "normal", "blocks": [{"type": "paragraph", "text": title}]}
+
+
+def test_heartbeat_answers_what_publishing_made_current(fleet_hub):
+    _, token = fleet_hub.enroll("c-a")
+    latest = lambda: fleet_hub.client.post("/api/v1/heartbeat", headers=auth(token), json=beat()).json()["latest_version"]  # noqa: E731
+    with fleet_hub.engine.begin() as conn:  # a centre has a manifest once it has its own centre item
+        for centre in ("c-a", "c-b"):
+            publish.publish_revision(conn, fleet_hub.settings, "admin", centre, {
+                "id": centre, "kind": "centre", "title": centre, "updated_at": "2026-11-01T08:00:00",
+                "target": centre, "name": centre, "address": "幸福里 1 号"})
+    assert latest() is not None
+    with fleet_hub.engine.begin() as conn:
+        publish.publish_revision(conn, fleet_hub.settings, "editor-a", "n-1", notice("n-1", "停水通知", "s1"))
+    with fleet_hub.engine.connect() as conn:
+        first = publish.current(conn, "c-a").version
+    assert latest() == first
+    with fleet_hub.engine.begin() as conn:  # another centre's content does not change c-a's version
+        publish.publish_revision(conn, fleet_hub.settings, "editor-b", "n-b", notice("n-b", "乙社区通知", "c-b"))
+    assert latest() == first
+    with fleet_hub.engine.begin() as conn:
+        publish.publish_revision(conn, fleet_hub.settings, "editor-a", "n-1", notice("n-1", "停水通知（改期）", "s1"))
+        second = publish.current(conn, "c-a").version
+    assert second != first and latest() == second
 
 
 WRONG_HEARTBEATS = [
