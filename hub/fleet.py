@@ -46,7 +46,9 @@ class Latest:
 
 
 def latest_versions(conn: Connection, centres: Iterable[str] | None = None) -> dict[str, Latest]:
-    """The newest manifest of each centre (of `centres`, or of all), read from `manifests`."""
+    """The newest manifest's version and time for each centre (of `centres`, or of all), in one
+    query: hub.publish.current gives one centre's with its body, which the fleet view does not need
+    (a 2,000-item centre's body is ~250 KB)."""
     m = db.manifests.c
     newest = select(m.centre_id, func.max(m.seq).label("seq")).group_by(m.centre_id)
     if centres is not None:
