@@ -31,7 +31,6 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 
 from hub import db, fleet, keys, perms, terminals
-from hub.blobstore import TooLarge
 from hub.errors import HubError
 from hub.http import bearer, current_staff
 from sync import signing
@@ -44,15 +43,20 @@ MAX_JSON_BYTES = 64 * 1024
 
 def capped_body(limit: int) -> Callable:
     """A dependency: the request's body, refused with 413 past `limit` bytes (never read whole)."""
+    def too_large() -> HubError:
+        return HubError("too_large", f"the body is larger than the limit of {limit // 1024} KB", 413)
+
     async def read(request: Request) -> bytes:
         length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > limit):
-            raise TooLarge(limit, None) if length.isdigit() else HubError("bad_request", "a bad Content-Length", 400)
+        if length is not None and not length.isdigit():
+            raise HubError("bad_request", "Content-Length is not a number", 400)
+        if length is not None and int(length) > limit:
+            raise too_large()
         chunks, size = [], 0
         async for chunk in request.stream():
             size += len(chunk)
             if size > limit:
-                raise TooLarge(limit, None)
+                raise too_large()
             chunks.append(chunk)
         return b"".join(chunks)
     return read

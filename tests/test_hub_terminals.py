@@ -374,7 +374,7 @@ def test_oversized_screenshots_are_refused(fleet_hub):
     c.post(f"/api/staff/terminals/{tid}/screenshot", headers=fleet_hub.staff("admin"))
     headers = {**auth(token), "Content-Type": "image/png"}
     big = c.post("/api/v1/screenshot", headers=headers, content=b"\x89PNG" + b"\0" * (5 << 20))
-    assert big.status_code == 413 and big.json()["error"] == "too_large"
+    assert big.status_code == 413 and big.json()["error"] == "too_large" and "5120 KB" in big.json()["message"]
     chunked = c.post("/api/v1/screenshot", headers=headers, content=iter([b"\0" * (1 << 20)] * 6))  # no length
     assert chunked.status_code == 413 and chunked.json()["error"] == "too_large"
     wide = c.post("/api/v1/screenshot", headers=headers, content=png(size=(5000, 4000)))
