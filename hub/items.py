@@ -20,7 +20,7 @@ import hashlib
 import json
 
 from pydantic import ValidationError
-from sqlalchemy import JSON, and_, cast, func, insert, null, select, type_coerce, update
+from sqlalchemy import JSON, and_, cast, func, insert, select, type_coerce, update
 from sqlalchemy.engine import Connection, Row
 
 from content.schemas import KINDS, dump_item, is_safe_id, parse_item
@@ -259,39 +259,30 @@ def replace_draft(conn: Connection, staff: Staff, item_id: str, doc: dict) -> di
     return detail(conn, get_row(conn, row.id))
 
 
-def clear_draft(conn: Connection, item_id: str) -> None:
-    conn.execute(update(db.items).where(db.items.c.id == item_id).values(draft=null()))
-
-
-# ---- publishing and withdrawing (hub.publish does the work) ---------------------------------
+# ---- publishing and withdrawing (hub.publish does the work and audits it) --------------------
 
 def publish_draft(conn: Connection, settings, staff: Staff, item_id: str) -> dict:
-    """Publish the item's draft as its next revision; 409 when there is no draft. A draft that
-    moves the item (or revives a deleted one) moves the row first, so the rebuild sees it where
-    it now belongs; the centres it left are rebuilt too."""
+    """Publish the item's draft as its next revision (hub.publish checks its references, moves the
+    row to the draft's target, clears the draft and rebuilds the centres it left and reaches);
+    409 when there is no draft. Publishing a withdrawn item's draft brings it back."""
     from hub import publish
 
     tree = perms.load_tree(conn)
     row = writable_row(conn, tree, staff, item_id)
     if row.draft is None:
         raise HubError("conflict", "nothing to publish: the item has no draft", 409)
-    target = row.draft["target"]
-    require_target(tree, staff, target)
-    if target != row.target or row.deleted_at is not None:
-        conn.execute(update(db.items).where(db.items.c.id == row.id).values(target=target, deleted_at=None))
-    revision = publish.publish_revision(conn, settings, staff.name, row.id, row.draft)
-    clear_draft(conn, row.id)
-    if target != row.target:
-        publish.rebuild(conn, settings, publish.centres_reached(conn, row.target))
-    after = get_row(conn, row.id)
-    audit.record(conn, staff.name, "item.publish", f"item:{row.id}", snapshot(row._mapping, row.draft),
-                 {**snapshot(after._mapping, None), "published_sha256": after.published_sha256, "revision": revision})
-    return detail(conn, after)
+    require_target(tree, staff, row.draft["target"])
+    if row.deleted_at is not None:
+        conn.execute(update(db.items).where(db.items.c.id == row.id).values(deleted_at=None))
+        audit.record(conn, staff.name, "item.restore", f"item:{row.id}", snapshot(row._mapping, row.draft),
+                     snapshot({**row._mapping, "deleted_at": None}, row.draft))
+    publish.publish_revision(conn, settings, staff.name, row.id, row.draft)
+    return detail(conn, get_row(conn, row.id))
 
 
 def withdraw(conn: Connection, settings, staff: Staff, item_id: str) -> dict:
     """Take the item off every terminal (it keeps its row, revisions and id); 409 when it is
-    withdrawn already or another item still refers to it."""
+    withdrawn already, when another item still refers to it, or for a centre's own item."""
     from hub import publish
 
     tree = perms.load_tree(conn)
@@ -299,7 +290,4 @@ def withdraw(conn: Connection, settings, staff: Staff, item_id: str) -> dict:
     if row.deleted_at is not None:
         raise HubError("conflict", f"item {row.id!r} is withdrawn already", 409)
     publish.withdraw(conn, settings, staff.name, row.id)
-    after = get_row(conn, row.id)
-    audit.record(conn, staff.name, "item.delete", f"item:{row.id}", snapshot(row._mapping, row.draft),
-                 snapshot(after._mapping, after.draft))
-    return detail(conn, after)
+    return detail(conn, get_row(conn, row.id))
