@@ -58,12 +58,13 @@ def check_document(doc: dict, now: dt.datetime) -> dict:
     published; HubError 422 naming the first wrong field (and a few more in the message). The
     hub sets `updated_at` when it is left out; `target` is required (content's default is the
     demo centre, never right on a hub)."""
-    found = [] if "target" in doc else [("target", "required: the organisation node the item is for")]
-    doc = doc if "updated_at" in doc else {**doc, "updated_at": now.isoformat()}
+    found = []
     try:
-        item = parse_item(doc)
+        item = parse_item(doc if "updated_at" in doc else {**doc, "updated_at": now.isoformat()})
     except ValidationError as exc:
-        found += problems(exc)
+        found = problems(exc)
+    if "target" not in doc:
+        found.append(("target", "required: the organisation node the item is for"))
     if found:
         shown = "; ".join(f"{f}: {m}" for f, m in found[:MAX_PROBLEMS_SHOWN])
         more = f" (and {len(found) - MAX_PROBLEMS_SHOWN} more)" if len(found) > MAX_PROBLEMS_SHOWN else ""
