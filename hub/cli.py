@@ -158,14 +158,17 @@ def cmd_enroll_code(args, settings: HubSettings) -> int:
 
 
 def cmd_rotate_key(args, settings: HubSettings) -> int:
-    from hub import keys
+    from hub import keys, publish
 
     engine = _engine(settings)
     try:
         new = keys.rotate(engine, settings.keys_dir, _actor())
+        with engine.begin() as conn:  # every manifest signed again, with the new key
+            resigned = publish.rebuild_all(conn, settings, force=True)
     finally:
         engine.dispose()
     print(new.public_key)
+    print(f"kiosk-hub rotate-key: {len(resigned)} centre manifest(s) signed again with the new key", file=sys.stderr)
     print("kiosk-hub rotate-key: terminals accept the new key through the old key's signature "
           f"{new.rotation_signature}", file=sys.stderr)
     return 0

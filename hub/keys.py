@@ -86,7 +86,13 @@ def load_private(keys_dir: Path, name: str) -> Ed25519PrivateKey:
 
 def active(engine: Engine, keys_dir: Path) -> ActiveKey:
     with engine.connect() as conn:
-        row = _active_row(conn)
+        return active_in(conn, keys_dir)
+
+
+def active_in(conn: Connection, keys_dir: Path) -> ActiveKey:
+    """The active key, read inside the caller's transaction (a rotation committed by another
+    process is seen by the next transaction)."""
+    row = _active_row(conn)
     if row is None:
         raise HubError("no_key", "the hub has no signing key: run kiosk-hub init", 500)
     private = load_private(keys_dir, row.file)
