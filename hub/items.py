@@ -24,7 +24,7 @@ from sqlalchemy import JSON, and_, cast, func, insert, select, type_coerce, upda
 from sqlalchemy.engine import Connection, Row
 
 from content.schemas import KINDS, dump_item, is_safe_id, parse_item
-from hub import audit, db, perms
+from hub import audit, db, perms, publish
 from hub.errors import HubError
 from hub.perms import Staff, Tree
 
@@ -266,8 +266,6 @@ def publish_draft(conn: Connection, settings, staff: Staff, item_id: str) -> dic
     """Publish the item's draft as its next revision (hub.publish checks its references, moves the
     row to the draft's target, clears the draft and rebuilds the centres it left and reaches);
     409 when there is no draft. Publishing a withdrawn item's draft brings it back."""
-    from hub import publish
-
     tree = perms.load_tree(conn)
     row = writable_row(conn, tree, staff, item_id)
     if row.draft is None:
@@ -284,8 +282,6 @@ def publish_draft(conn: Connection, settings, staff: Staff, item_id: str) -> dic
 def withdraw(conn: Connection, settings, staff: Staff, item_id: str) -> dict:
     """Take the item off every terminal (it keeps its row, revisions and id); 409 when it is
     withdrawn already, when another item still refers to it, or for a centre's own item."""
-    from hub import publish
-
     tree = perms.load_tree(conn)
     row = writable_row(conn, tree, staff, item_id)
     if row.deleted_at is not None:
