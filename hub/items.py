@@ -22,6 +22,7 @@ import json
 from pydantic import ValidationError
 from sqlalchemy import JSON, and_, cast, func, insert, select, type_coerce, update
 from sqlalchemy.engine import Connection, Row
+from sqlalchemy.exc import IntegrityError
 
 from content.schemas import KINDS, dump_item, is_safe_id, parse_item
 from hub import audit, db, perms, publish
@@ -226,12 +227,16 @@ def create(conn: Connection, staff: Staff, doc: dict) -> dict:
     draft = check_document(doc, now)
     tree = perms.load_tree(conn)
     require_target(tree, staff, draft["target"])
+    taken = HubError("conflict", f"id: an item {draft['id']!r} exists already (ids are unique on the hub, and a "
+                     "deleted item keeps its id)", 409, "id")
     if conn.execute(select(db.items.c.id).where(db.items.c.id == draft["id"])).first():
-        raise HubError("conflict", f"id: an item {draft['id']!r} exists already (ids are unique on the hub, "
-                       "and a deleted item keeps its id)", 409, "id")
+        raise taken
     values = dict(id=draft["id"], kind=draft["kind"], target=draft["target"], draft=draft, draft_updated_at=now,
                   draft_by=staff.name, revision=0, created_at=now, created_by=staff.name)
-    conn.execute(insert(db.items).values(**values))
+    try:
+        conn.execute(insert(db.items).values(**values))
+    except IntegrityError:  # PostgreSQL: another request inserted the same id since the check above
+        raise taken from None
     audit.record(conn, staff.name, "item.create", f"item:{draft['id']}", None,
                  {**snapshot(values, draft), "draft": draft})
     return detail(conn, get_row(conn, draft["id"]))

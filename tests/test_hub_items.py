@@ -228,3 +228,22 @@ def test_the_tree_each_user_sees_and_only_admins_add_to_it(api):
                         ({"id": "c-e", "kind": "community", "parent": "s2"}, "name")):
         assert made(api.call("admin", "POST", "/api/staff/nodes", json=body), 422)["field"] == field, body
     assert "c-d" in [n["id"] for n in made(api.call("ed-d1", "GET", "/api/staff/nodes"), 200)["nodes"]]
+
+
+def test_two_creations_of_one_id_at_once_give_one_item_and_one_409(api):
+    import threading
+
+    for n in range(5):
+        barrier, answers = threading.Barrier(2), []
+
+        def create(user, n=n, barrier=barrier, answers=answers):
+            barrier.wait()
+            answers.append(api.call(user, "POST", ITEMS, json=guide(f"race-{n}", "c-a", title=user)).status_code)
+
+        threads = [threading.Thread(target=create, args=(user,)) for user in ("ed-a", "ed-s1")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert sorted(answers) == [201, 409], answers
+    assert len(ids(api.call("ed-a", "GET", ITEMS))) == 5
