@@ -199,9 +199,13 @@ def read(conn: Connection, staff: Staff, item_id: str) -> dict:
 
 # ---- writing drafts ------------------------------------------------------------------------
 
-def require_target(tree: Tree, staff: Staff, target: str) -> None:
+def require_target(tree: Tree, staff: Staff, draft: dict) -> None:
     """A document's target: an existing node `staff` may write (422 when unknown or unreadable,
-    alike; 403 when readable but not theirs)."""
+    alike; 403 when readable but not theirs). A centre item is its own centre's: id = target."""
+    target = draft["target"]
+    if draft["kind"] == "centre" and draft["id"] != target:
+        raise HubError("invalid", f"target: a centre item's target is its own id ({draft['id']!r}), the "
+                       "community node it describes", 422, "target")
     readable = perms.readable(tree, staff)
     if target not in tree.parent or (readable is not None and target not in readable):
         raise HubError("invalid", f"target: no organisation node {target!r} that you can reach", 422, "target")
@@ -226,7 +230,7 @@ def create(conn: Connection, staff: Staff, doc: dict) -> dict:
     now = db.utcnow()
     draft = check_document(doc, now)
     tree = perms.load_tree(conn)
-    require_target(tree, staff, draft["target"])
+    require_target(tree, staff, draft)
     taken = HubError("conflict", f"id: an item {draft['id']!r} exists already (ids are unique on the hub, and a "
                      "deleted item keeps its id)", 409, "id")
     if conn.execute(select(db.items.c.id).where(db.items.c.id == draft["id"])).first():
@@ -254,7 +258,7 @@ def replace_draft(conn: Connection, staff: Staff, item_id: str, doc: dict) -> di
                            f"make a new item and delete this one", 422, name)
     now = db.utcnow()
     draft = check_document(doc, now)
-    require_target(tree, staff, draft["target"])
+    require_target(tree, staff, draft)
     values = dict(draft=draft, draft_updated_at=now, draft_by=staff.name)
     if not row.revision:
         values["target"] = draft["target"]
@@ -275,7 +279,7 @@ def publish_draft(conn: Connection, settings, staff: Staff, item_id: str) -> dic
     row = writable_row(conn, tree, staff, item_id)
     if row.draft is None:
         raise HubError("conflict", "nothing to publish: the item has no draft", 409)
-    require_target(tree, staff, row.draft["target"])
+    require_target(tree, staff, row.draft)
     if row.deleted_at is not None:
         conn.execute(update(db.items).where(db.items.c.id == row.id).values(deleted_at=None))
         audit.record(conn, staff.name, "item.restore", f"item:{row.id}", snapshot(row._mapping, row.draft),

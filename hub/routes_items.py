@@ -54,7 +54,8 @@ def _engine(request: Request):
 def list_items(request: Request, staff: Staff = Depends(current_staff),
                centre: str | None = Query(None, max_length=64), kind: str | None = Query(None, max_length=32),
                q: str | None = Query(None, max_length=200), state: str | None = Query(None, max_length=16),
-               limit: int = Query(items.DEFAULT_LIMIT, ge=1, le=items.MAX_LIMIT), offset: int = Query(0, ge=0, le=10**9)):
+               limit: int = Query(items.DEFAULT_LIMIT, ge=1, le=items.MAX_LIMIT),
+               offset: int = Query(0, ge=0, le=10**9)):
     with _engine(request).connect() as conn:
         return items.list_items(conn, staff, centre=centre, kind=kind, q=q, state=state, limit=limit, offset=offset)
 

@@ -12,8 +12,9 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from content.check import check_bundle
 from content.schemas import dump_item
-from hub import accounts, audit, db, demo_import, items, keys, org, perms, publish
+from hub import accounts, audit, blobstore, db, demo_import, items, keys, org, perms, publish
 from hub.errors import HubError
 from sync import signing
 from tests.hub_api_support import api, database_url, init_hub  # noqa: F401  (fixtures)
@@ -64,6 +65,18 @@ def test_import_demo_publishes_the_demo_centre_once(tmp_path, database_url, demo
         assert {(e["id"], e["sha256"], e["size"]) for e in manifest["items"]} == \
             {(k, hashlib.sha256(v).hexdigest(), len(v)) for k, v in docs.items()}
         assert {b["sha256"] for b in manifest["blobs"]} == set(demo.blobs)
+        # what a terminal assembles from the wire passes `kiosk content check`
+        bundle = tmp_path / "bundle"
+        (bundle / "items").mkdir(parents=True)
+        (bundle / "blobs").mkdir()
+        store = blobstore.BlobStore(settings.blobs_dir)
+        for e in manifest["items"]:
+            (bundle / "items" / f"{e['id']}.json").write_bytes(store.read(e["sha256"]))
+        for b in manifest["blobs"]:
+            (bundle / "blobs" / b["sha256"]).write_bytes(store.read(b["sha256"]))
+        (bundle / "manifest.json").write_bytes(current.body)
+        checked = check_bundle(bundle)
+        assert checked.ok, checked.problems[:5]
         assert {e["action"] for e in audited} >= {"node.create", "item.publish", "demo.import"}
 
         again = run_hub(settings.data_dir, "import-demo", database=database_url)

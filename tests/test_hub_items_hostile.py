@@ -47,13 +47,16 @@ def test_validation_names_the_fields(api):
                         "(document)"),
                        (notice("n1", "c-a", blocks=[{"type": "table", "columns": ["a"], "rows": [["1", "2"]]}]),
                         "blocks.0.table"),
-                       (guide("g1", "no-such-node"), "target")):
+                       (guide("g1", "no-such-node"), "target"),
+                       ({"id": "c-b", "kind": "centre", "title": "B", "target": "c-a", "name": "B", "address": "路"},
+                        "target")):
         refused(api.call("ed-a", "POST", ITEMS, json=doc), 422, field)
     assert counts(api) == (0, 0, 0)
 
     made = api.call("ed-a", "POST", ITEMS, json=guide("g1", "c-a"))
     assert made.status_code == 201 and made.json()["draft"]["updated_at"]  # the hub filled it in
-    assert "cannot change" in refused(api.call("ed-a", "PUT", f"{ITEMS}/g1", json=guide("g2", "c-a")), 422, "id")["message"]
+    renamed = refused(api.call("ed-a", "PUT", f"{ITEMS}/g1", json=guide("g2", "c-a")), 422, "id")
+    assert "cannot change" in renamed["message"]
     refused(api.call("ed-a", "PUT", f"{ITEMS}/g1", json=notice("g1", "c-a")), 422, "kind")
     refused(api.call("ed-a", "PUT", f"{ITEMS}/g1", json=guide("g1", "c-a", materials=[{}])), 422, "materials.0.name")
     # id and kind may be left out of a replacement: they are the item's
