@@ -122,9 +122,8 @@ def list_items(conn: Connection, staff: Staff, *, centre: str | None = None, kin
     if readable is not None:
         query = query.where(i.target.in_(sorted(readable)))
     if centre is not None:
-        if centre not in tree.parent:
-            raise HubError("not_found", f"no organisation node {centre!r}", 404, "centre")
-        perms.require_read(tree, staff, centre, f"organisation node {centre!r}")
+        if centre not in tree.parent or (readable is not None and centre not in readable):
+            raise HubError("not_found", f"no organisation node {centre!r}", 404, "centre")  # the same for both
         query = query.where(i.target.in_([centre, *tree.above(centre)]))
     if kind is not None:
         if kind not in KINDS:

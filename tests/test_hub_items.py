@@ -50,7 +50,9 @@ def test_an_editor_of_one_centre_cannot_see_or_touch_another(api):
         resp = api.call("ed-a", method, ITEMS + path, json=body)
         assert resp.status_code == 404, (method, path, resp.text)
         assert resp.json()["error"] == missing["error"] == "not_found"  # the same answer as for no item at all
-    assert api.call("ed-a", "GET", ITEMS, params={"centre": "c-b"}).status_code == 404
+    hidden, absent = (api.call("ed-a", "GET", ITEMS, params={"centre": c}) for c in ("c-b", "c-zz"))
+    assert hidden.status_code == absent.status_code == 404
+    assert hidden.json() == {**absent.json(), "message": absent.json()["message"].replace("c-zz", "c-b")}
 
     into_b = api.call("ed-a", "POST", ITEMS, json=guide("sneaky", "c-b"))
     assert into_b.status_code == 422 and into_b.json()["field"] == "target"
