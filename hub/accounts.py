@@ -9,13 +9,14 @@ Every change is written to the audit log in the same transaction.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from hub import audit, db, limits
@@ -24,6 +25,8 @@ from hub.errors import HubError
 USER_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 MIN_PASSWORD, MAX_PASSWORD = 10, 200
 TOKEN_PREFIX = "khub_"  # recognisable in a leaked config or log, so it can be found and revoked
+TOKEN_LIFETIME = dt.timedelta(days=365)   # kiosk-hub token --expires; refused once past
+MAX_TOKEN_LIFETIME = dt.timedelta(days=3650)
 _HASHER = PasswordHasher()
 _DUMMY_HASH = _HASHER.hash("not anybody's password")  # verified for unknown names: same time, same answer
 
@@ -98,16 +101,18 @@ def roles_of(engine: Engine, name: str) -> list[tuple[str, str | None]]:
     return sorted((r, n) for r, n in rows)
 
 
-def create_token(engine: Engine, actor: str, name: str) -> str:
-    """A new API token for `name`, returned once: only its sha256 is kept."""
+def create_token(engine: Engine, actor: str, name: str, lifetime: dt.timedelta = TOKEN_LIFETIME) -> str:
+    """A new API token for `name`, valid for `lifetime`, returned once: only its sha256 is kept."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    expires = db.utcnow() + lifetime
     with engine.begin() as conn:
         uid = _user_id(conn, name)
         if conn.execute(select(db.users.c.disabled).where(db.users.c.id == uid)).scalar():
             raise HubError("disabled", f"user {name!r} is disabled", 409, "user")
-        tid = conn.execute(insert(db.api_tokens).values(token_hash=digest(token), user_id=uid,
-                                                        created_at=db.utcnow())).inserted_primary_key[0]
-        audit.record(conn, actor, "token.create", f"user:{name}", None, {"token_id": tid})
+        tid = conn.execute(insert(db.api_tokens).values(token_hash=digest(token), user_id=uid, created_at=db.utcnow(),
+                                                        expires_at=expires)).inserted_primary_key[0]
+        audit.record(conn, actor, "token.create", f"user:{name}", None,
+                     {"token_id": tid, "expires_at": expires.isoformat()})
     return token
 
 
@@ -129,11 +134,13 @@ def user_for_token(engine: Engine, token: str) -> str | None:
         return None
     t = db.api_tokens.c
     with engine.begin() as conn:
+        now = db.utcnow()
         row = conn.execute(select(t.id, db.users.c.name, db.users.c.disabled).join(db.users)
-                           .where(t.token_hash == digest(token), t.revoked_at.is_(None))).first()
+                           .where(t.token_hash == digest(token), t.revoked_at.is_(None),
+                                  or_(t.expires_at.is_(None), t.expires_at > now))).first()
         if row is None or row.disabled:
             return None
-        conn.execute(update(db.api_tokens).where(t.id == row.id).values(last_used_at=db.utcnow()))
+        conn.execute(update(db.api_tokens).where(t.id == row.id).values(last_used_at=now))
     return row.name
 
 

@@ -131,14 +131,16 @@ def cmd_create_user(args, settings: HubSettings) -> int:
 
 
 def cmd_token(args, settings: HubSettings) -> int:
-    from hub import accounts
+    from hub import accounts, org
 
+    lifetime = org.parse_duration(args.expires, accounts.MAX_TOKEN_LIFETIME, "a staff API token")
     engine = _engine(settings)
     try:
-        token = accounts.create_token(engine, _actor(), args.user)
+        token = accounts.create_token(engine, _actor(), args.user, lifetime)
     finally:
         engine.dispose()
     print(token)
+    print(f"kiosk-hub token: valid for {args.expires}; only its sha256 is kept", file=sys.stderr)
     return 0
 
 
@@ -260,6 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("token", parents=[common], help="print a new staff API token for a user")
     p.add_argument("--user", required=True, metavar="NAME")
+    p.add_argument("--expires", default="365d", metavar="DURATION",
+                   help="how long the token works: 30m, 24h, 90d (default 365d, at most 3650d)")
     p.set_defaults(func=cmd_token)
 
     p = sub.add_parser("enroll-code", parents=[common], help="print a one-time code that enrols a terminal")

@@ -80,6 +80,7 @@ api_tokens = Table(
     _when("created_at"),
     _when("last_used_at", nullable=True),
     _when("revoked_at", nullable=True),
+    _when("expires_at", nullable=True),                  # NULL: tokens made before revision 0004
     Index(None, "user_id"),
 )
 

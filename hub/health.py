@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from hub import db, keys, migrate
+from hub import consistency, db, keys, migrate
+from hub.blobstore import BlobStore
 from hub.errors import HubError
 from hub.settings import HubSettings, redact
 
@@ -89,7 +90,9 @@ def run_checks(settings: HubSettings) -> list[Result]:
     results, engine = _database(settings)
     try:
         if engine is not None and results[-1][0]:
-            results += _keys(settings, engine)
+            store = BlobStore(settings.blobs_dir)
+            results += [*_keys(settings, engine), consistency.blobs(engine, store),
+                        consistency.manifests(engine, store)]
     finally:
         if engine is not None:
             engine.dispose()

@@ -26,7 +26,7 @@ PARENT_KIND = {"district": None, "street": "district", "community": "street"}
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on a kiosk
 CODE_GROUPS, CODE_GROUP_LEN = 4, 4                    # 16 characters, 80 bits
 MAX_EXPIRY = dt.timedelta(days=30)
-_DURATION_RE = re.compile(r"([1-9][0-9]{0,3})([mhd])")
+_DURATION_RE = re.compile(r"([1-9][0-9]{0,4})([mhd])")
 
 
 def add_node(engine: Engine, actor: str, node_id: str, kind: str, name: str, parent: str | None = None) -> None:
@@ -85,14 +85,14 @@ def choose_centre(engine: Engine, centre: str | None) -> str:
     return centre
 
 
-def parse_duration(text: str) -> dt.timedelta:
-    """'30m', '24h', '7d' -> a timedelta of at most MAX_EXPIRY."""
+def parse_duration(text: str, most: dt.timedelta = MAX_EXPIRY, what: str = "an enrolment code") -> dt.timedelta:
+    """'30m', '24h', '7d' -> a timedelta of at most `most`."""
     m = _DURATION_RE.fullmatch(text.strip()) if isinstance(text, str) else None
     if m is None:
         raise HubError("bad_request", f"{str(text)[:20]!r} is not a duration like 30m, 24h or 7d", 422, "expires")
     value = dt.timedelta(**{{"m": "minutes", "h": "hours", "d": "days"}[m.group(2)]: int(m.group(1))})
-    if value > MAX_EXPIRY:
-        raise HubError("bad_request", f"an enrolment code lives at most {MAX_EXPIRY.days} days", 422, "expires")
+    if value > most:
+        raise HubError("bad_request", f"{what} lives at most {most.days} days", 422, "expires")
     return value
 
 

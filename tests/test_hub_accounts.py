@@ -107,6 +107,22 @@ def test_tokens_are_stored_as_sha256_and_can_be_revoked(engine):
     assert token not in str(_audit(engine))
 
 
+def test_an_expired_token_is_refused(engine):
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    accounts.create_user(engine, "t", "alice", PASSWORD, "admin")
+    token = accounts.create_token(engine, "t", "alice", dt.timedelta(minutes=30))
+    assert accounts.user_for_token(engine, token) == "alice"
+    with engine.begin() as conn:
+        conn.execute(update(db.api_tokens).values(expires_at=db.utcnow() - dt.timedelta(seconds=1)))
+    assert accounts.user_for_token(engine, token) is None
+    with engine.begin() as conn:  # a token from before revision 0004 has no expiry
+        conn.execute(update(db.api_tokens).values(expires_at=None))
+    assert accounts.user_for_token(engine, token) == "alice"
+
+
 def test_disabled_user_gets_no_token_and_loses_theirs(engine):
     from sqlalchemy import update
 

@@ -52,7 +52,7 @@ def test_init_then_every_command(tmp_path, password_file, database_url):
 
     check = hub(data, "check")
     assert check.returncode == 0, check.stdout + check.stderr
-    assert [line.split()[0] for line in check.stdout.splitlines()] == ["ok"] * 4
+    assert [line.split()[0] for line in check.stdout.splitlines()] == ["ok"] * 6
 
     token = hub(data, "token", "--user", "admin")
     assert token.returncode == 0 and token.stdout.startswith("khub_")

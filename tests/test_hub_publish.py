@@ -216,3 +216,28 @@ def test_a_new_key_re_signs_every_manifest(hub):
         cur = publish.current(conn, "demo-centre")
     assert cur.version == old.version and cur.seq == old.seq + 1
     signing.verify(new_key.public_key, cur.body, cur.signature)
+
+
+def test_check_finds_a_missing_blob_and_a_tampered_manifest(hub):
+    from sqlalchemy import update
+
+    from hub import consistency
+
+    engine, settings, writer = hub
+    _publish_demo(engine, settings, writer)
+    store = blobstore.BlobStore(settings.blobs_dir)
+    assert consistency.blobs(engine, store)[0] and consistency.manifests(engine, store)[0]
+    with engine.connect() as conn:
+        cur = publish.current(conn, "demo-centre")
+    victim = json.loads(cur.body)["blobs"][0]["sha256"]
+    store.path(victim).rename(settings.data_dir / "elsewhere")
+    ok, _name, detail = consistency.blobs(engine, store)
+    assert not ok and victim[:12] in detail and "missing" in detail
+    ok, _name, detail = consistency.manifests(engine, store)
+    assert not ok and "demo-centre" in detail and "1 blob(s) missing" in detail
+    (settings.data_dir / "elsewhere").rename(store.path(victim))
+    with engine.begin() as conn:
+        conn.execute(update(db.manifests).where(db.manifests.c.seq == cur.seq)
+                     .values(body=cur.body.replace(b'"format":1', b'"format":2')))
+    ok, _name, detail = consistency.manifests(engine, store)
+    assert not ok and "signature" in detail
