@@ -5,10 +5,8 @@ It adds the organisation nodes 示范区 `demo-district` > 示范街道 `demo-st
 store, publishes every demo item as its revision 1, and builds the centre's signed manifest.
 
 The demo's guides and queue services refer to one another (a guide's `ticket_service`, a
-service's `guide_ids`), so no order of one-item publishes (`hub.publish.publish_revision`, each
-checked against what is published already) would accept them. The demo is consistent as a whole
-(the same check `kiosk content check` makes of a bundle's references is made here first), so it
-is written as one publish: every revision in one transaction, then one `publish.rebuild`.
+service's `guide_ids`), so they are published together as one change (`hub.publish.publish_many`:
+checked as a whole, every revision in one transaction, then one rebuild).
 
 Running it again adds nothing and says so. A hub where only some of the demo's ids exist (a staff
 member made or deleted one) is refused with their names: nothing is overwritten.
@@ -16,13 +14,14 @@ member made or deleted one) is refused with their names: nothing is overwritten.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
 
 from content.bundle import BundleWriter
-from content.schemas import Guide, ItemBase, TicketService, dump_item
+from content.schemas import Guide, TicketService, dump_item
 from hub import audit, blobstore, db, org, publish
 from hub.errors import HubError
 from hub.settings import HubSettings
@@ -69,9 +68,8 @@ def import_demo(engine: Engine, settings: HubSettings, actor: str, writer: Bundl
     with engine.begin() as conn:
         for sha, (data, mime) in sorted(writer.blobs.items()):
             blobstore.record(conn, sha, len(data), mime, actor)
-        for item in writer.items:
-            _publish_first(conn, store, actor, item)
-        version = publish.rebuild(conn, settings, [DEMO_CENTRE]).get(DEMO_CENTRE)
+        publish.publish_many(conn, settings, actor, [json.loads(dump_item(item)) for item in writer.items])
+        version = publish.current(conn, DEMO_CENTRE).version
         audit.record(conn, actor, "demo.import", f"node:{DEMO_CENTRE}", None,
                      {"items": len(ids), "blobs": len(writer.blobs), "version": version})
     return Imported(len(ids), new_blobs, version, 0)
@@ -108,19 +106,3 @@ def _check_references(writer: BundleWriter) -> None:
             broken.append(item.ticket_service)
         if broken:
             raise HubError("reference", f"demo item {item.id} refers to {broken[0]!r}, which the demo lacks", 500)
-
-
-def _publish_first(conn: Connection, store: blobstore.BlobStore, actor: str, item: ItemBase) -> None:
-    """Revision 1 of a new item, stored as `hub.publish.publish_revision` stores a revision."""
-    data = dump_item(item)
-    sha = store.put_bytes(data)
-    blobstore.record(conn, sha, len(data), publish.ITEM_MIME, actor)
-    now = db.utcnow()
-    conn.execute(insert(db.items).values(
-        id=item.id, kind=item.kind, target=item.target, revision=1, published_sha256=sha, published_at=now,
-        published_by=actor, created_at=now, created_by=actor))
-    conn.execute(insert(db.item_revisions).values(
-        item_id=item.id, revision=1, sha256=sha, size=len(data), document=data.decode("utf-8"),
-        blob_refs=sorted(set(item.blob_refs())), target=item.target, published_at=now, published_by=actor))
-    audit.record(conn, actor, "item.publish", f"item:{item.id}", None,
-                 {"revision": 1, "sha256": sha, "target": item.target, "kind": item.kind})
