@@ -176,6 +176,23 @@ def cmd_rotate_key(args, settings: HubSettings) -> int:
     return 0
 
 
+def cmd_import_demo(args, settings: HubSettings) -> int:
+    from hub.demo_import import DEMO_CENTRE, demo_writer, import_demo
+
+    engine = _engine(settings)
+    try:
+        done = import_demo(engine, settings, _actor(), demo_writer())
+    finally:
+        engine.dispose()
+    if done.existing:
+        print(f"kiosk-hub import-demo: the demo centre is on the hub already ({done.existing} items): nothing new; "
+              f"{DEMO_CENTRE} at version {done.version}", file=sys.stderr)
+    else:
+        print(f"kiosk-hub import-demo: {done.items} items published, {done.blobs} new files; "
+              f"{DEMO_CENTRE} at version {done.version}", file=sys.stderr)
+    return 0
+
+
 def cmd_check(args, settings: HubSettings) -> int:
     from hub.health import run_checks
 
@@ -256,6 +273,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("rotate-key", parents=[common], help="a new signing key, signed by the current one")
     p.set_defaults(func=cmd_rotate_key)
+
+    p = sub.add_parser("import-demo", parents=[common],
+                       help="the embedded demo centre as hub content: its organisation nodes, items and files")
+    p.set_defaults(func=cmd_import_demo)
 
     p = sub.add_parser("check", parents=[common],
                        help="database reachable and at schema head, key files 0600, blob folder writable")

@@ -196,34 +196,36 @@ def _refs_of(conn: Connection, entries: list[_Entry]) -> dict[str, dict]:
     return out
 
 
-def _problems(conn: Connection, tree: perms.Tree, centres: set[str], change_id: str, change_kind: str,
-              new: tuple[_Entry, dict] | None) -> list[tuple[str, str]]:
-    """(field, message) of what would break in `centres` when item `change_id` becomes `new`
-    (None: withdrawn). Only guides and queue services refer to one another, so only their changes
-    are checked; a guide's change reads the centre's few services, not every guide."""
-    if change_kind not in ("guide", "ticket_service"):
+Change = tuple[str, "tuple[_Entry, dict] | None"]  # (kind, (new entry, its references) or None: withdrawn)
+
+
+def _problems(conn: Connection, tree: perms.Tree, centres: set[str], changes: dict[str, Change]) -> list[tuple[str, str]]:
+    """(field, message) of what would break in `centres` when the items in `changes` become what
+    they map to. Only guides and queue services refer to one another, so only their changes are
+    checked; a guide's change reads the centre's few services, not every guide."""
+    kinds = {kind for kind, _new in changes.values()}
+    if not kinds & {"guide", "ticket_service"}:
         return []
     problems: list[tuple[str, str]] = []
     for centre in sorted(centres):
         reach = set(_reaching(tree, centre))
-        entries = [e for e in _entries(conn, reach) if e.id != change_id]
-        arrives = new is not None and new[0].target in reach
-        if arrives:
-            entries.append(new[0])
+        entries = [e for e in _entries(conn, reach) if e.id not in changes]
+        arriving = {i: new for i, (_k, new) in changes.items() if new is not None and new[0].target in reach}
+        entries += [new[0] for new in arriving.values()]
         guides = {e.id for e in entries if e.kind == "guide"}
-        services = _refs_of(conn, [e for e in entries if e.kind == "ticket_service" and e.id != change_id])
-        if arrives and change_kind == "ticket_service":
-            services[change_id] = new[1]
+        services = _refs_of(conn, [e for e in entries if e.kind == "ticket_service" and e.id not in changes])
+        services.update({i: new[1] for i, new in arriving.items() if new[0].kind == "ticket_service"})
         codes = {ref["code"] for ref in services.values()}
         for sid, ref in sorted(services.items()):
             for gid in ref.get("guide_ids") or []:
                 if gid not in guides:
                     problems.append(("guide_ids", f"at {centre}: ticket_service {sid} lists guide {gid!r}, "
                                      "which is not published there"))
-        if change_kind == "guide":
-            joins = {change_id: new[1]} if arrives else {}
-        else:  # a service changed or left: every guide's queue is checked again
-            joins = _refs_of(conn, [e for e in entries if e.kind == "guide"])
+        if "ticket_service" in kinds:  # a service changed or left: every guide's queue is checked again
+            joins = _refs_of(conn, [e for e in entries if e.kind == "guide" and e.id not in changes])
+        else:
+            joins = {}
+        joins.update({i: new[1] for i, new in arriving.items() if new[0].kind == "guide"})
         for gid, ref in sorted(joins.items()):
             if ref.get("ticket_service") and ref["ticket_service"] not in codes:
                 problems.append(("ticket_service", f"at {centre}: guide {gid} joins queue {ref['ticket_service']!r}, "
@@ -263,55 +265,79 @@ def _item_row(conn: Connection, item_id: str):
 def publish_revision(conn: Connection, settings: HubSettings, actor: str, item_id: str, document: dict) -> int:
     """Publish `document` as the next revision of `item_id` (the row is made when it is new) and
     rebuild the centres it reaches, before and after; the draft is cleared. Returns the revision."""
-    try:
-        item = parse_item(document)
-    except ValidationError as exc:
-        raise invalid_document(exc) from None
-    if item.id != item_id:
-        raise HubError("invalid", f"the document's id {item.id!r} is not {item_id!r}", 422, "id")
-    row = _item_row(conn, item_id)
-    if row is not None and row.kind != item.kind:
-        raise HubError("invalid", f"item {item_id} is a {row.kind}; its kind cannot change", 422, "kind")
-    if row is not None and row.deleted_at is not None:
-        raise HubError("not_found", f"item {item_id} was deleted", 404)
+    if isinstance(document, dict) and document.get("id") != item_id:
+        raise HubError("invalid", f"the document's id {str(document.get('id'))[:80]!r} is not {item_id!r}", 422, "id")
+    return publish_many(conn, settings, actor, [document])[item_id]
+
+
+def publish_many(conn: Connection, settings: HubSettings, actor: str, documents: list[dict]) -> dict[str, int]:
+    """Publish several documents at once, checked as one change (items that refer to one another,
+    like a guide and its queue service, can only arrive together), then one rebuild of every centre
+    they reach. Nothing is written when any is refused. {item id: its new revision}."""
+    items = []
+    for document in documents:
+        try:
+            items.append(parse_item(document))
+        except ValidationError as exc:
+            raise invalid_document(exc) from None
+    if len({i.id for i in items}) != len(items):
+        raise HubError("invalid", "the same item id twice in one publish", 422, "id")
     tree = perms.load_tree(conn)
+    rows = {item.id: _item_row(conn, item.id) for item in items}
+    for item in items:
+        _acceptable(conn, tree, item, rows[item.id])
+
+    store = blobstore.BlobStore(settings.blobs_dir)
+    staged, changes, reached = [], {}, set()
+    for item in items:
+        row = rows[item.id]
+        data = dump_item(item)
+        sha = store.put_bytes(data)  # content-addressed: a refused publish leaves only an unlisted file
+        entry = _Entry(item.id, item.kind, item.target, (row.revision if row is not None else 0) + 1, sha,
+                       len(data), tuple(sorted(set(item.blob_refs()))))
+        ref = {"kind": item.kind, "ticket_service": getattr(item, "ticket_service", None),
+               "code": getattr(item, "code", None), "guide_ids": list(getattr(item, "guide_ids", []) or [])}
+        staged.append((item, row, entry, data))
+        changes[item.id] = (item.kind, (entry, ref))
+        reached |= tree.centres_below(item.target) | (tree.centres_below(row.target) if row is not None else set())
+    _lock_centres(conn, reached)
+    _refuse(_problems(conn, tree, reached, changes), 422, True)
+
+    now = db.utcnow()
+    for item, row, entry, data in staged:
+        blobstore.record(conn, entry.sha256, entry.size, ITEM_MIME, actor)
+        values = dict(kind=item.kind, target=item.target, revision=entry.revision, published_sha256=entry.sha256,
+                      published_at=now, published_by=actor, draft=None, draft_updated_at=None, draft_by=None)
+        if row is None:
+            conn.execute(insert(db.items).values(id=item.id, created_at=now, created_by=actor, **values))
+        else:
+            conn.execute(update(db.items).where(db.items.c.id == item.id).values(**values))
+        conn.execute(insert(db.item_revisions).values(
+            item_id=item.id, revision=entry.revision, sha256=entry.sha256, size=entry.size,
+            document=data.decode("utf-8"), blob_refs=list(entry.blob_refs), target=item.target,
+            published_at=now, published_by=actor))
+        audit.record(conn, actor, "item.publish", f"item:{item.id}",
+                     {"revision": row.revision, "sha256": row.published_sha256, "target": row.target} if row else None,
+                     {"revision": entry.revision, "sha256": entry.sha256, "target": item.target, "kind": item.kind})
+    rebuild(conn, settings, reached)
+    return {entry.id: entry.revision for _i, _r, entry, _d in staged}
+
+
+def _acceptable(conn: Connection, tree: perms.Tree, item, row) -> None:
+    """HubError for what can be told from the item alone: its kind, target and files."""
+    if row is not None and row.kind != item.kind:
+        raise HubError("invalid", f"item {item.id} is a {row.kind}; its kind cannot change", 422, "kind")
+    if row is not None and row.deleted_at is not None:
+        raise HubError("not_found", f"item {item.id} was deleted", 404)
     if item.target not in tree.kind:
         raise HubError("invalid", f"no organisation node {item.target!r}", 422, "target")
     if item.kind == "centre" and item.id != item.target:
         raise HubError("invalid", "a centre item's id and target are its centre's node id", 422, "target")
-
     refs = set(item.blob_refs())
     missing = sorted(refs - set(_blob_rows(conn, refs)))
     if missing:
-        raise HubError("reference", f"item {item_id} shows file {missing[0]}, which is not on the hub: "
+        raise HubError("reference", f"item {item.id} shows file {missing[0]}, which is not on the hub: "
                        "upload it first (POST /api/staff/files)", 422, "blobs")
-
-    data = dump_item(item)
-    sha = blobstore.BlobStore(settings.blobs_dir).put_bytes(data)
-    blobstore.record(conn, sha, len(data), ITEM_MIME, actor)
-    revision = (row.revision if row is not None else 0) + 1
-    entry = _Entry(item.id, item.kind, item.target, revision, sha, len(data), tuple(sorted(refs)))
-    ref = {"kind": item.kind, "ticket_service": getattr(item, "ticket_service", None),
-           "code": getattr(item, "code", None), "guide_ids": list(getattr(item, "guide_ids", []) or [])}
-    reached = tree.centres_below(item.target) | (tree.centres_below(row.target) if row is not None else set())
-    _lock_centres(conn, reached)
-    _refuse(_problems(conn, tree, reached, item.id, item.kind, (entry, ref)), 422, True)
-
-    now = db.utcnow()
-    values = dict(kind=item.kind, target=item.target, revision=revision, published_sha256=sha, published_at=now,
-                  published_by=actor, draft=None, draft_updated_at=None, draft_by=None)
-    if row is None:
-        conn.execute(insert(db.items).values(id=item.id, created_at=now, created_by=actor, **values))
-    else:
-        conn.execute(update(db.items).where(db.items.c.id == item.id).values(**values))
-    conn.execute(insert(db.item_revisions).values(
-        item_id=item.id, revision=revision, sha256=sha, size=len(data), document=data.decode("utf-8"),
-        blob_refs=sorted(refs), target=item.target, published_at=now, published_by=actor))
-    audit.record(conn, actor, "item.publish", f"item:{item.id}",
-                 {"revision": row.revision, "sha256": row.published_sha256, "target": row.target} if row else None,
-                 {"revision": revision, "sha256": sha, "target": item.target, "kind": item.kind})
-    rebuild(conn, settings, reached)
-    return revision
 
 
 def withdraw(conn: Connection, settings: HubSettings, actor: str, item_id: str) -> None:
@@ -325,7 +351,7 @@ def withdraw(conn: Connection, settings: HubSettings, actor: str, item_id: str) 
     tree = perms.load_tree(conn)
     reached = tree.centres_below(row.target) if row.revision > 0 else set()
     _lock_centres(conn, reached)
-    _refuse(_problems(conn, tree, reached, item_id, row.kind, None), 409, False)
+    _refuse(_problems(conn, tree, reached, {item_id: (row.kind, None)}), 409, False)
     conn.execute(update(db.items).where(db.items.c.id == item_id).values(deleted_at=db.utcnow()))
     audit.record(conn, actor, "item.delete", f"item:{item_id}",
                  {"revision": row.revision, "target": row.target, "kind": row.kind}, None)

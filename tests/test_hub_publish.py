@@ -54,22 +54,37 @@ def hub(tmp_path, database_url, demo_blobs):
 
 
 def _publish_demo(engine, settings, writer) -> list[dict]:
+    """The demo through publish_many: guides and the queue services that list them arrive together."""
     docs = [json.loads(dump_item(i)) for i in writer.items]
-    order = {"centre": 0, "ticket_service": 2, "guide": 1}  # guides before the services that list them
     with engine.begin() as conn:
         for sha, (data, mime) in writer.blobs.items():
             blobstore.record(conn, sha, len(data), mime, ACTOR)
-        services = [d for d in docs if d["kind"] == "ticket_service"]
-        for d in sorted(docs, key=lambda d: order.get(d["kind"], 1)):
-            doc = d
-            if d["kind"] == "guide" and d.get("ticket_service"):
-                doc = {**d, "ticket_service": None}  # the queue comes after its service
-            publish.publish_revision(conn, settings, ACTOR, d["id"], doc)
-        for d in docs:
-            if d["kind"] == "guide" and d.get("ticket_service"):
-                publish.publish_revision(conn, settings, ACTOR, d["id"], d)
-        assert services
+        revisions = publish.publish_many(conn, settings, ACTOR, docs)
+    assert set(revisions.values()) == {1} and len(revisions) == len(docs)
     return docs
+
+
+def test_items_that_refer_to_each_other_arrive_together_or_not_at_all(hub):
+    engine, settings, writer = hub
+    docs = [json.loads(dump_item(i)) for i in writer.items]
+    with engine.begin() as conn:
+        for sha, (data, mime) in writer.blobs.items():
+            blobstore.record(conn, sha, len(data), mime, ACTOR)
+    service = next(d for d in docs if d["kind"] == "ticket_service" and d["guide_ids"])
+    centre = next(d for d in docs if d["kind"] == "centre")
+    with pytest.raises(HubError) as err, engine.begin() as conn:
+        publish.publish_many(conn, settings, ACTOR, [centre, service])  # its guides are not there
+    assert err.value.status == 422 and err.value.field == "guide_ids"
+    guides = [d for d in docs if d["id"] in service["guide_ids"]]
+    with pytest.raises(HubError) as err, engine.begin() as conn:
+        publish.publish_many(conn, settings, ACTOR, [centre, *guides])  # they join a queue not there
+    assert err.value.field == "ticket_service"
+    with engine.connect() as conn:
+        assert publish.current(conn, "demo-centre") is None
+    with engine.begin() as conn:
+        publish.publish_many(conn, settings, ACTOR, [centre, service, *guides])
+        ids = {e["id"] for e in json.loads(publish.current(conn, "demo-centre").body)["items"]}
+    assert ids == {centre["id"], service["id"], *service["guide_ids"]}
 
 
 def _write_bundle(out, current, settings):
