@@ -29,7 +29,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from content.schemas import is_sha256
-from hub import db, keys
+from hub import db, keys, terminals
 from hub.errors import HubError
 from hub.http import bearer
 from hub.notify import Waiters
@@ -47,8 +47,6 @@ CHUNK = 64 * 1024
 _WAIT_RE = re.compile(r"[0-9]{1,2}(\.[0-9]{1,3})?")
 _RANGE_RE = re.compile(r"bytes=([0-9]{0,18})-([0-9]{0,18})")
 
-UNAUTHORIZED = HubError("unauthorized", "send Authorization: Bearer <terminal token> from POST /api/v1/enroll", 401)
-
 
 # ---- what the endpoints share ----
 
@@ -60,7 +58,7 @@ def _terminal(request: Request, *, fresh: bool) -> Terminal:
     """Blocking: call from a thread."""
     terminal = request.app.state.wire.terminal(bearer(request), fresh=fresh)
     if terminal is None:
-        raise UNAUTHORIZED
+        raise terminals.unauthorized()
     return terminal
 
 
@@ -103,7 +101,7 @@ async def manifest(request: Request):
     if terminal is MISSING:
         terminal = await run_in_threadpool(_terminal, request, fresh=False)
     elif terminal is None:
-        raise UNAUTHORIZED
+        raise terminals.unauthorized()
     centre = terminal.centre_id
     tags = entity_tags(request.headers.get("if-none-match"))
     deadline = time.monotonic() + wait

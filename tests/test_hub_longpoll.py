@@ -74,6 +74,30 @@ def test_a_publish_wakes_the_long_polls_of_its_centre_within_a_second(hub, write
     assert other.status == 304 and other.at - published > 1.5
 
 
+def test_woken_polls_asking_for_deltas_all_get_the_same_one(hub):
+    from sync import manifest as wire_manifest
+
+    publish(hub.engine, hub.settings, centre_doc("centre-a"), guide_doc("g1", "centre-a"))
+    first = hub.client.get("/api/v1/manifest", headers=auth(hub.token))
+    etag = first.headers["etag"]
+
+    def get():
+        answer = hub.client.get("/api/v1/manifest", params={"wait": 30}, headers={
+            **auth(hub.token), "If-None-Match": etag, "A-IM": "manifest-delta"})
+        return answer.status_code, answer.headers, answer.content
+
+    held = [Held(get) for _ in range(8)]
+    time.sleep(0.5)
+    publish(hub.other, hub.settings, guide_doc("g1", "centre-a", "低保申请（新）"))
+    published = time.monotonic()
+    for h in held:
+        h.join(5)
+        assert h.status == 226 and h.at - published < 1.0
+    assert len({h.body for h in held}) == 1
+    rebuilt = wire_manifest.apply_delta(json.loads(first.content), json.loads(held[0].body))
+    assert rebuilt == hub.client.get("/api/v1/manifest", headers=auth(hub.token)).content
+
+
 def test_a_long_poll_ends_with_304_when_nothing_changes(hub):
     publish(hub.engine, hub.settings, centre_doc("centre-a"))
     etag = _etag(hub.client, hub.token)
