@@ -116,6 +116,19 @@ def test_a_terminal_revoked_here_gets_nothing_more_at_once(hub):
     assert hub.client.get("/api/v1/manifest", headers={**poll, **auth(other_token)}).status_code == 304
 
 
+def test_revoked_through_the_staff_api_its_next_poll_is_refused(hub):
+    from tests.hub_api_support import ApiHub
+
+    publish(hub.engine, hub.settings, centre_doc("centre-a"))
+    poll = {**auth(hub.token), "If-None-Match": hub.client.get("/api/v1/manifest", headers=auth(hub.token)).headers["etag"]}
+    assert hub.client.get("/api/v1/manifest", headers=poll).status_code == 304
+    staff = ApiHub(hub.client, hub.settings, hub.engine)
+    staff.add_user("boss", "admin", None)
+    assert staff.call("boss", "POST", f"/api/staff/terminals/{hub.terminal_id}/revoke").status_code == 200
+    answer = hub.client.get("/api/v1/manifest", headers=poll)
+    assert answer.status_code == 401 and answer.json()["error"] == "unauthorized"
+
+
 def test_a_revoked_terminal_gets_no_content_at_once(hub):
     sha = _blob(hub, b"some bytes")
     assert hub.client.get(f"/api/v1/blobs/{sha}", headers=auth(hub.token)).status_code == 200
