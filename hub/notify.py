@@ -23,11 +23,13 @@ long-polls.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import random
+import time
 from contextlib import suppress
 
-from sqlalchemy import event
+from sqlalchemy import delete, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.dml import Insert
 
@@ -41,7 +43,16 @@ POLL_PG_S = 5.0
 GAP_PG = 200                # ids below the highest seen that may still commit (concurrent writers)
 BACKOFF_S = (0.5, 10.0)     # first and longest wait before reconnecting
 APPLICATION_NAME = "kiosk-hub-watcher"  # the LISTEN connection, as pg_stat_activity shows it
+KEEP_EVENTS = dt.timedelta(days=1)  # older rows of hub_events are deleted (by any process, about hourly)
+PRUNE_EVERY_S = 3600.0
 TRUST_S = {"sqlite": 2.0, "postgresql": 3 * POLL_PG_S}
+
+
+def prune_events(engine: Engine, older_than: dt.timedelta = KEEP_EVENTS) -> int:
+    """Delete the events recorded more than `older_than` ago (every process has long applied
+    them); how many."""
+    with engine.begin() as conn:
+        return conn.execute(delete(db.hub_events).where(db.hub_events.c.at < db.utcnow() - older_than)).rowcount
 
 
 PENDING, COMMITTED = "hub_events.pending", "hub_events.committed"
@@ -122,6 +133,7 @@ class Watcher:
         self._floor = 0             # every event at or below this id is applied or too old to matter
         self._seen: set[int] = set()  # applied ids above the floor
         self._following = asyncio.Event()  # set at the first confirmation
+        self._prune_at = time.monotonic() + random.uniform(60, PRUNE_EVERY_S)  # workers spread out
 
     # ---- lifecycle ----
 
@@ -215,6 +227,9 @@ class Watcher:
                 floor = batch[-1][0]
 
     async def _poll(self) -> None:
+        if time.monotonic() >= self._prune_at:
+            self._prune_at = time.monotonic() + PRUNE_EVERY_S * random.uniform(0.9, 1.1)
+            await asyncio.to_thread(prune_events, self.engine)
         gap = GAP_PG if self.dialect == "postgresql" else 0
         low = self._floor
         rows = await asyncio.to_thread(self._read_since, low)

@@ -232,3 +232,19 @@ def test_delta_rebuilds_the_new_manifest_byte_for_byte(hub):
         assert whole.status_code == 200 and whole.content == full.content
     # served again from the delta cache: the same bytes
     assert hub.client.get("/api/v1/manifest", headers=ask).content == answer.content
+
+
+def test_old_events_are_pruned(hub):
+    import datetime as dt
+
+    from sqlalchemy import insert, select
+
+    from hub.notify import prune_events
+
+    with hub.other.begin() as conn:
+        conn.execute(insert(db.hub_events).values(at=db.utcnow() - dt.timedelta(days=2), kind="manifest",
+                                                  subject="centre-a"))
+        events.record(conn, events.MANIFEST, "centre-b")
+    assert prune_events(hub.other) == 1
+    with hub.other.connect() as conn:
+        assert [r.subject for r in conn.execute(select(db.hub_events.c.subject))] == ["centre-b"]
