@@ -28,7 +28,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from content.schemas import is_sha256
+from content.schemas import is_sha256, is_valid_version
 from hub import db, keys, terminals
 from hub.errors import HubError
 from hub.http import bearer
@@ -128,8 +128,9 @@ async def manifest(request: Request):
     # applied every revocation committed before the publish (and a whole centre wakes at once).
     if not (held and wire.trusted() and isinstance(wire.cached_terminal(bearer(request)), Terminal)):
         await run_in_threadpool(_terminal, request, fresh=True)
-    if tags and _wants_delta(request):
-        made = await wire.shared_delta(centre, tags[0].strip('"'), current.version)
+    base = tags[0].strip('"') if tags else ""
+    if is_valid_version(base) and _wants_delta(request):
+        made = await wire.shared_delta(centre, base, current.version)
         if made is not None:
             body, signature, version = made
             return Response(body, status_code=226, media_type="application/json", headers={
