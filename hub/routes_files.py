@@ -227,12 +227,11 @@ def _pages(state, path: Path, sha: str) -> tuple[list[str], list[tuple]]:
     if known and all(blobs.has(p) for p in known):
         return known, []
     pages, rows = [], []
-    count, rendered = uploads.render_pdf(path)
-    with contextlib.closing(rendered):  # ends the render process whatever happens here
+    with uploads.render_pdf(path) as rendered:  # the render process ends here, whatever happens
         for page in rendered:
             pages.append(blobs.put_bytes(page.data))
             rows.append((pages[-1], len(page.data), page.mime, None))
-    if len(pages) != count:
+    if len(pages) != rendered.count:
         raise HubError("pdf_unreadable", "the PDF could not be rendered completely", 422, "file")
     return pages, rows
 
@@ -247,8 +246,8 @@ def get_file(sha256: str, request: Request, staff: Staff = Depends(current_staff
             mime = conn.execute(select(db.blobs.c.mime).where(db.blobs.c.sha256 == sha256)).scalar()
     if mime is None or not blobs.has(sha256):
         raise HubError("not_found", "no such file", 404)
-    return FileResponse(blobs.path(sha256), media_type=mime, headers={
-        "Cache-Control": "private, max-age=31536000, immutable",  # named by its hash: never changes
-        "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "sandbox; default-src 'none'",
-    })
+    headers = {"Cache-Control": "private, max-age=31536000, immutable",  # named by its hash: never changes
+               "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox; default-src 'none'"}
+    if mime == PDF_MIME:  # a PDF is saved, not opened in the browser (its pages are the previews)
+        headers["Content-Disposition"] = f'attachment; filename="{sha256}.pdf"'
+    return FileResponse(blobs.path(sha256), media_type=mime, headers=headers)

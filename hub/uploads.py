@@ -9,7 +9,7 @@ content type a client sent. What is kept is always re-encoded by us:
   its longest side is at most MAX_SIDE and written afresh -- no EXIF, GPS, ICC or text chunks
   survive. Transparency or few colours make a PNG, anything else a JPEG (`encode`).
 * a PDF is rendered page by page to images PAGE_WIDTH pixels wide, in a child process
-  (`python -m hub.uploads FILE`) with a memory and CPU limit and a deadline: pdfium may not be
+  (`python -P -m hub.uploads FILE MEMORY CPU_S`) with a memory and CPU limit and a deadline: pdfium may not be
   called from two threads at once, and a hostile PDF can then only crash, starve or stall its own
   process. A PDF that needs a password, cannot be read or has more than MAX_PAGES pages is refused.
 
@@ -47,6 +47,7 @@ PDF_TIMEOUT_S = 120                # the whole render of one PDF
 PDF_MEMORY_BYTES = 768 * MB        # address space of the render process (a 1600x3200 page: ~20 MB)
 PDF_CPU_S = 110
 MAX_FRAME_HEADER = 4096
+AT_ONCE = 2                        # images or PDFs processed at once per process (a 40 MP PNG: ~370 MB)
 
 ALLOWED = "PNG, JPEG, WebP, GIF, BMP or TIFF images, or a PDF"
 IMAGE_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF")
@@ -57,6 +58,7 @@ _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyErr
                   Image.DecompressionBombError)
 
 log = logging.getLogger(__name__)
+_busy = threading.BoundedSemaphore(AT_ONCE)  # the rest wait: memory stays bounded however many upload
 
 
 def sniff(head: bytes) -> str | None:
@@ -89,6 +91,11 @@ class Encoded:
 
 def prepare_image(path: Path) -> Encoded:
     """The upload at `path` as the image to store; HubError 415 / 422 when it is none we take."""
+    with _busy:
+        return _prepare_image(path)
+
+
+def _prepare_image(path: Path) -> Encoded:
     try:
         im = Image.open(path, formats=IMAGE_FORMATS)
     except Image.DecompressionBombError:
@@ -187,51 +194,59 @@ def encode(im: Image.Image) -> Encoded:
 
 # ---- PDF: the parent's side ------------------------------------------------------------------
 
-def render_pdf(path: Path) -> tuple[int, Iterator[Encoded]]:
-    """(page count, the rendered pages in order), rendered by a child process as the iterator is
-    consumed. HubError 422 for a PDF that needs a password, is broken or has too many pages, or
-    whose rendering crosses the time or memory limit. Close the iterator (or exhaust it)."""
-    pages = _PdfChild(path)
+def render_pdf(path: Path) -> RenderedPdf:
+    """The PDF at `path`, opened by a child process: `.count` pages, rendered in order as the
+    result is iterated. HubError 422 for a PDF that needs a password, is damaged or has too many
+    pages, or whose rendering crosses the time or memory limit. Use it in a `with` block."""
+    pdf = RenderedPdf(path)
     try:
-        count = pages.start()
+        pdf.start()
     except BaseException:
-        pages.close()
+        pdf.close()
         raise
-    return count, pages.iterate(count)
+    return pdf
 
 
-class _PdfChild:
+class RenderedPdf:
     def __init__(self, path: Path):
-        self.path, self.proc, self.timer, self.timed_out = path, None, None, False
+        self.path, self.count, self.delivered, self.proc, self.timer = path, 0, 0, None, None
+        self.timed_out = self.closed = False
+        _busy.acquire()  # released by close()
         self.errors: BinaryIO = tempfile.TemporaryFile()
 
-    def start(self) -> int:
+    def __enter__(self) -> RenderedPdf:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+    def start(self) -> None:
         package_root = str(Path(__file__).resolve().parents[1])  # the child imports this very code
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH"))
                                                            if p)}
-        self.proc = subprocess.Popen([sys.executable, "-m", "hub.uploads", str(self.path)], env=env,
+        # -P: the working directory is not searched first (its hub/ could be another copy)
+        limits = [str(PDF_MEMORY_BYTES), str(PDF_CPU_S)]
+        self.proc = subprocess.Popen([sys.executable, "-P", "-m", "hub.uploads", str(self.path), *limits], env=env,
                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self.errors)
         self.timer = threading.Timer(PDF_TIMEOUT_S, self._kill)
         self.timer.start()
         head = self._header()
         if "error" in head:
             raise HubError(head["error"], head["message"], 422, "file")
-        return head["pages"]
+        self.count = head["pages"]
 
     def _kill(self) -> None:
         self.timed_out = True
         self.proc.kill()
 
-    def iterate(self, count: int) -> Iterator[Encoded]:
-        try:
-            for _ in range(count):
-                head = self._header()
-                data = self.proc.stdout.read(head["size"])
-                if len(data) != head["size"]:
-                    raise self._failed()
-                yield Encoded(data, head["mime"], head["width"], head["height"])
-        finally:
-            self.close()
+    def __iter__(self) -> Iterator[Encoded]:
+        for _ in range(self.count):
+            head = self._header()
+            data = self.proc.stdout.read(head["size"])
+            if len(data) != head["size"]:
+                raise self._failed()
+            self.delivered += 1
+            yield Encoded(data, head["mime"], head["width"], head["height"])
 
     def _header(self) -> dict:
         line = self.proc.stdout.readline(MAX_FRAME_HEADER)
@@ -251,13 +266,21 @@ class _PdfChild:
                         "allowed)", 422, "file")
 
     def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        _busy.release()
         if self.timer is not None:
             self.timer.cancel()
         if self.proc is not None:
-            if self.proc.poll() is None:
+            if self.delivered < self.count or self.count == 0:
+                self.proc.kill()  # given up on, or refused: its answer is all we wanted
+            try:
+                self.proc.wait(5)  # after the last page it only has to exit
+            except subprocess.TimeoutExpired:
                 self.proc.kill()
+                self.proc.wait()
             self.proc.stdout.close()
-            self.proc.wait()
         self.errors.close()
 
 
@@ -279,11 +302,11 @@ def _pdf_error(exc: Exception) -> dict:
     return {"error": "pdf_unreadable", "message": "the PDF is damaged or cut short: it cannot be opened"}
 
 
-def _render_child(path: str, out: BinaryIO) -> None:
+def _render_child(path: str, memory: int, cpu_s: int, out: BinaryIO) -> None:
     import resource
 
-    resource.setrlimit(resource.RLIMIT_AS, (PDF_MEMORY_BYTES, PDF_MEMORY_BYTES))
-    resource.setrlimit(resource.RLIMIT_CPU, (PDF_CPU_S, PDF_CPU_S))
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s))
     import pypdfium2 as pdfium
 
     with open(path, "rb") as fh:  # pdfium would make do with a PDF cut short: a damaged upload
@@ -318,4 +341,4 @@ def _render_child(path: str, out: BinaryIO) -> None:
 
 
 if __name__ == "__main__":
-    _render_child(sys.argv[1], sys.stdout.buffer)
+    _render_child(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.stdout.buffer)

@@ -4,6 +4,7 @@ chunked upload is stopped near the limit with a 413, the server's memory stays f
 file is left behind."""
 from __future__ import annotations
 
+import functools
 import io
 import os
 import signal
@@ -113,8 +114,13 @@ def test_an_image_is_stored_clean_recorded_and_audited(staff_hub):
     assert not temp_files(staff_hub)
 
 
+@functools.cache
+def big_jpeg() -> bytes:
+    return save(photo((6000, 4000)), "JPEG", quality=90)
+
+
 def test_a_6000_by_4000_jpeg_is_stored_2048_wide(staff_hub):
-    resp = staff_hub.upload("admin", save(photo((6000, 4000)), "JPEG", quality=90), "big.jpg")
+    resp = staff_hub.upload("admin", big_jpeg(), "big.jpg")
     assert resp.status_code == 200, resp.text
     assert (resp.json()["width"], resp.json()["height"]) == (2048, 1365)
 
@@ -142,6 +148,7 @@ def test_a_pdf_is_stored_with_its_pages_in_order(staff_hub):
     assert blob_row(staff_hub, body["sha256"])["pages"] == body["pages"]
     got = staff_hub.client.get(f"/api/staff/files/{body['sha256']}", headers=staff_hub.auth("ed-a"))
     assert got.content == sent and got.headers["content-type"] == "application/pdf"
+    assert got.headers["content-disposition"] == f'attachment; filename="{body["sha256"]}.pdf"'
     (entry,) = staff_hub.uploads()
     assert entry["action"] == "file.upload" and entry["after"] == {
         "sha256": body["sha256"], "mime": "application/pdf", "size": len(sent), "pages": 3}

@@ -245,9 +245,9 @@ def test_a_truncated_image_is_refused_as_damaged(tmp_path):
 # ---- PDFs -----------------------------------------------------------------------------------------
 
 def test_a_pdf_is_rendered_page_by_page_in_order(tmp_path):
-    count, pages = uploads.render_pdf(write(tmp_path, pdf_pages(3)))
-    pages = list(pages)
-    assert count == 3 and len(pages) == 3
+    with uploads.render_pdf(write(tmp_path, pdf_pages(3))) as pdf:
+        pages = list(pdf)
+    assert pdf.count == 3 and len(pages) == 3 and pdf.proc.returncode == 0
     for page, colour in zip(pages, PAGE_COLOURS):
         im = reopen(page).convert("RGB")
         assert im.width == uploads.PAGE_WIDTH and abs(im.height - round(1600 * 297 / 210)) <= 1
@@ -255,8 +255,8 @@ def test_a_pdf_is_rendered_page_by_page_in_order(tmp_path):
 
 
 def test_a_long_page_is_rendered_within_the_height_limit(tmp_path):
-    _, pages = uploads.render_pdf(write(tmp_path, pdf_pages(1, (100, 2000))))
-    (page,) = list(pages)
+    with uploads.render_pdf(write(tmp_path, pdf_pages(1, (100, 2000)))) as pdf:
+        (page,) = list(pdf)
     assert page.height == uploads.PAGE_MAX_HEIGHT and page.width == 160
 
 
@@ -270,6 +270,41 @@ def test_a_pdf_we_cannot_show_is_refused_with_its_reason(tmp_path, data, code, w
     with pytest.raises(HubError) as err:
         uploads.render_pdf(write(tmp_path, data))
     assert (err.value.status, err.value.code) == (422, code) and words in err.value.message
+    assert_no_render_running()
+
+
+def assert_no_render_running() -> None:
+    """Every render has given its turn back (a leak would make the next uploads wait forever)."""
+    taken = [uploads._busy.acquire(blocking=False) for _ in range(uploads.AT_ONCE)]
+    for _ in range(sum(taken)):
+        uploads._busy.release()
+    assert all(taken)
+
+
+@pytest.mark.parametrize("limit, value, code", [("PDF_TIMEOUT_S", 0, "pdf_too_slow"),
+                                                ("PDF_MEMORY_BYTES", 40 << 20, "pdf_unreadable")])
+def test_a_render_over_its_time_or_memory_is_ended_and_refused(tmp_path, monkeypatch, limit, value, code):
+    monkeypatch.setattr(uploads, limit, value)
+    with pytest.raises(HubError) as err:
+        with uploads.render_pdf(write(tmp_path, pdf_pages(3))) as pdf:
+            list(pdf)
+    assert (err.value.status, err.value.code) == (422, code)
+    assert pdf_processes() == []
+    assert_no_render_running()
+
+
+def pdf_processes() -> list[str]:
+    """Render processes still running (children of this test process)."""
+    me = str(os.getpid())
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+            if f"PPid:\t{me}\n" in text and "hub.uploads" in (status.parent / "cmdline").read_text():
+                found.append(status.parent.name)
+        except OSError:
+            pass
+    return found
 
 
 # ---- time and memory (the figures in docs/hub.md, "Files") ---------------------------------------
@@ -284,8 +319,8 @@ if sys.argv[1] == "image":
     out = uploads.prepare_image(path)
     print(out.width, out.height, len(out.data))
 else:
-    count, pages = uploads.render_pdf(path)
-    print(count, sum(len(p.data) for p in pages))
+    with uploads.render_pdf(path) as pdf:
+        print(pdf.count, sum(len(p.data) for p in pdf))
 took = time.perf_counter() - started
 own = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) // 1024
 child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
