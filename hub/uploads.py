@@ -22,6 +22,7 @@ import json
 import logging
 import math
 import os
+import struct
 import subprocess
 import sys
 import tempfile
@@ -40,6 +41,7 @@ MAX_PDF_BYTES = 50 * MB            # an uploaded PDF file
 MAX_PIXELS = 40_000_000            # width x height of an uploaded image, read from its header
 MAX_SIDE = 2048                    # the longest side of a stored image
 JPEG_QUALITY = 85
+PNG_OVER_JPEG = 3                  # a few-colour image stays PNG unless that is 3x the JPEG's size
 MAX_PAGES = 50
 PAGE_WIDTH = 1600                  # a rendered PDF page ...
 PAGE_MAX_HEIGHT = 3200             # ... scaled down further when it is taller than this
@@ -54,9 +56,10 @@ IMAGE_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF")
 _TRANSPOSE = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
               4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
               6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE, 8: Image.Transpose.ROTATE_90}
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError, TypeError,
-                  Image.DecompressionBombError)
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError, TypeError, struct.error,
+                  Image.DecompressionBombError)  # what Pillow's decoders raise on bad input
 
+_SIXTEEN_GREYS = [round(v / 17) * 17 for v in range(256)]
 log = logging.getLogger(__name__)
 _busy = threading.BoundedSemaphore(AT_ONCE)  # the rest wait: memory stays bounded however many upload
 
@@ -109,7 +112,7 @@ def _prepare_image(path: Path) -> Encoded:
         try:
             if im.format == "JPEG":  # libjpeg decodes at 1/2, 1/4, 1/8 scale: a fraction of the memory
                 im.draft(None, _fit((width, height), MAX_SIDE))
-            orientation = im.getexif().get(0x0112, 1)
+            orientation = _orientation(im)
             icc = im.info.get("icc_profile")
             im.load()
             if im.mode == "CMYK":  # through its profile, if any, before anything else
@@ -119,6 +122,15 @@ def _prepare_image(path: Path) -> Encoded:
         except _DECODE_ERRORS:
             raise HubError("unreadable", "the image is damaged or cut short: it cannot be decoded", 422, "file") \
                 from None
+
+
+def _orientation(im: Image.Image) -> int:
+    """The EXIF orientation (1: as stored); a broken EXIF block is no reason to refuse the pixels."""
+    try:
+        value = im.getexif().get(0x0112, 1)
+    except _DECODE_ERRORS:
+        return 1
+    return value if isinstance(value, int) else 1
 
 
 def _too_many_pixels(size: tuple[int, int] | None) -> HubError:
@@ -170,26 +182,39 @@ def _scaled(im: Image.Image) -> Image.Image:
     return im.resize(_fit(im.size, MAX_SIDE), Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 
-def _upright(im: Image.Image, orientation: object) -> Image.Image:
-    method = _TRANSPOSE.get(orientation) if isinstance(orientation, int) else None
+def _upright(im: Image.Image, orientation: int) -> Image.Image:
+    method = _TRANSPOSE.get(orientation)
     return im.transpose(method) if method is not None else im
 
 
 def encode(im: Image.Image) -> Encoded:
-    """PNG for transparency or at most 256 colours (losslessly as a palette or grey image), JPEG
-    for everything else; written from pixels alone (no metadata)."""
-    colours = im.getcolors(256) if im.mode in ("RGB", "L") else None
-    if im.mode in ("RGBA", "LA") or colours is not None:
-        if im.mode == "RGB" and colours is not None:
-            im = im.convert("L") if all(r == g == b for _, (r, g, b) in colours) \
-                else im.convert("P", palette=Image.Palette.ADAPTIVE, colors=256)  # exact: <= 256 colours
-        fmt, mime, options = "PNG", "image/png", {}
-    else:
-        fmt, mime, options = "JPEG", "image/jpeg", {"quality": JPEG_QUALITY, "optimize": True}
+    """The pixels alone (no metadata) as a PNG or a JPEG: PNG for transparency; JPEG for more
+    than 256 colours (a photo); with fewer (a chart, a scan, a page of text) a lossless palette PNG
+    -- unless it comes out over PNG_OVER_JPEG times the JPEG's size (a grey photo), then the JPEG."""
+    if im.mode in ("RGBA", "LA"):
+        return _save(im, "PNG")
+    if im.getcolors(256) is None:
+        return _save(im, "JPEG")
+    # exact with at most 256 colours; PNG then takes 1, 2, 4 or 8 bits a pixel, as few as it can
+    png = _save(im.convert("P", palette=Image.Palette.ADAPTIVE, colors=256), "PNG")
+    jpeg = _save(im, "JPEG")
+    return png if len(png.data) <= PNG_OVER_JPEG * len(jpeg.data) else jpeg
+
+
+def encode_page(im: Image.Image) -> Encoded:
+    """A rendered PDF page: a grey one (text) is reduced to 16 grey levels first -- as sharp to
+    the eye, and a tenth of the bytes of its ~250 anti-aliasing levels."""
+    colours = im.getcolors(256)
+    if colours is not None and all(r == g == b for _, (r, g, b) in colours):
+        im = im.convert("L").point(_SIXTEEN_GREYS)
+    return encode(im)
+
+
+def _save(im: Image.Image, fmt: str) -> Encoded:
     im.info = {}  # PNG would carry an ICC profile or text over from here
     buf = io.BytesIO()
-    im.save(buf, fmt, **options)
-    return Encoded(buf.getvalue(), mime, im.width, im.height)
+    im.save(buf, fmt, **({"quality": JPEG_QUALITY, "optimize": True} if fmt == "JPEG" else {}))
+    return Encoded(buf.getvalue(), Image.MIME[fmt], im.width, im.height)
 
 
 # ---- PDF: the parent's side ------------------------------------------------------------------
@@ -332,7 +357,7 @@ def _render_child(path: str, memory: int, cpu_s: int, out: BinaryIO) -> None:
         if not math.isfinite(scale) or width * scale < 1 or height * scale < 1:
             raise SystemExit(f"page {index + 1} has no usable size")
         bitmap = page.render(scale=scale)
-        page_image = encode(bitmap.to_pil())
+        page_image = encode_page(bitmap.to_pil())
         bitmap.close()
         page.close()
         _frame(out, {"size": len(page_image.data), "mime": page_image.mime, "width": page_image.width,

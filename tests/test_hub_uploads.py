@@ -80,6 +80,29 @@ def pdf_pages(count: int, size: tuple[int, int] = (210, 297)) -> bytes:
     return save(pages[0], "PDF", save_all=True, append_images=pages[1:], resolution=72)
 
 
+def text_pdf(count: int) -> bytes:
+    """A PDF of `count` A4 pages of vector text (60 lines each), like a disclosure's accounts."""
+    import ctypes
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    pdf = pdfium.PdfDocument.new()
+    for number in range(1, count + 1):
+        page = pdf.new_page(595, 842)
+        for line in range(60):
+            text = (f"Page {number}, line {line + 1}: income 12,345.67 expenses 8,910.11 balance 3,435.56"
+                    .encode("utf-16-le") + b"\0\0")
+            obj = raw.FPDFPageObj_NewTextObj(pdf.raw, b"Helvetica", 10.0)
+            raw.FPDFText_SetText(obj, ctypes.cast(ctypes.c_char_p(text), ctypes.POINTER(raw.FPDF_WCHAR)))
+            raw.FPDFPageObj_Transform(obj, 1, 0, 0, 1, 40, 800 - line * 12.5)
+            raw.FPDFPage_InsertObject(page.raw, obj)
+        raw.FPDFPage_GenerateContent(page.raw)
+    buf = io.BytesIO()
+    pdf.save(buf)
+    return buf.getvalue()
+
+
 def encrypted_pdf() -> bytes:
     """A one-page PDF behind a user password (RC4, revision 2): written by hand, with random keys
     the empty password does not open."""
@@ -183,7 +206,7 @@ def test_a_few_colour_png_stays_a_lossless_png_without_any_metadata(tmp_path):
     assert out.mime == "image/png"
     stored = reopen(out)
     assert_no_metadata(stored, out.data)
-    assert list(stored.convert("RGB").getdata()) == list(im.getdata())  # a palette, exactly the colours
+    assert stored.mode == "P" and stored.convert("RGB").tobytes() == im.tobytes()  # a palette, exactly the colours
 
 
 def test_a_large_jpeg_is_scaled_to_2048_and_turned_upright(tmp_path):
@@ -206,6 +229,25 @@ def test_transparency_makes_a_png_and_an_unused_alpha_channel_is_dropped(tmp_pat
     assert out.mime == "image/png" and reopen(out).mode == "RGBA"
     out = uploads.prepare_image(write(tmp_path, save(photo((400, 300)).convert("RGBA"), "PNG")))
     assert out.mime == "image/jpeg" and reopen(out).mode == "RGB"
+
+
+def test_grey_text_stays_a_sharp_png_and_a_grey_photo_becomes_a_jpeg(tmp_path):
+    page = Image.new("L", (1200, 900), 255)
+    draw = ImageDraw.Draw(page)
+    for y in range(20, 880, 16):
+        draw.text((20, y), "income 12,345.67 expenses 8,910.11 balance 3,435.56 " * 2, fill=int(y / 900 * 90))
+    out = uploads.prepare_image(write(tmp_path, save(page, "PNG")))
+    assert out.mime == "image/png" and reopen(out).convert("L").tobytes() == page.tobytes()
+    grey_photo = photo((1200, 900)).convert("L")
+    out = uploads.prepare_image(write(tmp_path, save(grey_photo, "PNG")))
+    assert out.mime == "image/jpeg"  # a lossless PNG would be several times larger
+
+
+@pytest.mark.filterwarnings("ignore:Corrupt EXIF data")
+def test_a_broken_exif_block_does_not_refuse_the_pixels(tmp_path):
+    data = save(photo((300, 200)), "JPEG", exif=b"Exif\0\0MM\0*\0\0\0\x08\xff\xff")
+    out = uploads.prepare_image(write(tmp_path, data))
+    assert (out.width, out.height) == (300, 200)
 
 
 @pytest.mark.parametrize("fmt, options", [("GIF", {}), ("BMP", {}), ("TIFF", {"compression": "tiff_lzw"}),
@@ -252,6 +294,15 @@ def test_a_pdf_is_rendered_page_by_page_in_order(tmp_path):
         im = reopen(page).convert("RGB")
         assert im.width == uploads.PAGE_WIDTH and abs(im.height - round(1600 * 297 / 210)) <= 1
         assert all(abs(a - b) < 12 for a, b in zip(im.getpixel((800, 1500)), colour))
+
+
+def test_a_page_of_text_is_a_small_sharp_png_of_16_greys(tmp_path):
+    with uploads.render_pdf(write(tmp_path, text_pdf(1))) as pdf:
+        (page,) = list(pdf)
+    im = reopen(page)
+    assert page.mime == "image/png" and im.mode == "P" and len(im.getcolors()) <= 16
+    assert len(page.data) < 80_000
+    assert min(v for _, v in im.convert("L").getcolors()) == 0  # black text
 
 
 def test_a_long_page_is_rendered_within_the_height_limit(tmp_path):
@@ -343,7 +394,7 @@ def test_a_12_megapixel_jpeg_and_a_10_page_pdf_take_bounded_time_and_memory(tmp_
     result, took, own, _ = measure("image", jpeg)
     print(f"\n12 MP JPEG ({jpeg.stat().st_size >> 10} KB): {result}; {took:.2f} s, peak {own} MB")
     assert result.startswith("2048 1536") and took < 5 and own < 200
-    pdf = write(tmp_path, pdf_pages(10, (595, 842)), "ten.pdf")
+    pdf = write(tmp_path, text_pdf(10), "ten.pdf")
     result, took, own, child = measure("pdf", pdf)
     print(f"10-page PDF ({pdf.stat().st_size >> 10} KB): {result}; {took:.2f} s, peak {own} MB, render child {child} MB")
     assert result.startswith("10 ") and took < 20 and own < 200 and child < uploads.PDF_MEMORY_BYTES >> 20
