@@ -104,6 +104,10 @@ def test_an_image_is_stored_clean_recorded_and_audited(staff_hub):
     assert len(got.content) == body["size"] and "immutable" in got.headers["cache-control"]
     assert_no_metadata(Image.open(io.BytesIO(got.content)), got.content)
     assert (staff_hub.settings.blobs_dir / body["sha256"][:2] / body["sha256"]).read_bytes() == got.content
+    assert got.headers["x-content-type-options"] == "nosniff" and "sandbox" in got.headers["content-security-policy"]
+    part = staff_hub.client.get(f"/api/staff/files/{body['sha256']}", headers={**staff_hub.auth("view-a"),
+                                                                              "Range": "bytes=2-11"})
+    assert part.status_code == 206 and part.content == got.content[2:12]
 
     row = blob_row(staff_hub, body["sha256"])
     assert (row["size"], row["mime"], row["created_by"], row["pages"]) == (body["size"], "image/jpeg", "ed-a", None)

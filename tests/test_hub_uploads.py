@@ -103,13 +103,37 @@ def text_pdf(count: int) -> bytes:
     return buf.getvalue()
 
 
-def encrypted_pdf() -> bytes:
-    """A one-page PDF behind a user password (RC4, revision 2): written by hand, with random keys
-    the empty password does not open."""
+PDF_PADDING = bytes.fromhex("28BF4E5E4E758A4164004E56FFFA01082E2E00B6D0683E802F0CA9FE6453697A")
+
+
+def rc4(key: bytes, data: bytes) -> bytes:
+    s, j = list(range(256)), 0
+    for i in range(256):
+        j = (j + s[i] + key[i % len(key)]) % 256
+        s[i], s[j] = s[j], s[i]
+    out, i, j = bytearray(), 0, 0
+    for byte in data:
+        i = (i + 1) % 256
+        j = (j + s[i]) % 256
+        s[i], s[j] = s[j], s[i]
+        out.append(byte ^ s[(s[i] + s[j]) % 256])
+    return bytes(out)
+
+
+def encrypted_pdf(user_password: str = "secret") -> bytes:
+    """A one-page PDF encrypted by the standard handler (RC4, revision 2; PDF 1.7 section 7.6.3),
+    written by hand: opening it needs `user_password` -- none when it is "", a PDF that only
+    restricts printing and copying. (It holds no strings or streams, so nothing else is encrypted.)"""
+    import hashlib
+
+    file_id, permissions = os.urandom(16), -44
+    padded = (user_password.encode() + PDF_PADDING)[:32]
+    owner = rc4(hashlib.md5(b"the owner's password" + PDF_PADDING[:12]).digest()[:5], padded)
+    key = hashlib.md5(padded + owner + struct.pack("<i", permissions) + file_id).digest()[:5]
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
-               b"<< /Filter /Standard /V 1 /R 2 /O <%s> /U <%s> /P -44 >>"
-               % (os.urandom(32).hex().encode(), os.urandom(32).hex().encode())]
+               b"<< /Filter /Standard /V 1 /R 2 /O <%s> /U <%s> /P %d >>"
+               % (owner.hex().encode(), rc4(key, PDF_PADDING).hex().encode(), permissions)]
     out, offsets = bytearray(b"%PDF-1.4\n"), []
     for number, body in enumerate(objects, 1):
         offsets.append(len(out))
@@ -117,9 +141,8 @@ def encrypted_pdf() -> bytes:
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    file_id = os.urandom(16).hex().encode()
     out += b"trailer\n<< /Size %d /Root 1 0 R /Encrypt 4 0 R /ID [<%s><%s>] >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, file_id, file_id, xref)
+        len(objects) + 1, file_id.hex().encode(), file_id.hex().encode(), xref)
     return bytes(out)
 
 
@@ -303,6 +326,15 @@ def test_a_page_of_text_is_a_small_sharp_png_of_16_greys(tmp_path):
     assert page.mime == "image/png" and im.mode == "P" and len(im.getcolors()) <= 16
     assert len(page.data) < 80_000
     assert min(v for _, v in im.convert("L").getcolors()) == 0  # black text
+
+
+def test_a_pdf_that_only_restricts_printing_opens_and_is_taken(tmp_path):
+    import pypdfium2 as pdfium
+
+    assert len(pdfium.PdfDocument(encrypted_pdf("secret"), password="secret")) == 1  # the builder is right
+    with uploads.render_pdf(write(tmp_path, encrypted_pdf(""))) as pdf:
+        (page,) = list(pdf)
+    assert (page.width, page.height) == (1600, 1600)
 
 
 def test_a_long_page_is_rendered_within_the_height_limit(tmp_path):
