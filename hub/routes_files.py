@@ -210,8 +210,8 @@ def _store(state, actor: str, path: Path, field: _FileField) -> dict:
         rows = [*page_rows, (sha, size, PDF_MIME, pages)]
         result = {"sha256": sha, "mime": PDF_MIME, "size": size, "pages": pages}
     with state.engine.begin() as conn:
-        for row_sha, size, mime, pages in rows:
-            blobstore.record(conn, row_sha, size, mime, actor, pages)
+        for row in rows:  # (sha256, size, mime, pages)
+            blobstore.record(conn, *row[:3], actor, row[3])
         after = {k: result[k] for k in ("sha256", "mime", "size")}
         after.update({"pages": len(result["pages"])} if "pages" in result else
                      {"width": result["width"], "height": result["height"]})
