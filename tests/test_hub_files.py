@@ -252,9 +252,10 @@ def _status_kb(pid: int, key: str) -> int:
     return int(Path(f"/proc/{pid}/status").read_text().split(f"{key}:")[1].split()[0])
 
 
-@pytest.fixture
-def live_hub(tmp_path):
+@pytest.fixture(scope="module")
+def live_hub(tmp_path_factory):
     """`kiosk-hub serve` (one worker, SQLite: the limit does not depend on the database)."""
+    tmp_path = tmp_path_factory.mktemp("live")
     data = tmp_path / "hub"
     (tmp_path / "pw").write_text(PASSWORD)
     cmd, env = _hub_cmd(data, "init", "--admin-user", "admin", "--admin-password-file", tmp_path / "pw")
