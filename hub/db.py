@@ -275,6 +275,19 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        sqlite_tx.begin_immediate(conn.connection.driver_connection, BUSY_TIMEOUT_MS)
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.connection.driver_connection.execute("BEGIN")  # a snapshot; no lock taken
+        else:
+            sqlite_tx.begin_immediate(conn.connection.driver_connection, BUSY_TIMEOUT_MS)
 
     return engine
+
+
+READ_ONLY = "hub_read_only"
+
+
+def reader(engine: Engine) -> Engine:
+    """The same engine for transactions that only read: on SQLite they begin without the write lock,
+    so the watchers' and the wire's frequent reads never queue behind a publish. Never write
+    through it (a read transaction that writes can fail when another process wrote meanwhile)."""
+    return engine.execution_options(**{READ_ONLY: True})

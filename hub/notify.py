@@ -213,12 +213,12 @@ class Watcher:
     # ---- both ----
 
     def _latest_id(self) -> int:
-        with self.engine.connect() as conn:
+        with db.reader(self.engine).connect() as conn:
             return events.latest_id(conn)
 
     def _read_since(self, floor: int) -> list[tuple[int, str, str]]:
         rows: list[tuple[int, str, str]] = []
-        with self.engine.connect() as conn:
+        with db.reader(self.engine).connect() as conn:
             while True:
                 batch = events.since(conn, floor)
                 rows += batch
@@ -268,5 +268,5 @@ class Watcher:
     def _load(self, centre: str) -> Manifest | None:
         from hub import publish
 
-        with self.engine.connect() as conn:
+        with db.reader(self.engine).connect() as conn:
             return Manifest.of(centre, publish.current(conn, centre))

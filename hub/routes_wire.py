@@ -200,7 +200,7 @@ def blob(sha256: str, request: Request):
     if not is_sha256(sha256):
         raise HubError("bad_request", "a blob is named by its sha256: 64 lowercase hex digits", 422, "sha256")
     _terminal(request, fresh=True)
-    with request.app.state.engine.connect() as conn:
+    with db.reader(request.app.state.engine).connect() as conn:
         mime = conn.execute(select(db.blobs.c.mime).where(db.blobs.c.sha256 == sha256)).scalar()
     path = request.app.state.blobs.path(sha256)
     try:

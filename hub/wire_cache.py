@@ -22,7 +22,7 @@ from threading import Lock
 
 from sqlalchemy.engine import Engine
 
-from hub import terminals
+from hub import db, terminals
 from hub.accounts import digest
 from hub.terminals import Terminal
 
@@ -252,7 +252,7 @@ class WireCache:
             found = self.tokens.get(key)
             if found is not MISSING:
                 return found
-        with self.engine.connect() as conn:
+        with db.reader(self.engine).connect() as conn:
             found = terminals.authenticate(conn, token)
         if found is None:
             cached = self.tokens.get(key)
@@ -273,7 +273,7 @@ class WireCache:
             if found is not MISSING:
                 return found
         generation = self.manifests.generation(centre)
-        with self.engine.connect() as conn:
+        with db.reader(self.engine).connect() as conn:
             manifest = Manifest.of(centre, publish.current(conn, centre))
         if trusted:
             self.manifests.put(centre, manifest, generation)
@@ -301,7 +301,7 @@ class WireCache:
         found = self.deltas.get((centre, base, newest))
         if found is not None:
             return (*found, newest)
-        with self.engine.connect() as conn:
+        with db.reader(self.engine).connect() as conn:
             made = publish.delta(conn, centre, base)
         if made is None:
             return None
