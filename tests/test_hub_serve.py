@@ -78,23 +78,16 @@ def hub_server(tmp_path, database_url):
         log.close()
 
 
-def test_healthz_and_whoami(hub_server):
+def test_healthz_whoami_and_json_refusals(hub_server):
+    """One running server (two workers) per database: starting one costs seconds, so one test asks it everything."""
     url, token = hub_server
     assert get(url + "/healthz") == (200, {"status": "ok", "schema": migrate.head()})
     for _ in range(4):  # a few requests: both workers answer from the shared database
         assert get(url + "/api/staff/whoami", token) == (200, {"user": "admin",
                                                                "roles": [{"role": "admin", "node": None}]})
-
-
-def test_whoami_refuses_without_a_valid_token(hub_server):
-    url, token = hub_server
     for wrong in (None, token + "x", token[:-1], "not-even-ours", "khub_" + "x" * 300):
         status, body = get(url + "/api/staff/whoami", wrong)
         assert status == 401 and body["error"] == "unauthorized" and "kiosk-hub token" in body["message"], wrong
-
-
-def test_unknown_paths_are_json(hub_server):
-    url, _ = hub_server
     assert get(url + "/nope") == (404, {"error": "not_found", "message": "no such endpoint"})
     req = urllib.request.Request(url + "/healthz", method="POST")
     with pytest.raises(urllib.error.HTTPError) as err:
