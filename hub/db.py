@@ -242,6 +242,44 @@ stats_batches = Table(
     Column("body", JSON, nullable=False),
 )
 
+# ---- the staff web pages (issue #14) ----
+
+# A signed-in browser: the cookie holds a random id, only its sha256 is stored; `csrf` is the
+# token every form and every unsafe request of that session must carry.
+staff_sessions = Table(
+    "staff_sessions", metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    _when("created_at"),
+    _when("last_seen_at"),
+    _when("expires_at"),
+    Column("client", String(100)),
+    Index(None, "user_id"),
+)
+
+# Every heartbeat, for a terminal's history page (the newest is also on the terminals row); pruned
+# after some days.
+heartbeat_log = Table(
+    "heartbeat_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("terminal_id", String(40), ForeignKey("terminals.id", ondelete="CASCADE"), nullable=False),
+    _when("at"),
+    Column("state", JSON, nullable=False),
+    Index(None, "terminal_id", "at"),
+)
+
+# 三务公开's fixed monthly disclosure day of a node (a 街道 sets it for its 社区; the nearest node
+# above a centre that has one applies).
+disclosure_days = Table(
+    "disclosure_days", metadata,
+    Column("node_id", String(64), ForeignKey("org_nodes.id", ondelete="CASCADE"), primary_key=True),
+    Column("day", Integer, nullable=False),
+    _when("updated_at"),
+    Column("updated_by", String(100), nullable=False),
+    CheckConstraint("day BETWEEN 1 AND 28", name="day"),
+)
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
