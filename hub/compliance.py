@@ -24,7 +24,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from content.schemas import CST
@@ -45,6 +45,14 @@ class Period:
     def answered_by(self, other: "Period") -> bool:
         """A disclosure of period `other` answers this period (equal, or longer and ending with it)."""
         return other.last == self.last and other.first <= self.first
+
+
+def answering(asked: Period) -> list[Period]:
+    """Every period whose disclosure answers `asked` (itself, and the longer ones ending with it)."""
+    year, last = asked.last
+    texts = [f"{year}-{last:02d}", f"{year}-Q{(last + 2) // 3}", f"{year}-H{(last + 5) // 6}", f"{year}"]
+    found = [parse_period(t) for t in texts]
+    return [p for p in found if p is not None and asked.answered_by(p)]
 
 
 def parse_period(text: str | None) -> Period | None:
@@ -133,7 +141,8 @@ def _disclosures(conn: Connection, targets: set[str], asked: Period, now: dt.dat
              .join(r, (r.c.item_id == i.id) & (r.c.revision == i.revision))
              .join(first, (first.c.item_id == i.id) & (first.c.revision == 1))
              .where(i.kind == "disclosure", i.revision > 0, i.deleted_at.is_(None), i.target.in_(sorted(targets)),
-                    r.c.document.contains(f'"period":"{asked.first[0]}')))  # canonical JSON: no spaces
+                    # a cheap first cut on the canonical JSON (no spaces); the parsed period decides
+                    or_(*(r.c.document.contains(f'"period":"{p.text}"') for p in answering(asked)))))
     out = []
     for row in conn.execute(query):
         doc = json.loads(row.document)

@@ -107,6 +107,10 @@ def test_a_quarter_answers_its_last_month_and_is_due_the_month_after(api):
     year = compliance.parse_period("2026")
     assert compliance.due_date(year, 10) == dt.date(2027, 1, 10)
     assert compliance.parse_period("2026-H1").last == (2026, 6)
+    assert [p.text for p in compliance.answering(compliance.parse_period("2026-12"))] == \
+        ["2026-12", "2026-Q4", "2026-H2", "2026"]
+    assert [p.text for p in compliance.answering(compliance.parse_period("2026-Q2"))] == ["2026-Q2", "2026-H1"]
+    assert [p.text for p in compliance.answering(compliance.parse_period("2026-08"))] == ["2026-08"]
 
 
 def test_an_editor_sees_only_the_centres_they_may_read(api):
