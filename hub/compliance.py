@@ -190,8 +190,8 @@ def report(conn: Connection, staff: perms.Staff, node: str, asked: Period, now: 
         for category in CATEGORIES:
             d = found.get((c, category))
             if d is not None:
-                cell = {"status": "published", "item": d.id, "period": d.period.text, "at": d.at.astimezone(dt.timezone.utc).isoformat(),
-                        "on_time": d.at.astimezone(CST).date() <= due}
+                cell = {"status": "published", "item": d.id, "period": d.period.text,
+                        "at": d.at.astimezone(dt.timezone.utc).isoformat(), "on_time": d.at.astimezone(CST).date() <= due}
             else:
                 cell = {"status": "due" if today <= due else "late"}
             totals[cell["status"]] += 1
