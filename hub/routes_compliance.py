@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from hub import compliance, db, history, perms
 from hub.errors import HubError
 from hub.http import current_staff
-from hub.routes_terminals import _visible
+from hub.routes_terminals import visible_terminal
 
 router = APIRouter(prefix="/api/staff")
 
@@ -40,7 +40,7 @@ def terminal_history(request: Request, terminal_id: str, since: str | None = Non
                      staff: perms.Staff = Depends(current_staff)):
     after = _since(since)
     with request.app.state.engine.connect() as conn:
-        _visible(conn, staff, terminal_id)
+        visible_terminal(conn, staff, terminal_id)
         return {"terminal": terminal_id, "entries": history.rows(conn, terminal_id, after, limit)}
 
 
