@@ -47,6 +47,7 @@ SCREENS = {"guide": "guide_detail", "disclosure": "disclosure_detail", "notice":
 RENDER_TIMEOUT = 60.0  # seconds; the subprocess is killed past it
 CACHE_KEEP = 200       # newest cached PNGs kept
 RENDER_SLOTS = threading.BoundedSemaphore(1)  # one render at a time in this process
+GL_ENV_PREFIXES = ("LIBGL_", "MESA_", "GALLIUM_", "EGL_")  # the hub's OpenGL settings reach the renderer
 STDERR_KEPT = 4000     # characters of the renderer's stderr kept for the log
 _NOT_SHOWN = "is not in the content or not shown at that time"  # kiosk.screenshot's refusal
 
@@ -173,7 +174,8 @@ def renderer_missing() -> str | None:
 
 
 def _env(tmp: Path, config: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TZ", "LD_LIBRARY_PATH")}
+    env = {k: v for k, v in os.environ.items()
+           if k in ("PATH", "LANG", "LC_ALL", "TZ", "LD_LIBRARY_PATH") or k.startswith(GL_ENV_PREFIXES)}
     env.update(HOME=str(tmp), XDG_CACHE_HOME=str(tmp / "cache"), KIOSK_CONFIG=str(config),
                SDL_VIDEODRIVER="offscreen", KIVY_HOME=str(tmp / "kivy"), KIVY_NO_ARGS="1",
                KIVY_NO_FILELOG="1", KIVY_NO_CONFIG="1", KIVY_LOG_MODE="PYTHON",
@@ -185,7 +187,9 @@ def _why_failed(stderr: str) -> HubError:
     missing = re.search(r"No module named '([\w.]+)'", stderr)
     if missing:
         return unavailable(f"the terminal's renderer needs the Python package {missing.group(1)!r}")
-    if re.search(r"OpenGL|GL version|Unable to (get|create) a Window|No (valid )?window provider|EGL", stderr):
+    # no usable offscreen GL: SDL2's window is refused and Kivy falls back to X11 (exit 102)
+    if re.search(r"OpenGL|GL version|\['window_sdl2'\] ignored|connect to X server|MESA-LOADER|"
+                 r"Unable to (get|create) a Window|valuable Window provider|EGL", stderr):
         return unavailable("no OpenGL for an offscreen window (the renderer needs Mesa/EGL and SDL2)")
     return unavailable("the terminal's renderer failed (the hub's log has its output)")
 
