@@ -98,9 +98,15 @@ def draft_bytes(draft: Image.Image, response) -> bytes:
     return response.content
 
 
-def test_a_notice_at_1920x1080(hub):
+def test_a_notice_to_be_published_next_week_at_1920x1080(hub):
+    """A terminal shows a notice only from its publish_at: the preview is drawn at that time."""
     listing = hub.call("admin", "GET", "/api/staff/items?kind=notice&centre=demo-centre").json()
     notice = next(i for i in listing["items"] if i["kind"] == "notice")
+    doc = hub.call("admin", "GET", f"/api/staff/items/{notice['id']}").json()["published"]
+    later = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=7)).isoformat()
+    put = hub.call("admin", "PUT", f"/api/staff/items/{notice['id']}",
+                   json={**doc, "publish_at": later, "expire_at": None, "title": "下周的通知：预览测试"})
+    assert put.status_code == 200, put.text
     shot = png(hub.call("admin", "GET", preview_url(notice["id"], size="1920x1080")), "hub_preview_notice_1920x1080")
     assert shot.size == (1920, 1080)
     assert len(set(shot.crop((0, 200, 1920, 700)).getdata())) > 20  # text drawn, not a blank page
