@@ -94,9 +94,19 @@ def _store(data_dir: Path, key: str, png: bytes) -> None:
     tmp = folder / f".{key}.{os.getpid()}.tmp"
     tmp.write_bytes(png)
     os.replace(tmp, folder / f"{key}.png")
-    files = sorted(folder.glob("*.png"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in files[CACHE_KEEP:]:
+    for old in _newest_first(folder)[CACHE_KEEP:]:
         old.unlink(missing_ok=True)
+
+
+def _newest_first(folder: Path) -> list[Path]:
+    """The cached PNGs, newest first (a file another worker removes meanwhile is skipped)."""
+    dated = []
+    for path in folder.glob("*.png"):
+        try:
+            dated.append((path.stat().st_mtime, path))
+        except FileNotFoundError:
+            continue
+    return [p for _t, p in sorted(dated, reverse=True)]
 
 
 # ---- the bundle ------------------------------------------------------------------------------

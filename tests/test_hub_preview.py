@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import time
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from PIL import Image, ImageChops
 from hub import accounts, db, demo_import, org, preview
 from hub.api import create_app
 from hub.errors import HubError
-from tests.hub_api_support import ApiHub, init_hub
+from tests.hub_api_support import ApiHub, api, database_url, guide, init_hub  # noqa: F401  (fixtures)
 
 SHOTS = Path(__file__).resolve().parent / "_screenshots"
 GUIDE = "guide-medical-insurance"
@@ -144,3 +145,21 @@ def test_a_host_without_opengl_is_told_so(hub, monkeypatch):
     assert "OpenGL" in r.json()["message"] and time.monotonic() - started < 30
     missing = preview._why_failed("Traceback ...\nModuleNotFoundError: No module named 'kivy'\n")
     assert missing.status == 503 and "'kivy'" in missing.message
+
+
+def test_the_cache_keeps_the_newest(tmp_path, monkeypatch):
+    monkeypatch.setattr(preview, "CACHE_KEEP", 2)
+    for n, key in enumerate(["a" * 64, "b" * 64, "c" * 64]):
+        preview._store(tmp_path, key, b"png %d" % n)
+        os.utime(tmp_path / "preview" / "cache" / f"{key}.png", (1000 + n, 1000 + n))
+    assert preview.cached(tmp_path, "a" * 64) is None and preview.cached(tmp_path, "c" * 64) == b"png 2"
+
+
+def test_without_published_content_there_is_nothing_to_preview_on(api):
+    """On SQLite and PostgreSQL: the centres of the API fixture have no centre item, hence no manifest."""
+    assert api.call("ed-a", "POST", "/api/staff/items", json=guide("g-pv", "c-a")).status_code in (200, 201)
+    none = api.call("ed-a", "GET", preview_url("g-pv"))
+    assert none.status_code == 409 and none.json()["error"] == "no_content" and "'c-a'" in none.json()["message"]
+    assert api.call("ed-b", "GET", preview_url("g-pv")).status_code == 404
+    assert api.call("view-a", "GET", preview_url("g-pv", which="published")).status_code == 404  # never published
+    assert api.call("view-a", "GET", preview_url("g-pv", size="1x1")).status_code == 422
