@@ -17,7 +17,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from hub import db, migrate, routes_audit, routes_compliance, routes_files, routes_items, routes_terminals, routes_wire
+from hub import (
+    db, migrate, routes_audit, routes_compliance, routes_files, routes_items, routes_preview, routes_terminals,
+    routes_wire,
+)
 from hub.blobstore import BlobStore
 from hub.errors import HubError
 from hub.http import current_staff
@@ -100,7 +103,8 @@ def create_app(settings: HubSettings) -> FastAPI:
         roles += [{"role": "viewer", "node": n} for n in sorted(staff.viewer_of)]
         return {"user": staff.name, "roles": roles}
 
-    for module in (routes_items, routes_files, routes_terminals, routes_wire, routes_audit, routes_compliance):
+    for module in (routes_items, routes_files, routes_terminals, routes_wire, routes_audit, routes_compliance,
+                   routes_preview):
         app.include_router(module.router)
 
     return app
