@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hub import db, migrate, routes_audit, routes_files, routes_items, routes_terminals, routes_wire
+from hub.admin import web as admin_web
 from hub.blobstore import BlobStore
 from hub.errors import HubError
 from hub.http import current_staff
@@ -102,5 +103,6 @@ def create_app(settings: HubSettings) -> FastAPI:
 
     for module in (routes_items, routes_files, routes_terminals, routes_wire, routes_audit):
         app.include_router(module.router)
+    admin_web.mount(app)  # the staff web pages at /admin/ (HTML, signed in with a browser session)
 
     return app
