@@ -66,14 +66,31 @@ def item_list(request: Request, session: sessions.Session = Depends(web.signed_i
                       page=page, pages=pages, page_url=page_url, kinds=KIND_LABELS, states=STATE_LABELS)
 
 
+def _block(block: dict) -> str:
+    """One body block as plain text: a heading in 【】, list items with bullets, table rows with |."""
+    kind = block.get("type")
+    if kind == "heading":
+        return f"【{block.get('text', '')}】"
+    if kind == "list":
+        return "\n".join(f"• {entry}" for entry in block.get("items", []))
+    if kind == "table":
+        rows = [block.get("columns", []), *block.get("rows", [])]
+        return "\n".join(filter(None, [block.get("caption", "")] + [" | ".join(map(str, r)) for r in rows]))
+    if kind == "image":
+        return f"[{block.get('blob', '')[:12]}…] {block.get('caption', '')}".strip()
+    return str(block.get("text", json.dumps(block, ensure_ascii=False)))
+
+
 def _shown(value) -> str:
     """A field's value as text for the read-only page."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value
-    if isinstance(value, list) and all(isinstance(b, dict) and "text" in b for b in value):
-        return "\n\n".join(str(b["text"]) for b in value)
+    if isinstance(value, list) and all(isinstance(b, dict) and "type" in b for b in value):
+        return "\n\n".join(_block(b) for b in value)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return "\n".join(f"{n}. {v}" for n, v in enumerate(value, 1))
     return json.dumps(value, ensure_ascii=False, indent=1)
 
 
