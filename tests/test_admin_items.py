@@ -70,7 +70,8 @@ def test_the_item_page_shows_draft_and_published_in_chinese(api):  # noqa: F811
         items.replace_draft(conn, admin, "n-live", {**notice("n-live", "c-a", title="新标题")})
     page = signed_in(api, "view-a").get("/admin/items/n-live")
     assert page.status_code == 200
-    for words in ("新标题", "旧标题", "通知公告", "有修改", "草稿", "已发布", "标题", "正文", "本周六上午停电检修。", "admin"):
+    for words in ("新标题", "旧标题", "通知公告", "有修改", "草稿", "已发布", "标题", "正文", "本周六上午停电检修。",
+                  "admin", "普通"):
         assert words in page.text, words
 
 

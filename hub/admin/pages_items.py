@@ -27,6 +27,7 @@ FIELD_LABELS = {"title": N_("Title"), "target": N_("Target"), "updated_at": N_("
                 "materials": N_("Materials"), "steps": N_("Steps"), "period": N_("Period"),
                 "publisher": N_("Publisher"), "image": N_("Image"), "name": N_("Name")}
 SKIP_FIELDS = ("id", "kind")
+LEVELS = {"normal": N_("Normal"), "urgent": N_("Urgent")}
 
 
 def _centres(conn, staff: perms.Staff) -> list[tuple[str, str]]:
@@ -104,17 +105,24 @@ def field_rows(draft: dict | None, published: dict | None) -> list[dict]:
         d = _shown((draft or {}).get(name)) if draft is not None else None
         p = _shown((published or {}).get(name)) if published is not None else None
         rows.append({"name": name, "label": FIELD_LABELS.get(name), "draft": d, "published": p,
-                     "differs": draft is not None and published is not None and d != p})
+                     "differs": draft is not None and published is not None and d != p,
+                     "translated": name == "level"})
     return rows
+
+
+def item_and_rights(request: Request, staff: perms.Staff, item_id: str) -> tuple[dict, bool]:
+    """(the item, whether `staff` may change it); the 404 page when they may not read it."""
+    try:
+        with request.app.state.engine.connect() as conn:
+            item = items.read(conn, staff, item_id)
+            writable = perms.writable(perms.load_tree(conn), staff)
+    except HubError as exc:
+        raise web.page_error(exc) from None
+    return item, writable is None or item["target"] in writable
 
 
 @router.get("/admin/items/{item_id}")
 def item_page(item_id: str, request: Request, session: sessions.Session = Depends(web.signed_in)):
-    staff = web.staff_of(request, session)
-    try:
-        with request.app.state.engine.connect() as conn:
-            item = items.read(conn, staff, item_id)
-    except HubError as exc:
-        raise web.page_error(exc) from None
+    item, can_write = item_and_rights(request, web.staff_of(request, session), item_id)
     return web.render(request, "item.html", session=session, item=item, kinds=KIND_LABELS, states=STATE_LABELS,
-                      rows=field_rows(item["draft"], item["published"]))
+                      rows=field_rows(item["draft"], item["published"]), can_write=can_write, levels=LEVELS)

@@ -112,6 +112,13 @@ def staff_of(request: Request, session: sessions.Session) -> perms.Staff:
     return perms.staff_named(request.app.state.engine, session.user)
 
 
+def signed_form(request: Request, form) -> tuple[sessions.Session, perms.Staff]:
+    """A POSTed form's session (else the sign-in page) with a right CSRF token (else 403), and its staff."""
+    session = signed_in(request)
+    check_csrf(session, form)
+    return session, staff_of(request, session)
+
+
 def check_csrf(session: sessions.Session | None, form) -> None:
     """403 unless the form's csrf field is the session's token."""
     sent = form.get("csrf") if form is not None else None
@@ -147,12 +154,13 @@ def safe_next(value: str | None) -> str:
 
 def mount(app) -> None:
     """The pages, their static files and their error pages on the hub's app."""
-    from hub.admin import pages_auth, pages_items
+    from hub.admin import pages_auth, pages_edit, pages_items
 
     app.state.admin_env = environment()
     app.mount("/admin/static", StaticFiles(directory=HERE / "static"), name="admin-static")
     app.include_router(pages_auth.router)
     app.include_router(pages_items.router)
+    app.include_router(pages_edit.router)
 
     @app.exception_handler(PageError)
     def _page_error(request: Request, exc: PageError):
