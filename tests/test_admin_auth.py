@@ -126,3 +126,9 @@ def test_next_never_leaves_the_site(api):  # noqa: F811
                                                "login_token": hidden(page.text, "login_token")},
                          follow_redirects=False)
     assert answer.headers["location"] == "/admin/items"
+
+
+def test_a_form_posted_after_the_session_ended_leads_to_sign_in(api):  # noqa: F811
+    client = browser(api)
+    answer = client.post("/admin/items/x/publish", data={"csrf": "x"}, follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/admin/login?next=/admin/items"

@@ -104,7 +104,7 @@ def signed_in(request: Request) -> sessions.Session:
     found = session_of(request)
     if found is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise SignInNeeded(target)
+        raise SignInNeeded(target if request.method == "GET" else "/admin/items")  # a form's POST is not replayed
     return found
 
 
