@@ -132,3 +132,13 @@ def test_a_form_posted_after_the_session_ended_leads_to_sign_in(api):  # noqa: F
     client = browser(api)
     answer = client.post("/admin/items/x/publish", data={"csrf": "x"}, follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"] == "/admin/login?next=/admin/items"
+
+
+def test_timed_out_sessions_are_removed_at_the_next_sign_in(api):  # noqa: F811
+    signed_in(api, "ed-a")
+    with api.engine.begin() as conn:
+        conn.execute(update(db.staff_sessions).values(last_seen_at=db.utcnow() - sessions.IDLE))
+    signed_in(api, "ed-b")
+    with api.engine.connect() as conn:
+        rows = conn.execute(select(db.staff_sessions.c.user_id)).all()
+    assert len(rows) == 1

@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.engine import Engine
 
 from hub import accounts, audit, db
@@ -32,11 +32,14 @@ class Session:
 
 
 def start(engine: Engine, user: str, client: str | None) -> str:
-    """A new session for `user` (already verified); the cookie value, returned once."""
+    """A new session for `user` (already verified); the cookie value, returned once. Sessions of
+    anyone that have timed out are removed on the way."""
     raw = secrets.token_urlsafe(32)
     now = db.utcnow()
+    s = db.staff_sessions.c
     with engine.begin() as conn:
         uid = conn.execute(select(db.users.c.id).where(db.users.c.name == user)).scalar_one()
+        conn.execute(delete(db.staff_sessions).where(or_(s.expires_at <= now, s.last_seen_at <= now - IDLE)))
         conn.execute(insert(db.staff_sessions).values(
             id_hash=accounts.digest(raw), user_id=uid, csrf=secrets.token_urlsafe(32), created_at=now,
             last_seen_at=now, expires_at=now + ABSOLUTE, client=(client or "")[:100] or None))
