@@ -21,6 +21,7 @@ from hub import (
     db, migrate, routes_audit, routes_compliance, routes_files, routes_items, routes_preview, routes_terminals,
     routes_wire,
 )
+from hub.admin import web as admin_web
 from hub.blobstore import BlobStore
 from hub.errors import HubError
 from hub.http import current_staff
@@ -106,5 +107,6 @@ def create_app(settings: HubSettings) -> FastAPI:
     for module in (routes_items, routes_files, routes_terminals, routes_wire, routes_audit, routes_compliance,
                    routes_preview):
         app.include_router(module.router)
+    admin_web.mount(app)  # the staff web pages at /admin/ (HTML, signed in with a browser session)
 
     return app

@@ -1,0 +1,42 @@
+"""Helpers for the staff web pages' tests: a browser-like client signed in through the real
+sign-in form (hub_api_support's hub: users of every role, all with PASSWORD)."""
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from tests.hub_api_support import PASSWORD
+
+_TOKEN_RE = re.compile(r'name="(login_token|csrf)" value="([^"]+)"')
+
+
+def hidden(html: str, name: str) -> str:
+    for key, value in _TOKEN_RE.findall(html):
+        if key == name:
+            return value
+    raise AssertionError(f"no hidden field {name!r} in the page")
+
+
+def browser(api) -> TestClient:
+    """A new client (its own cookie jar) on the hub's app."""
+    return TestClient(api.client.app)
+
+
+def try_login(client: TestClient, user: str, password: str = PASSWORD):
+    page = client.get("/admin/login")
+    assert page.status_code == 200
+    return client.post("/admin/login", data={"user": user, "password": password,
+                                             "login_token": hidden(page.text, "login_token")},
+                       follow_redirects=False)
+
+
+def signed_in(api, user: str) -> TestClient:
+    client = browser(api)
+    answer = try_login(client, user)
+    assert answer.status_code == 303, answer.text
+    return client
+
+
+def csrf_of(client: TestClient) -> str:
+    return hidden(client.get("/admin/password").text, "csrf")
