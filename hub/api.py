@@ -17,7 +17,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from hub import db, migrate, routes_audit, routes_files, routes_items, routes_terminals, routes_wire
+from hub import (
+    db, migrate, routes_audit, routes_compliance, routes_files, routes_items, routes_preview, routes_terminals,
+    routes_wire,
+)
 from hub.admin import web as admin_web
 from hub.blobstore import BlobStore
 from hub.errors import HubError
@@ -101,7 +104,8 @@ def create_app(settings: HubSettings) -> FastAPI:
         roles += [{"role": "viewer", "node": n} for n in sorted(staff.viewer_of)]
         return {"user": staff.name, "roles": roles}
 
-    for module in (routes_items, routes_files, routes_terminals, routes_wire, routes_audit):
+    for module in (routes_items, routes_files, routes_terminals, routes_wire, routes_audit, routes_compliance,
+                   routes_preview):
         app.include_router(module.router)
     admin_web.mount(app)  # the staff web pages at /admin/ (HTML, signed in with a browser session)
 

@@ -2,7 +2,7 @@
 
 * `GET /api/staff/items?centre=&kind=&q=&state=&limit=&offset=` -- what the user may read;
 * `POST /api/staff/items` -- a new draft; `GET|PUT|DELETE /api/staff/items/{id}`;
-* `POST /api/staff/items/{id}/publish`;
+* `POST /api/staff/items/{id}/publish`; `GET /api/staff/items/{id}/reach` (terminals showing it);
 * `GET /api/staff/nodes` -- the tree the user may read; `POST /api/staff/nodes` (admins).
 
 Bodies are JSON objects of at most MAX_BODY bytes, parsed with content.jsonload's limits (depth,
@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from content.bundle import Limits
 from content.jsonload import JSONRefused, load_json
-from hub import items, nodes
+from hub import db, items, nodes, reach
 from hub.errors import HubError
 from hub.http import current_staff
 from hub.perms import Staff
@@ -88,6 +88,13 @@ def delete_item(item_id: str, request: Request, staff: Staff = Depends(current_s
 def publish_item(item_id: str, request: Request, staff: Staff = Depends(current_staff)):
     with _engine(request).begin() as conn:
         return items.publish_draft(conn, request.app.state.settings, staff, item_id)
+
+
+@router.get("/items/{item_id}/reach")
+def item_reach(item_id: str, request: Request, staff: Staff = Depends(current_staff)):
+    """How many of the terminals the item reaches show its current published revision now."""
+    with db.reader(_engine(request)).connect() as conn:
+        return reach.item_reach(conn, staff, item_id)
 
 
 @router.get("/nodes")

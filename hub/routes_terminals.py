@@ -141,7 +141,7 @@ def screenshot(request: Request, terminal: terminals.Terminal = Depends(screensh
 
 # ---- staff: the fleet view ---------------------------------------------------------------------
 
-def _visible(conn, staff: perms.Staff, terminal_id: str, write: bool = False) -> str:
+def visible_terminal(conn, staff: perms.Staff, terminal_id: str, write: bool = False) -> str:
     """The terminal's centre when `staff` may see it (and, with `write`, change it): 404 / 403."""
     centre = terminals.centre_of(conn, terminal_id)
     tree = perms.load_tree(conn)
@@ -172,14 +172,14 @@ def list_terminals(request: Request, centre: str | None = None, status: str | No
 @router.get("/api/staff/terminals/{terminal_id}")
 def get_terminal(request: Request, terminal_id: str, staff: perms.Staff = Depends(current_staff)):
     with request.app.state.engine.connect() as conn:
-        _visible(conn, staff, terminal_id)
+        visible_terminal(conn, staff, terminal_id)
         return fleet.one(conn, terminal_id, db.utcnow())
 
 
 @router.get("/api/staff/terminals/{terminal_id}/screenshot")
 def get_screenshot(request: Request, terminal_id: str, staff: perms.Staff = Depends(current_staff)):
     with request.app.state.engine.connect() as conn:
-        _visible(conn, staff, terminal_id)
+        visible_terminal(conn, staff, terminal_id)
         sha = conn.execute(select(db.terminals.c.screenshot_sha256).where(db.terminals.c.id == terminal_id)).scalar()
     blobs = request.app.state.blobs
     if sha is None or not blobs.has(sha):
@@ -192,7 +192,7 @@ def get_screenshot(request: Request, terminal_id: str, staff: perms.Staff = Depe
 def _change(request: Request, staff: perms.Staff, terminal_id: str, action) -> dict:
     """Run `action(conn, actor, terminal_id)` for an editor of the terminal's centre; its new row."""
     with request.app.state.engine.begin() as conn:
-        _visible(conn, staff, terminal_id, write=True)
+        visible_terminal(conn, staff, terminal_id, write=True)
         action(conn, staff.name, terminal_id)
         return fleet.one(conn, terminal_id, db.utcnow())
 

@@ -26,7 +26,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from hub import audit, blobstore, db, events, fleet, org
+from hub import audit, blobstore, db, events, fleet, history, org
 from hub.accounts import digest
 from hub.errors import HubError
 from sync.wire import Heartbeat, StatsBatch
@@ -109,6 +109,7 @@ def heartbeat(engine: Engine, terminal: Terminal, beat: Heartbeat, now: dt.datet
             last_error=beat.last_error).returning(t.centre_id, t.screenshot_requested_at)).first()
         if row is None:
             raise unauthorized()
+        history.record(conn, terminal.id, now, state)  # hub.history: the terminal page's log
         latest = fleet.latest_versions(conn, [row.centre_id]).get(row.centre_id)  # not the 250 KB body
     return {"latest_version": latest.version if latest else None,
             "screenshot": row.screenshot_requested_at is not None}

@@ -41,6 +41,15 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
+def _time(text: str):
+    import datetime as dt
+
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time, e.g. 2026-12-02T09:00+08:00") from None
+
+
 # ---- commands ----------------------------------------------------------------------------
 
 def cmd_run(args) -> int:
@@ -98,7 +107,8 @@ def cmd_screenshot(args) -> int:
     from kiosk.screenshot import take_screenshots
 
     try:
-        paths = take_screenshots(settings, view, args.size, Path(args.out), args.screen or None)
+        paths = take_screenshots(settings, view, args.size, Path(args.out), args.screen or None,
+                                 item=args.item, at=args.at)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
     for p in paths:
@@ -178,6 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=_size, required=True, metavar="WxH", help="e.g. 1080x1920, 1920x1080, 800x480")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for NAME.png files")
     p.add_argument("--screen", action="append", metavar="NAME", help="only this screen (repeatable; default all)")
+    p.add_argument("--item", metavar="ID", help="the item a detail screen shows (default: a representative one)")
+    p.add_argument("--at", type=_time, metavar="TIME", help="the clock the app sees, ISO 8601 (what is live then)")
     p.set_defaults(func=cmd_screenshot)
 
     content = sub.add_parser("content", help="content bundles: check, demo, search")

@@ -6,6 +6,7 @@ Kivy creates one Window per process, so call `take_screenshots` once per process
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 import tempfile
@@ -15,6 +16,8 @@ from screens.registry import SCREENS
 
 KNOWN_SCREENS: tuple[str, ...] = tuple(SCREENS)
 FRAMES_BEFORE_CAPTURE = 4  # the first frames after start can be blank (PITFALLS.md)
+# `--item ID`: the parameter each detail screen's `show` takes (app.open_screen(name, **params))
+ITEM_PARAM = {"guide_detail": "guide_id", "notice_detail": "notice_id", "disclosure_detail": "item_id"}
 
 
 def prepare_headless_env() -> None:
@@ -56,9 +59,15 @@ def save_window_png(target: Path) -> Path:
 
 
 def take_screenshots(settings, view, size: tuple[int, int], out_dir: Path,
-                     names: list[str] | None = None) -> list[Path]:
-    """Render each named screen at `size` (width, height) and save `out_dir/NAME.png`."""
+                     names: list[str] | None = None, item: str | None = None,
+                     at: dt.datetime | None = None) -> list[Path]:
+    """Render each named screen at `size` (width, height) and save `out_dir/NAME.png`.
+
+    `item`: the detail screens show that item instead of their representative one (ValueError
+    for a screen that shows no item). `at`: the wall clock the app sees (what is live then)."""
     chosen = check_names(names)
+    if item is not None and any(n not in ITEM_PARAM for n in chosen):
+        raise ValueError(f"--item needs --screen {' or '.join(ITEM_PARAM)}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     width, height = int(size[0]), int(size[1])
@@ -78,7 +87,7 @@ def take_screenshots(settings, view, size: tuple[int, int], out_dir: Path,
         Window.size = (width, height)
     # never the ID reader's polling thread: the running terminal may hold the same port
     settings = settings.model_copy(update={"idcard": settings.idcard.model_copy(update={"enabled": False})})
-    app = KioskApp(settings, view, rotate=False)
+    app = KioskApp(settings, view, rotate=False, now=(lambda: at) if at is not None else None)
     saved: list[Path] = []
     pending = list(chosen)
     state = {"frames": 0}
@@ -97,12 +106,16 @@ def take_screenshots(settings, view, size: tuple[int, int], out_dir: Path,
             from screens import registry
 
             registry.prepare_sample(name, app)
-            if not app.open_screen(name):
-                raise RuntimeError(f"screen {name!r} could not be opened")
+            params = {ITEM_PARAM[name]: item} if item is not None else {}
+            if not app.open_screen(name, **params):
+                state["failed"] = (f"{name}: item {item!r} is not in the content or not shown at that time"
+                                   if params else f"screen {name!r} could not be opened")
+                app.stop()
+                return False
             screen = app.manager.get_screen(name)
             # a detail screen shows a representative item (the first guide, notice, ...)
             prepare = getattr(screen, "prepare_screenshot", None)
-            if prepare is not None:
+            if prepare is not None and not params:
                 prepare()
             state["frames"] = 0  # let the new screen draw before capturing
             return
@@ -112,6 +125,8 @@ def take_screenshots(settings, view, size: tuple[int, int], out_dir: Path,
 
     Clock.schedule_interval(step, 0)
     app.run()
+    if "failed" in state:
+        raise ValueError(state["failed"])
     return saved
 
 

@@ -71,3 +71,15 @@ def test_every_command_is_documented_in_the_readme():
         for action in nested:
             for child in action.choices:
                 assert f"kiosk {name} {child}" in readme, f"`kiosk {name} {child}` is not in README.md"
+
+
+def test_screenshot_item_and_time_are_checked(env, tmp_path):
+    """`--item` shows one item on a detail screen (the hub's preview uses it); a wrong use says why."""
+    other = kiosk(env, "screenshot", "--size", "800x480", "--out", tmp_path, "--screen", "home", "--item", "x")
+    assert other.returncode == 1 and "--item needs --screen" in other.stderr
+    bad_time = kiosk(env, "screenshot", "--size", "800x480", "--out", tmp_path, "--at", "noon")
+    assert bad_time.returncode == 2 and "ISO 8601" in bad_time.stderr
+    gone = kiosk(env, "screenshot", "--size", "800x480", "--out", tmp_path, "--screen", "notice_detail",
+                 "--item", "no-such-notice", "--at", "2026-12-02T09:00+08:00")
+    assert gone.returncode == 1 and "'no-such-notice' is not in the content" in gone.stderr
+    assert not (tmp_path / "notice_detail.png").exists()
