@@ -32,7 +32,7 @@ LOCALE_DIR = HERE.parent / "locale"
 LOCALE = "zh_CN"
 NAV = [("/admin/items", N_("Content"))]  # (path, msgid): other pages add theirs (终端, 公开日, 审计, 用户)
 SHOWN_ZONE = ZoneInfo("Asia/Shanghai")  # times are stored in UTC and shown in China's time
-DOMAINS = ["hub_admin"]  # other pages add their domain here; the first that knows a msgid wins
+DOMAINS = ["hub_admin", "hub_admin_fleet"]  # other pages add their domain here; the first that knows a msgid wins
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 
@@ -161,6 +161,7 @@ def mount(app) -> None:
     app.include_router(pages_auth.router)
     app.include_router(pages_items.router)
     app.include_router(pages_edit.router)
+    app.include_router(__import__("hub.admin.pages_terminals", fromlist=["router"]).router)
 
     @app.exception_handler(PageError)
     def _page_error(request: Request, exc: PageError):
