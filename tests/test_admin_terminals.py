@@ -7,10 +7,12 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import gettext
+import io
 import re
 from pathlib import Path
 
 from babel.messages.pofile import read_po
+from PIL import Image
 
 from hub import org
 from hub.admin import web
@@ -101,6 +103,15 @@ def test_request_screenshot_and_revoke_with_confirmation(api):  # noqa: F811
     r = editor.post(f"/admin/terminals/{tid}/screenshot", data={"csrf": csrf}, follow_redirects=False)
     assert r.status_code == 303
     assert beat(token, api).json()["screenshot"] is True
+    shot = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(shot, "PNG")
+    sent = api.client.post("/api/v1/screenshot", content=shot.getvalue(),
+                           headers={"Authorization": f"Bearer {token}", "Content-Type": "image/png"})
+    assert sent.status_code == 200, sent.text
+    assert f'src="/admin/terminals/{tid}/screenshot.png"' in editor.get(f"/admin/terminals/{tid}").text
+    png = editor.get(f"/admin/terminals/{tid}/screenshot.png")
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png" and png.content[:4] == b"\x89PNG"
+    assert signed_in(api, "ed-b").get(f"/admin/terminals/{tid}/screenshot.png").status_code == 404
     # revoking asks first, then refuses the token
     first = editor.post(f"/admin/terminals/{tid}/revoke", data={"csrf": csrf}, follow_redirects=True)
     assert first.status_code == 200 and "确定停用" in first.text
