@@ -11,13 +11,17 @@ import io
 import re
 from pathlib import Path
 
+import httpx
+import pytest
 from babel.messages.pofile import read_po
 from PIL import Image
 
-from hub import org
+from hub import db, org
 from hub.admin import web
 from tests.admin_support import csrf_of, signed_in
-from tests.hub_api_support import api, database_url  # noqa: F401  (fixtures)
+from tests.hub_api_support import PASSWORD, api, build_tree, database_url, init_hub  # noqa: F401  (fixtures)
+from tests.test_admin_browser import ARGS, CHROMIUM, SHOTS
+from tests.test_hub_wire_support import start_server, stop_server
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = "<script>alert(1)</script>"
@@ -173,3 +177,55 @@ def test_every_fleet_word_has_chinese_and_the_mo_matches():
         compiled = {k: v for k, v in gettext.GNUTranslations(fh)._catalog.items() if k}  # noqa: SLF001
     assert compiled == catalog, "recompile: .venv/bin/pybabel compile -D hub_admin_fleet -d hub/locale -l zh_CN"
     assert "hub_admin_fleet" in web.DOMAINS and web.translations().gettext("Revoke terminal") == "停用终端"
+
+
+# ---- in Chromium ------------------------------------------------------------------------------
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium (/usr/bin/chromium) is not installed")
+def test_the_fleet_list_in_chromium(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    settings = init_hub(tmp_path / "hub", f"sqlite:///{tmp_path / 'hub.sqlite'}", tmp_path / "pw")
+    engine = db.make_engine(settings.database)
+    build_tree(engine)
+    proc, port = start_server(settings, tmp_path / "serve.log")
+    url = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=url) as client:
+            for centre, name, changes in [("c-a", "一楼大厅", {}), ("c-a", "二楼 <b>自助</b>", {"printer": {"state": "paper_out"}}),
+                                          ("c-b", "B社区服务站", {"disk_free_bytes": 1 << 20}), ("c-c", "从未上线的终端", None)]:
+                code = org.create_code(engine, "admin", centre, dt.timedelta(hours=1))[0]
+                token = client.post("/api/v1/enroll", json={"code": code, "name": name}).json()["token"]
+                if changes is not None:
+                    body = {"version_shown": "v1", "app_version": "0.4.0", "uptime_s": 60,
+                            "disk_free_bytes": 20 << 30, "disk_total_bytes": 32 << 30, "printer": {"state": "ok"},
+                            "reader": {"state": "ready"}, "last_error": None,
+                            "sent_at": dt.datetime.now(dt.timezone.utc).isoformat(), **changes}
+                    assert client.post("/api/v1/heartbeat", json=body,
+                                       headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        SHOTS.mkdir(exist_ok=True)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+            try:
+                page = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN").new_page()
+                page.goto(url + "/admin/terminals")
+                page.fill("input[name=user]", "admin")
+                page.fill("input[name=password]", PASSWORD)
+                page.click("button[type=submit]")
+                page.wait_for_url("**/admin/terminals")
+                text = page.inner_text("table")
+                assert "打印机缺纸" in text and "磁盘空间不足" in text and "从未上线" in text and "<b>自助</b>" in text
+                assert page.locator("tr.attention").count() == 2
+                page.screenshot(path=str(SHOTS / "admin-terminals.png"))
+            finally:
+                browser.close()
+    finally:
+        stop_server(proc)
+        engine.dispose()
+
+
+def test_no_fleet_word_is_shadowed_by_an_earlier_domain():
+    """DOMAINS chain: an earlier domain knowing a msgid wins, so ours must not differ from it."""
+    earlier = web.translations()
+    shadowed = {m: earlier.gettext(m) for m, s in po_messages().items() if earlier.gettext(m) != s}
+    assert not shadowed, f"another domain translates these differently; use other msgids: {shadowed}"

@@ -24,14 +24,14 @@ from hub.routes_terminals import visible_terminal
 
 router = APIRouter()
 HISTORY_ROWS = 60
-STATUS_LABELS = {"ok": F_("Normal"), "stale": F_("Needs attention"), "offline": F_("Offline"),
+STATUS_LABELS = {"ok": F_("Working normally"), "stale": F_("Needs attention"), "offline": F_("Offline"),
                  "never_seen": F_("Never online"), "revoked": F_("Revoked")}
 REASON_LABELS = {"revoked": F_("Revoked"), "never_seen": F_("Never online"), "offline": F_("Offline"),
                  "version:behind": F_("Content not updated"), "printer:paper_out": F_("Printer out of paper"),
                  "printer:cover_open": F_("Printer cover open"), "printer:offline": F_("Printer not connected"),
                  "printer:timeout": F_("Printer not answering"), "printer:unknown": F_("Printer fault"),
                  "reader:error": F_("Card reader fault"), "disk:low": F_("Disk space low")}
-DEVICE_LABELS = {"off": F_("Off"), "checking": F_("Checking"), "ok": F_("Normal"), "near_end": F_("Paper low"),
+DEVICE_LABELS = {"off": F_("Off"), "checking": F_("Checking"), "ok": F_("Device OK"), "near_end": F_("Paper low"),
                  "paper_out": F_("Out of paper"), "cover_open": F_("Cover open"), "offline": F_("Not connected"),
                  "timeout": F_("Not answering"), "unknown": F_("Unknown"), "ready": F_("Ready"),
                  "error": F_("Fault")}
