@@ -217,6 +217,18 @@ def test_the_fleet_list_in_chromium(tmp_path):
                 assert "打印机缺纸" in text and "磁盘空间不足" in text and "从未上线" in text and "<b>自助</b>" in text
                 assert page.locator("tr.attention").count() == 2
                 page.screenshot(path=str(SHOTS / "admin-terminals.png"))
+                page.click("text=二楼 <b>自助</b>")
+                page.wait_for_url("**/admin/terminals/t-*")
+                assert "打印机缺纸" in page.inner_text("main") and "心跳记录" in page.inner_text("main")
+                with page.expect_navigation():
+                    page.click("button:has-text('请求截图')")
+                assert "已于" in page.inner_text("main")
+                page.click("text=停用终端")
+                page.wait_for_url("**?confirm=revoke")
+                page.screenshot(path=str(SHOTS / "admin-terminal.png"), full_page=True)
+                with page.expect_navigation():
+                    page.click("button:has-text('确定停用')")
+                assert "已停用" in page.inner_text("main") and page.locator("main button").count() == 0
             finally:
                 browser.close()
     finally:
