@@ -88,7 +88,8 @@ def test_what_staff_typed_is_shown_as_text(api):  # noqa: F811
 
 # ---- the catalog ------------------------------------------------------------------------------
 
-_CALL_RE = re.compile(r"""\bN?_\(\s*((["'])(?:\\.|(?!\2).)*\2)\s*[,)]""")
+# _("…") / N_("…"), and F_("…") / gettext("…") as the terminals pages mark theirs
+_CALL_RE = re.compile(r"""(?:\b[NF]?_|\bgettext)\(\s*((["'])(?:\\.|(?!\2).)*\2)\s*[,)]""")
 _FIELD_RE = re.compile(r"%\((\w+)\)s")
 PO = ROOT / "hub/locale/zh_CN/LC_MESSAGES/hub_admin.po"
 
