@@ -30,9 +30,9 @@ from hub.errors import HubError
 HERE = Path(__file__).resolve().parent
 LOCALE_DIR = HERE.parent / "locale"
 LOCALE = "zh_CN"
-NAV = [("/admin/items", N_("Content")), ("/admin/compliance", N_("Disclosure day"))]  # (path, msgid): other pages add theirs (终端, 公开日, 审计, 用户)
+NAV = [("/admin/items", N_("Content")), ("/admin/compliance", N_("Disclosure day")), ("/admin/audit", N_("Audit")), ("/admin/users", N_("Users"))]  # (path, msgid): other pages add theirs (终端, 公开日, 审计, 用户)
 SHOWN_ZONE = ZoneInfo("Asia/Shanghai")  # times are stored in UTC and shown in China's time
-DOMAINS = ["hub_admin", "hub_admin_compliance"]  # other pages add their domain here; the first that knows a msgid wins
+DOMAINS = ["hub_admin", "hub_admin_compliance", "hub_admin_users"]  # other pages add their domain here; the first that knows a msgid wins
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 
@@ -154,7 +154,7 @@ def safe_next(value: str | None) -> str:
 
 def mount(app) -> None:
     """The pages, their static files and their error pages on the hub's app."""
-    from hub.admin import pages_auth, pages_compliance, pages_edit, pages_items
+    from hub.admin import pages_audit, pages_auth, pages_compliance, pages_edit, pages_items, pages_users
 
     app.state.admin_env = environment()
     app.mount("/admin/static", StaticFiles(directory=HERE / "static"), name="admin-static")
@@ -162,6 +162,7 @@ def mount(app) -> None:
     app.include_router(pages_items.router)
     app.include_router(pages_edit.router)
     app.include_router(pages_compliance.router)
+    app.include_router(pages_audit.router); app.include_router(pages_users.router)  # noqa: E702
 
     @app.exception_handler(PageError)
     def _page_error(request: Request, exc: PageError):
