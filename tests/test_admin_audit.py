@@ -67,3 +67,14 @@ def test_long_values_are_folded():
     short = pages_audit.shown_json({"a": 1})
     long = pages_audit.shown_json({"text": "长" * 300})
     assert not short["long"] and long["long"] and pages_audit.shown_json(None) is None
+
+
+def test_unknown_actions_as_stored_and_long_values_folded(api):  # noqa: F811
+    from hub import audit
+
+    with api.engine.begin() as conn:
+        audit.record(conn, "cli", "widget.frobnicate", "widget:1", None, {"note": "<i>x</i>" + "长" * 300})
+    html = signed_in(api, "admin").get("/admin/audit?target=widget:1").text
+    row = html[html.index('<tr id="entry-'):]
+    assert "widget.frobnicate" in row and '<div class="muted">widget.frobnicate' not in row
+    assert "<details><summary>展开（" in row and "<i>x</i>" not in row and "&lt;i&gt;x&lt;/i&gt;" in row
