@@ -33,7 +33,7 @@ def test_admin_sees_a_publish_with_before_and_after_escaped(api):  # noqa: F811
     page = client.get("/admin/audit?target=item:n-audit")
     assert page.status_code == 200, page.text
     html = page.text
-    assert "审计日志" in html and "发布" in html and "item.publish" in html and "ed-a" in html
+    assert "审计日志" in html and "对象" in html and "发布范围" not in html and "发布" in html and "item.publish" in html and "ed-a" in html
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     ids = _ids(html)
     assert ids == sorted(ids, reverse=True) and len(ids) >= 2
