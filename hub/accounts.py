@@ -16,7 +16,7 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from hub import audit, db, limits
@@ -163,3 +163,51 @@ def verify_login(engine: Engine, name: str, password: str, client: str | None = 
     if not limits.guard(engine, keys, limits.LOGIN, attempt):
         raise HubError("bad_login", "wrong user name or password", 401)
     return name
+
+
+def list_users(engine: Engine) -> list[dict]:
+    """Every user by name: {name, disabled, created_at, roles: [(role, node or None)]}."""
+    u, g = db.users.c, db.role_grants.c
+    with engine.connect() as conn:
+        users = conn.execute(select(u.id, u.name, u.disabled, u.created_at).order_by(u.name)).all()
+        grants = conn.execute(select(g.user_id, g.role, g.node_id)).all()
+    roles: dict[int, list] = {}
+    for row in grants:
+        roles.setdefault(row.user_id, []).append((row.role, row.node_id))
+    return [{"name": r.name, "disabled": bool(r.disabled), "created_at": db.as_utc(r.created_at),
+             "roles": sorted(roles.get(r.id, []), key=lambda x: (x[0], x[1] or ""))} for r in users]
+
+
+def revoke_grant(engine: Engine, actor: str, name: str, role: str, node: str | None = None) -> bool:
+    """Remove `name`'s grant of `role` on `node` (None for admin); False when there was none. An
+    actor cannot take away their own admin grant (so the hub always keeps the admin doing it)."""
+    c = db.role_grants.c
+    with engine.begin() as conn:
+        uid = _user_id(conn, name)
+        if role == "admin" and name == actor:
+            raise HubError("conflict", "you cannot remove your own admin role", 409, "role")
+        removed = conn.execute(delete(db.role_grants).where(
+            c.user_id == uid, c.role == role, c.node_id.is_(None) if node is None else c.node_id == node)).rowcount
+        if removed:
+            audit.record(conn, actor, "role.revoke", f"user:{name}", {"role": role, "node": node}, None)
+    return bool(removed)
+
+
+def set_disabled(engine: Engine, actor: str, name: str, disabled: bool) -> bool:
+    """Disable or enable `name`; whether it changed. A disabled user's sessions, tokens and sign-in
+    are refused at once (sessions.find, user_for_token, verify_login read `disabled`); their
+    browser sessions are deleted too. Nobody disables themselves."""
+    u = db.users.c
+    with engine.begin() as conn:
+        uid = _user_id(conn, name)
+        if disabled and name == actor:
+            raise HubError("conflict", "you cannot disable yourself", 409, "user")
+        was = bool(conn.execute(select(u.disabled).where(u.id == uid)).scalar())
+        if was == disabled:
+            return False
+        conn.execute(update(db.users).where(u.id == uid).values(disabled=disabled))
+        if disabled:
+            conn.execute(delete(db.staff_sessions).where(db.staff_sessions.c.user_id == uid))
+        audit.record(conn, actor, "user.disable" if disabled else "user.enable", f"user:{name}",
+                     {"disabled": was}, {"disabled": disabled})
+    return True

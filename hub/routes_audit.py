@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import String, literal, or_, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from hub import db, perms
@@ -38,12 +39,10 @@ def _visible(tree: perms.Tree, staff: Staff) -> ColumnElement[bool]:
                (a.actor == staff.name) & a.target.startswith("blob:"))
 
 
-@router.get("/api/staff/audit")
-def audit_entries(request: Request, staff: Staff = Depends(current_staff),
-                  limit: int = Query(100, ge=1, le=MAX_LIMIT),
-                  before_id: int | None = Query(None, ge=1),
-                  target: str | None = Query(None, min_length=1, max_length=200),
-                  actor: str | None = Query(None, min_length=1, max_length=100)):
+def page(conn: Connection, staff: Staff, limit: int, before_id: int | None = None, target: str | None = None,
+         actor: str | None = None) -> dict:
+    """`{"entries", "next_before_id"}`: up to `limit` entries `staff` may see, newest first, with an
+    id below `before_id`, of that target and actor when given (the API and the 审计 page share it)."""
     a = db.audit_log.c
     query = select(db.audit_log).order_by(a.id.desc()).limit(limit)
     if before_id is not None:
@@ -52,10 +51,19 @@ def audit_entries(request: Request, staff: Staff = Depends(current_staff),
         query = query.where(a.target == target)
     if actor is not None:
         query = query.where(a.actor == actor)
-    with request.app.state.engine.connect() as conn:
-        if not staff.admin:
-            query = query.where(_visible(perms.load_tree(conn), staff))
-        rows = conn.execute(query).mappings().all()
+    if not staff.admin:
+        query = query.where(_visible(perms.load_tree(conn), staff))
+    rows = conn.execute(query).mappings().all()
     entries = [{"id": r["id"], "at": db.as_utc(r["at"]).isoformat(), "actor": r["actor"], "action": r["action"],
                 "target": r["target"], "before": r["before"], "after": r["after"]} for r in rows]
     return {"entries": entries, "next_before_id": entries[-1]["id"] if len(entries) == limit else None}
+
+
+@router.get("/api/staff/audit")
+def audit_entries(request: Request, staff: Staff = Depends(current_staff),
+                  limit: int = Query(100, ge=1, le=MAX_LIMIT),
+                  before_id: int | None = Query(None, ge=1),
+                  target: str | None = Query(None, min_length=1, max_length=200),
+                  actor: str | None = Query(None, min_length=1, max_length=100)):
+    with request.app.state.engine.connect() as conn:
+        return page(conn, staff, limit, before_id, target, actor)
