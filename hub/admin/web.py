@@ -32,7 +32,7 @@ LOCALE_DIR = HERE.parent / "locale"
 LOCALE = "zh_CN"
 NAV = [("/admin/items", N_("Content")), ("/admin/compliance", N_("Disclosure day"))]  # (path, msgid): other pages add theirs (终端, 公开日, 审计, 用户)
 SHOWN_ZONE = ZoneInfo("Asia/Shanghai")  # times are stored in UTC and shown in China's time
-DOMAINS = ["hub_admin", "hub_admin_compliance"]  # other pages add their domain here; the first that knows a msgid wins
+DOMAINS = ["hub_admin", "hub_admin_compliance", "hub_admin_preview"]  # other pages add their domain here; the first that knows a msgid wins
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 
@@ -154,7 +154,7 @@ def safe_next(value: str | None) -> str:
 
 def mount(app) -> None:
     """The pages, their static files and their error pages on the hub's app."""
-    from hub.admin import pages_auth, pages_compliance, pages_edit, pages_items
+    from hub.admin import pages_auth, pages_compliance, pages_edit, pages_items, pages_preview
 
     app.state.admin_env = environment()
     app.mount("/admin/static", StaticFiles(directory=HERE / "static"), name="admin-static")
@@ -162,6 +162,8 @@ def mount(app) -> None:
     app.include_router(pages_items.router)
     app.include_router(pages_edit.router)
     app.include_router(pages_compliance.router)
+    app.include_router(pages_preview.router)
+    pages_preview.install(app.state.admin_env)
 
     @app.exception_handler(PageError)
     def _page_error(request: Request, exc: PageError):
