@@ -1,0 +1,135 @@
+"""The staff web pages' figures (issue #14): how long a page takes on a big centre.
+
+    python tests/bench/bench_admin_pages.py [--items 2000] [--terminals 500] [--requests 50]
+
+A hub made by `kiosk-hub init` (SQLite in a temp folder, then PostgreSQL when 127.0.0.1:5432
+answers: a new database, dropped after) with a district > street > centre
+holding a `centre` item and `--items` items -- guides put in place in bulk the way
+publish_revision stores them, then one real publish.rebuild (bench_hub_wire's bulk_guides), plus
+one urgent notice published for real -- and `--terminals` terminals of the centre, enrolled with
+codes, each having sent a heartbeat (half of them showing the notice's version, half an older
+one). Signed in through the real sign-in form as the first admin, FastAPI's TestClient (in
+process, no network) times `--requests` GETs of each page, after one warm-up request, and prints
+p50 / p95 / max in ms (goal p95 <= 200 ms):
+
+- the content list (`/admin/items`, the first page of 50 of the centre's items),
+- an item page of a guide (`/admin/items/g0007`: its fields and the 预览 section's image tags;
+  the images themselves are other requests, rendered once and cached, see bench/hub preview),
+- the item page of the urgent notice (its 送达 line over every terminal of the centre),
+- the notice's edit page (`/admin/items/{id}/edit`),
+- the fleet list: `/admin/terminals` when this branch has it, else `GET /api/staff/terminals`.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+from hub import accounts, db, org, terminals  # noqa: E402
+from hub import publish as publishing  # noqa: E402
+from hub.api import create_app  # noqa: E402
+from tests.admin_support import try_login  # noqa: E402
+from tests.bench.bench_hub_wire import CENTRE, bulk_guides, drop_pg, percentile, pg_database  # noqa: E402
+from tests.hub_api_support import init_hub  # noqa: E402
+from tests.hub_support import _with_db  # noqa: E402
+from tests.test_hub_terminals import auth, beat  # noqa: E402
+from tests.test_hub_wire_support import centre_doc, publish  # noqa: E402
+
+NOTICE = "urgent-bench"
+
+
+def build(tmp: Path, database: str, items: int, fleet: int):
+    settings = init_hub(tmp / "hub", database, tmp / "pw")
+    engine = db.make_engine(settings.database)
+    org.add_node(engine, "bench", "district", "district", "区")
+    org.add_node(engine, "bench", "street", "street", "街道", "district")
+    org.add_node(engine, "bench", CENTRE, "community", "大社区", "street")
+    publish(engine, settings, centre_doc(CENTRE))
+    t0 = time.monotonic()
+    bulk_guides(engine, settings, items - 1)
+    enrolled = []
+    for n in range(fleet):
+        code, _ = org.create_code(engine, "bench", CENTRE, org.parse_duration("1h"))
+        terminal, token = terminals.enroll(engine, code, f"终端{n:03d}", None, None)
+        enrolled.append(token)
+    print(f"hub: {items} items and {fleet} terminals in {time.monotonic() - t0:.1f} s")
+    return settings, engine, enrolled
+
+
+def version(engine) -> str:
+    """The centre's current manifest version (read here: the app's manifest cache may lag a publish
+    made by another process, which is what this script is to the app)."""
+    with engine.connect() as conn:
+        return publishing.current(conn, CENTRE).version
+
+
+def timed(client: TestClient, path: str, count: int, headers: dict | None = None) -> list[float]:
+    assert client.get(path, headers=headers).status_code == 200, path  # warm-up
+    out = []
+    for _ in range(count):
+        t0 = time.perf_counter()
+        answer = client.get(path, headers=headers)
+        out.append((time.perf_counter() - t0) * 1000)
+        assert answer.status_code == 200, (path, answer.status_code)
+    return out
+
+
+def run(database: str, args) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-admin-pages-"))
+    settings, engine, tokens = build(tmp, database, args.items, args.terminals)
+    print(f"-- {database.split(':')[0]}")
+    with TestClient(create_app(settings)) as client:
+        old = version(engine)
+        publish(engine, settings, {"id": NOTICE, "kind": "notice", "title": "紧急通知：明日停水", "target": CENTRE,
+                                   "level": "urgent", "updated_at": "2026-11-01T08:00:00+08:00",
+                                   "blocks": [{"type": "paragraph", "text": "明日上午停水。"}]})
+        new = version(engine)
+        for n, token in enumerate(tokens):
+            sent = client.post("/api/v1/heartbeat", json=beat(version_shown=new if n % 2 else old), headers=auth(token))
+            assert sent.status_code == 200, sent.text
+        assert try_login(client, "admin").status_code == 303
+        page = client.get(f"/admin/items/{NOTICE}")
+        assert f"已送达 {args.terminals // 2} / {args.terminals} 台终端" in page.text, page.text[-3000:]
+        fleet = "/admin/terminals"
+        headers = None
+        if client.get(fleet).status_code != 200:
+            fleet, headers = "/api/staff/terminals", auth(accounts.create_token(engine, "bench", "admin"))
+        pages = [("content list", "/admin/items", None), ("item page, a guide", "/admin/items/g0007", None),
+                 ("item page, the urgent notice", f"/admin/items/{NOTICE}", None),
+                 ("edit page of the notice", f"/admin/items/{NOTICE}/edit", None), ("fleet list", fleet, headers)]
+        for what, path, extra in pages:
+            ms = timed(client, path, args.requests, extra)
+            print(f"{what} ({path}): p50 {percentile(ms, 50):.1f} ms, p95 {percentile(ms, 95):.1f} ms, "
+                  f"max {max(ms):.1f} ms over {len(ms)} (goal p95 <= 200)")
+    engine.dispose()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--items", type=int, default=2000)
+    ap.add_argument("--terminals", type=int, default=500)
+    ap.add_argument("--requests", type=int, default=50)
+    ap.add_argument("--pg-only", action="store_true")
+    args = ap.parse_args()
+    if not args.pg_only:
+        run(f"sqlite:///{tempfile.mkdtemp(prefix='bench-admin-sqlite-')}/hub.sqlite", args)
+    pg = pg_database()
+    if pg is None:
+        print("PostgreSQL: not answering at 127.0.0.1:5432, skipped")
+        return
+    admin, name = pg
+    try:
+        run(_with_db(admin, name).replace("postgresql://", "postgresql+psycopg://", 1), args)
+    finally:
+        drop_pg(admin, name)
+
+
+if __name__ == "__main__":
+    main()
