@@ -32,7 +32,7 @@ LOCALE_DIR = HERE.parent / "locale"
 LOCALE = "zh_CN"
 NAV = [("/admin/items", N_("Content")), ("/admin/compliance", N_("Disclosure day"))]  # (path, msgid): other pages add theirs (终端, 公开日, 审计, 用户)
 SHOWN_ZONE = ZoneInfo("Asia/Shanghai")  # times are stored in UTC and shown in China's time
-DOMAINS = ["hub_admin", "hub_admin_compliance"]  # other pages add their domain here; the first that knows a msgid wins
+DOMAINS = ["hub_admin", "hub_admin_compliance", "hub_admin_guide"]  # other pages add their domain here; the first that knows a msgid wins
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 
@@ -162,6 +162,7 @@ def mount(app) -> None:
     app.include_router(pages_items.router)
     app.include_router(pages_edit.router)
     app.include_router(pages_compliance.router)
+    app.include_router(__import__("hub.admin.pages_guide", fromlist=["router"]).router)
 
     @app.exception_handler(PageError)
     def _page_error(request: Request, exc: PageError):
