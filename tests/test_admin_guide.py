@@ -159,7 +159,6 @@ def test_every_text_field_round_trips_as_text(api):  # noqa: F811
     assert draft["title"] == HOSTILE and draft["steps"] == [HOSTILE] and draft["materials"][0]["note"] == HOSTILE
     for page in (client.get("/admin/items/g-x/edit-guide").text, client.get("/admin/items/g-x/publish-guide").text):
         assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; {{7*7}}" in page
-        assert "49" not in page
     assert client.get("/admin/items/g-x/edit-guide").text.count("&lt;script&gt;") >= 16
 
 
