@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from hub import items, publish
 from hub.admin import pages_guide
 from hub.perms import staff_named
 from tests.admin_support import csrf_of, signed_in
 from tests.hub_api_support import api, database_url, guide  # noqa: F401  (fixtures)
+from tests.test_admin_browser import ARGS, CHROMIUM, hub_url  # noqa: F401  (fixture)
+from tests.hub_api_support import PASSWORD
 from tests.test_admin_items import _add
 
 HOSTILE = '<script>alert(1)</script> {{7*7}}'
@@ -169,3 +173,44 @@ def test_a_generated_id_and_the_form_helpers():
     assert values["steps"] == ["c", "a"] and values["faq"] == [{"q": "q", "a": ""}]
     assert pages_guide.stored_time("2026-12-03T08:30") == "2026-12-03T08:30:00+08:00"
     assert pages_guide.shown_local("2026-12-03T00:30:00+00:00") == "2026-12-03T08:30"
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium (/usr/bin/chromium) is not installed")
+def test_the_lists_change_in_chromium_without_a_reload(hub_url):
+    """guide.js: add a row, move a step up and remove one in the page; the saved order is the page's."""
+    from playwright.sync_api import sync_playwright
+
+    problems: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+            page.on("pageerror", lambda err: problems.append(f"script error: {err}"))
+            page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+            page.goto(hub_url + "/admin/login?next=/admin/new-guide")
+            page.fill("input[name=user]", "admin")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url("**/admin/new-guide")
+            page.fill("input[name=id]", "g-browser")
+            page.fill("input[name=title]", "浏览器里的指南")
+            page.fill("textarea[name='steps.0']", "一")
+            page.fill("textarea[name='steps.1']", "二")
+            steps = "fieldset[data-list=steps]"
+            page.click(f"{steps} button.add-row")
+            page.fill("textarea[name='steps.2']", "三")
+            page.click(f"{steps} button.add-row")
+            page.fill("textarea[name='steps.3']", "四")
+            page.click("button[name=action][value=save]:visible")  # saved, and shown again by the item page
+            page.wait_for_url("**/admin/items/g-browser")
+            page.goto(hub_url + "/admin/items/g-browser/edit-guide")
+            page.evaluate("window.stillHere = true")
+            page.click(f"{steps} button[name=move][value='steps.2']")  # 三 up
+            page.click(f"{steps} button[name=remove][value='steps.0']")  # 一 away
+            assert page.evaluate("window.stillHere === true")  # no reload
+            page.click("button[name=action][value=save]:visible")
+            page.wait_for_url("**/admin/items/g-browser")
+            assert "1. 三\n2. 二\n3. 四" in page.inner_text("table.fields")
+        finally:
+            browser.close()
+    assert not problems, problems
