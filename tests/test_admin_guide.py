@@ -12,7 +12,7 @@ from hub.admin import pages_guide
 from hub.perms import staff_named
 from tests.admin_support import csrf_of, signed_in
 from tests.hub_api_support import api, database_url, guide  # noqa: F401  (fixtures)
-from tests.test_admin_browser import ARGS, CHROMIUM, hub_url  # noqa: F401  (fixture)
+from tests.test_admin_browser import ARGS, CHROMIUM, SHOTS, hub_url  # noqa: F401  (fixture)
 from tests.hub_api_support import PASSWORD
 from tests.test_admin_items import _add
 
@@ -205,6 +205,8 @@ def test_the_lists_change_in_chromium_without_a_reload(hub_url):
             page.wait_for_url("**/admin/items/g-browser")
             page.goto(hub_url + "/admin/items/g-browser/edit-guide")
             page.evaluate("window.stillHere = true")
+            SHOTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(SHOTS / "admin-guide-edit.png"), full_page=True)
             page.click(f"{steps} button[name=move][value='steps.2']")  # 三 up
             page.click(f"{steps} button[name=remove][value='steps.0']")  # 一 away
             assert page.evaluate("window.stillHere === true")  # no reload
