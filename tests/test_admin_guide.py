@@ -125,6 +125,10 @@ def test_an_empty_material_name_is_refused_at_its_field(api):  # noqa: F811
     assert answer.text.count('aria-invalid="true"') == 1 and "此项填写不正确" in answer.text
     assert _read(api, "g-a")["draft"]["materials"] == [{"name": "居民身份证", "copies": 1,
                                                         "original_or_copy": "original", "note": ""}]
+    times = client.post("/admin/items/g-a/edit-guide", data=form(client, steps=STEPS, publish_at="2026-12-03T08:30",
+                                                                 expire_at="2026-12-01T08:30"))
+    assert times.status_code == 422 and 'name="expire_at" value="2026-12-01T08:30" type="datetime-local" ' \
+        'aria-invalid="true"' in times.text
     bad_id = client.post("/admin/new-guide", data=form(client, id="../x", steps=STEPS))
     assert bad_id.status_code == 422 and 'name="id" value="../x"' in bad_id.text
     taken = client.post("/admin/new-guide", data=form(client, id="g-a", steps=STEPS))

@@ -138,6 +138,13 @@ def _form(request, session, staff, values, item=None, status=200, field=None):
                       originals=ORIGINALS, lists=LISTS, extra=EXTRA_ROWS, field=field or "", confirm=None)
 
 
+def field_of(exc: HubError) -> str | None:
+    """The form field a refusal names: the document-wide check of the two times is the expiry's."""
+    if exc.field == "(document)" and "expire_at" in exc.message:
+        return "expire_at"
+    return exc.field
+
+
 def _guide(request: Request, staff: perms.Staff, item_id: str) -> dict:
     item, can_write = item_and_rights(request, staff, item_id)
     if item["kind"] != "guide":
@@ -175,7 +182,7 @@ def save_guide(request: Request, form):
     except HubError as exc:
         if exc.status != 422:
             raise web.page_error(exc) from None
-        return _form(request, session, staff, values, item, 422, exc.field)
+        return _form(request, session, staff, values, item, 422, field_of(exc))
     return _after_save(form, item["id"])
 
 
@@ -209,7 +216,7 @@ def create_guide(request: Request, form):
     except HubError as exc:
         if exc.status not in (403, 409, 422):
             raise web.page_error(exc) from None
-        return _form(request, session, staff, values, status=exc.status, field=exc.field or "id")
+        return _form(request, session, staff, values, status=exc.status, field=field_of(exc) or "id")
     return _after_save(form, item_id)
 
 
