@@ -35,7 +35,7 @@ NAV = [("/admin/items", N_("Content")), ("/admin/terminals", N_("Terminals")),
        ("/admin/users", N_("Users"))]  # (path, msgid) of the header's links
 SHOWN_ZONE = ZoneInfo("Asia/Shanghai")  # times are stored in UTC and shown in China's time
 DOMAINS = ["hub_admin", "hub_admin_compliance", "hub_admin_fleet", "hub_admin_users",
-           "hub_admin_preview"]  # the pages' catalogs; the first that knows a msgid wins
+           "hub_admin_preview", "hub_admin_guide"]  # the pages' catalogs; the first that knows a msgid wins
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 
@@ -158,8 +158,8 @@ def safe_next(value: str | None) -> str:
 def mount(app) -> None:
     """The pages, their static files and their error pages on the hub's app."""
     from hub.admin import (
-        pages_audit, pages_auth, pages_compliance, pages_edit, pages_items, pages_preview, pages_terminals,
-        pages_users,
+        pages_audit, pages_auth, pages_compliance, pages_edit, pages_guide, pages_items, pages_preview,
+        pages_terminals, pages_users,
     )
 
     app.state.admin_env = environment()
@@ -171,6 +171,7 @@ def mount(app) -> None:
     app.include_router(pages_terminals.router)
     app.include_router(pages_audit.router)
     app.include_router(pages_users.router)
+    app.include_router(pages_guide.router)
     app.include_router(pages_preview.router)
     pages_preview.install(app.state.admin_env)
 

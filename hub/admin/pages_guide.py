@@ -1,0 +1,229 @@
+"""The 办事指南 form: editing a guide's draft (`/admin/items/{id}/edit-guide`), a new guide
+(`/admin/new-guide`, on a node the staff member may write) and the publish check
+(`/admin/items/{id}/publish-guide`: what the draft changes, field by field, then a confirm button
+posting to pages_edit's `/admin/items/{id}/publish`). hub.items checks, permits and audits.
+
+The lists (conditions, materials, steps, FAQ) are numbered rows named `steps.0`,
+`materials.0.name`, ... with EXTRA_ROWS blank rows to add to; a blank row is dropped. Without
+script, the "move up" and "remove" buttons post the form and it comes back changed, unsaved
+(static/guide.js does the same in the page). Times are China's (datetime-local), stored +08:00."""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy import select
+
+from content.i18n import N_
+from content.schemas import GUIDE_CATEGORIES, is_safe_id
+from hub import db, items, perms
+from hub.admin import sessions, web
+from hub.admin.pages_items import FIELD_LABELS, field_rows, item_and_rights
+from hub.errors import HubError
+
+router = APIRouter()
+EXTRA_ROWS = 2
+LISTS = {"conditions": None, "steps": None, "materials": ("name", "copies", "original_or_copy", "note"),
+         "faq": ("q", "a")}
+TEXTS = ("title", "category", "summary", "location", "hours", "time_limit", "visits", "fee", "phone",
+         "complaint_phone", "online_url", "basis", "keywords", "publish_at", "expire_at", "target")
+LINES = ("basis", "keywords")  # one entry a line
+TIMES = ("publish_at", "expire_at")
+KEPT = ("sort", "ticket_service")  # fields the form does not show: kept as they are
+LABELS = {**FIELD_LABELS, "id": N_("Id"), "conditions": N_("Conditions"), "location": N_("Location / window"),
+          "hours": N_("Opening hours"), "time_limit": N_("Time limit"), "visits": N_("Visits needed"),
+          "fee": N_("Fee"), "basis": N_("Legal basis"), "phone": N_("Phone"),
+          "complaint_phone": N_("Complaint phone"), "faq": N_("Questions and answers"),
+          "online_url": N_("Online service address"), "keywords": N_("Keywords"), "copies": N_("Copies"),
+          "original_or_copy": N_("Original or copy"), "note": N_("Note"), "q": N_("Question"), "a": N_("Answer")}
+ORIGINALS = {"original": N_("Original"), "copy": N_("Copy"), "original_and_copy": N_("Original and copy")}
+
+
+def shown_local(value: str | None) -> str:
+    """A stored time as a datetime-local input's value in China's time."""
+    if not value:
+        return ""
+    try:
+        return dt.datetime.fromisoformat(value).astimezone(web.SHOWN_ZONE).strftime("%Y-%m-%dT%H:%M")
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def stored_time(value: str) -> str | None:
+    """A datetime-local value (China's time) as an ISO time with +08:00; '' → None; anything else
+    is passed on for hub.items to refuse with its field."""
+    if not value:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value).replace(tzinfo=web.SHOWN_ZONE).isoformat()
+    except ValueError:
+        return value
+
+
+def values_of(doc: dict) -> dict:
+    """A guide document as the form's values (all text)."""
+    values = {name: doc.get(name) for name in TEXTS}
+    for name in LINES:
+        values[name] = "\n".join(doc.get(name) or [])
+    for name in TIMES:
+        values[name] = shown_local(doc.get(name))
+    values = {k: "" if v is None else str(v) for k, v in values.items()}
+    for name, parts in LISTS.items():
+        rows = doc.get(name) or []
+        values[name] = [dict(r, copies=str(r.get("copies", 1))) if name == "materials" else r for r in rows]
+    return values
+
+
+def _row(form, name: str, n: int, parts):
+    if parts is None:
+        return str(form.get(f"{name}.{n}") or "").strip()
+    return {p: str(form.get(f"{name}.{n}.{p}") or "").strip() for p in parts}
+
+
+def _blank(row, name: str) -> bool:
+    if isinstance(row, str):
+        return not row
+    if name == "materials":
+        return not row["name"] and not row["note"]
+    return not any(row.values())
+
+
+def values_from(form) -> dict:
+    """The posted form as values: blank rows dropped, a "move up" or "remove" button applied."""
+    values = {name: str(form.get(name) or "").strip() for name in TEXTS}
+    move, remove = str(form.get("move") or ""), str(form.get("remove") or "")
+    for name, parts in LISTS.items():
+        count = min(int(form.get(f"{name}.count") or 0) if str(form.get(f"{name}.count") or "").isdigit() else 0,
+                    500)
+        rows = [(n, _row(form, name, n, parts)) for n in range(count)]
+        rows = [(n, r) for n, r in rows if not _blank(r, name) and remove != f"{name}.{n}"]
+        for at, (n, _r) in enumerate(rows):
+            if move == f"{name}.{n}" and at > 0:
+                rows[at - 1], rows[at] = rows[at], rows[at - 1]
+                break
+        values[name] = [r for _n, r in rows]
+    return values
+
+
+def document(values: dict, base: dict) -> dict:
+    """The guide document the values make, over `base` (the fields the form does not show)."""
+    doc = {k: base[k] for k in KEPT if k in base}
+    doc.update({name: values[name] for name in TEXTS if name not in LINES + TIMES})
+    doc.update(kind="guide", online_url=values["online_url"] or None, visits=values["visits"] or 1)
+    for name in LINES:
+        doc[name] = [line.strip() for line in values[name].splitlines() if line.strip()]
+    for name in TIMES:
+        doc[name] = stored_time(values[name])
+    for name in LISTS:
+        doc[name] = [dict(r) if isinstance(r, dict) else r for r in values[name]]
+    for material in doc["materials"]:
+        material["copies"] = material["copies"] or 1
+        material["original_or_copy"] = material["original_or_copy"] or "original"
+    return doc
+
+
+def writable_targets(request: Request, staff: perms.Staff) -> list[tuple[str, str]]:
+    """(id, name) of the nodes `staff` may write content for."""
+    with request.app.state.engine.connect() as conn:
+        writable = perms.writable(perms.load_tree(conn), staff)
+        n = db.org_nodes.c
+        rows = conn.execute(select(n.id, n.name).order_by(n.id)).all()
+    return [(r.id, r.name) for r in rows if writable is None or r.id in writable]
+
+
+def _form(request, session, staff, values, item=None, status=200, field=None):
+    return web.render(request, "guide_edit.html", status, session=session, item=item, values=values,
+                      categories=GUIDE_CATEGORIES, targets=writable_targets(request, staff), labels=LABELS,
+                      originals=ORIGINALS, lists=LISTS, extra=EXTRA_ROWS, field=field or "", confirm=None)
+
+
+def field_of(exc: HubError) -> str | None:
+    """The form field a refusal names: the document-wide check of the two times is the expiry's."""
+    if exc.field == "(document)" and "expire_at" in exc.message:
+        return "expire_at"
+    return exc.field
+
+
+def _guide(request: Request, staff: perms.Staff, item_id: str) -> dict:
+    item, can_write = item_and_rights(request, staff, item_id)
+    if item["kind"] != "guide":
+        raise web.PageError(404, N_("Not found, or not yours to see."))
+    if not can_write:
+        raise web.PageError(403, N_("You may read this but not change it."))
+    return item
+
+
+def _after_save(form, item_id: str):
+    if form.get("action") == "publish":
+        return web.redirect(f"/admin/items/{item_id}/publish-guide")
+    return web.redirect(f"/admin/items/{item_id}")
+
+
+@router.get("/admin/items/{item_id}/edit-guide")
+def edit_form(item_id: str, request: Request, session: sessions.Session = Depends(web.signed_in)):
+    staff = web.staff_of(request, session)
+    item = _guide(request, staff, item_id)
+    return _form(request, session, staff, values_of(item["draft"] or item["published"]), item)
+
+
+@router.post("/admin/items/{item_id}/edit-guide")
+@web.form_post
+def save_guide(request: Request, form):
+    session, staff = web.signed_form(request, form)
+    item = _guide(request, staff, request.path_params["item_id"])
+    values = values_from(form)
+    if form.get("move") or form.get("remove"):
+        return _form(request, session, staff, values, item)
+    doc = document(values, item["draft"] or item["published"])
+    try:
+        with request.app.state.engine.begin() as conn:
+            items.replace_draft(conn, staff, item["id"], doc)
+    except HubError as exc:
+        if exc.status != 422:
+            raise web.page_error(exc) from None
+        return _form(request, session, staff, values, item, 422, field_of(exc))
+    return _after_save(form, item["id"])
+
+
+def _new_values() -> dict:
+    return values_of({"fee": "不收费", "visits": 1, "category": GUIDE_CATEGORIES[0]})
+
+
+@router.get("/admin/new-guide")
+def new_form(request: Request, session: sessions.Session = Depends(web.signed_in)):
+    staff = web.staff_of(request, session)
+    if not writable_targets(request, staff):
+        raise web.PageError(403, N_("You may read this but not change it."))
+    return _form(request, session, staff, {**_new_values(), "id": ""})
+
+
+@router.post("/admin/new-guide")
+@web.form_post
+def create_guide(request: Request, form):
+    session, staff = web.signed_form(request, form)
+    if not writable_targets(request, staff):
+        raise web.PageError(403, N_("You may read this but not change it."))
+    values = {**values_from(form), "id": str(form.get("id") or "").strip()}
+    if form.get("move") or form.get("remove"):
+        return _form(request, session, staff, values)
+    item_id = values["id"] or "guide-" + secrets.token_hex(4)
+    if not is_safe_id(item_id):
+        return _form(request, session, staff, values, status=422, field="id")
+    try:
+        with request.app.state.engine.begin() as conn:
+            items.create(conn, staff, {**document(values, {}), "id": item_id})
+    except HubError as exc:
+        if exc.status not in (403, 409, 422):
+            raise web.page_error(exc) from None
+        return _form(request, session, staff, values, status=exc.status, field=field_of(exc) or "id")
+    return _after_save(form, item_id)
+
+
+@router.get("/admin/items/{item_id}/publish-guide")
+def publish_check(item_id: str, request: Request, session: sessions.Session = Depends(web.signed_in)):
+    """What publishing the draft changes, field by field, and the confirm button."""
+    item = _guide(request, web.staff_of(request, session), item_id)
+    rows = [dict(r, label=r["label"] or LABELS.get(r["name"])) for r in field_rows(item["draft"], item["published"])
+            if r["differs"] or item["published"] is None]
+    return web.render(request, "guide_edit.html", session=session, item=item, confirm=rows, labels=LABELS)
