@@ -78,3 +78,11 @@ def test_unknown_actions_as_stored_and_long_values_folded(api):  # noqa: F811
     row = html[html.index('<tr id="entry-'):]
     assert "widget.frobnicate" in row and '<div class="muted">widget.frobnicate' not in row
     assert "<details><summary>展开（" in row and "<i>x</i>" not in row and "&lt;i&gt;x&lt;/i&gt;" in row
+
+
+def test_only_admins_see_the_audit_and_users_links(api):  # noqa: F811
+    editor = signed_in(api, "ed-s1").get("/admin/items").text
+    assert 'href="/admin/items"' in editor and 'href="/admin/terminals"' in editor
+    assert 'href="/admin/audit"' not in editor and 'href="/admin/users"' not in editor
+    admin = signed_in(api, "admin").get("/admin/items").text
+    assert 'href="/admin/audit"' in admin and 'href="/admin/users"' in admin

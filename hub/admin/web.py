@@ -33,6 +33,7 @@ LOCALE = "zh_CN"
 NAV = [("/admin/items", N_("Content")), ("/admin/terminals", N_("Terminals")),
        ("/admin/compliance", N_("Disclosure day")), ("/admin/audit", N_("Audit")),
        ("/admin/users", N_("Users"))]  # (path, msgid) of the header's links
+ADMIN_ONLY = {"/admin/audit", "/admin/users"}  # links shown to admins only (the pages answer 403 to others)
 SHOWN_ZONE = ZoneInfo("Asia/Shanghai")  # times are stored in UTC and shown in China's time
 DOMAINS = ["hub_admin", "hub_admin_compliance", "hub_admin_fleet", "hub_admin_users",
            "hub_admin_preview", "hub_admin_guide"]  # the pages' catalogs; the first that knows a msgid wins
@@ -57,7 +58,6 @@ def environment(locale: str = LOCALE) -> jinja2.Environment:
                              extensions=["jinja2.ext.i18n"], undefined=jinja2.StrictUndefined)
     env.install_gettext_translations(translations(locale), newstyle=True)
     env.filters["when"] = shown_time
-    env.globals["nav"] = NAV
     return env
 
 
@@ -132,7 +132,13 @@ def check_csrf(session: sessions.Session | None, form) -> None:
 def render(request: Request, template: str, status: int = 200, session: sessions.Session | None = None,
            **context) -> HTMLResponse:
     env = request.app.state.admin_env
-    html = env.get_template(template).render(session=session, request=request, path=request.url.path, **context)
+    try:
+        is_admin = session is not None and perms.staff_named(request.app.state.engine, session.user).admin
+    except Exception:  # noqa: BLE001  (an error page must render even when the database does not answer)
+        is_admin = False
+    links = [(href, label) for href, label in NAV if is_admin or href not in ADMIN_ONLY]
+    html = env.get_template(template).render(session=session, request=request, path=request.url.path,
+                                             nav_links=links, **context)
     return HTMLResponse(html, status_code=status, headers={
         "Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
         "Cache-Control": "no-store"})
