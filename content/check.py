@@ -25,7 +25,7 @@ from content.jsonload import JSONRefused, load_json
 from content.schemas import (
     ID_PATTERN, KINDS, SHA256_PATTERN, Guide, ItemBase, TicketService, is_safe_id, is_valid_version, parse_item,
 )
-from content.source import DirSource, open_bundle
+from content.source import ContentSource, DirSource, as_source
 
 log = logging.getLogger(__name__)
 
@@ -118,12 +118,13 @@ def _limits(limits: Limits | None, max_blob_bytes: int | None, max_item_bytes: i
 
 
 @contextmanager
-def checked_bundle(path: Path, limits: Limits) -> Iterator[tuple[CheckResult, Source | None]]:
-    """The check of the bundle at `path` and, while open, the source it was read from (None when
-    the bundle could not be opened at all), so a build copies from exactly what was checked."""
+def checked_bundle(path: "Path | ContentSource", limits: Limits) -> Iterator[tuple[CheckResult, Source | None]]:
+    """The check of the bundle at `path` (or any ContentSource, content.source) and, while open, the
+    source it was read from (None when it could not be opened at all), so a build copies from
+    exactly what was checked."""
     result = CheckResult()
     try:
-        src = open_bundle(Path(path), limits)
+        src = as_source(path).open(limits)
     except BundleError as exc:
         result.add(exc.where, str(exc))
         yield result, None

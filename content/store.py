@@ -4,10 +4,13 @@
     versions/<version>/content.sqlite   one published snapshot, read-only once complete
     current -> versions/<version>       switched atomically
 
-`build_version()` checks a bundle, copies its blobs, writes the snapshot (items and the search
+`build_version()` checks a source (a bundle, or the sync client's manifest and blob folder:
+content.source), copies its blobs, writes the snapshot (items and the search
 index) into a temporary folder, fsyncs it, renames it into place and only then points `current`
 at it. A power cut at any moment leaves either the old or the new version current, never half of
-one. The previous version is kept for rollback; older ones are pruned.
+one. The previous version is kept for rollback, and the versions the app has open (`showing`);
+older ones are pruned. Build, switch and prune hold the data dir's lock (content.lock), so the
+sync client and a first-start demo build can both write.
 
 Nothing outside versions/ and blobs/ is ever removed, and inside them only what the store makes:
 every function here refuses a version name that is not `[0-9A-Za-z][0-9A-Za-z._-]{0,63}`, even
@@ -17,7 +20,6 @@ anywhere but `versions/<version>` as no content.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 import os
@@ -30,8 +32,12 @@ from pathlib import Path
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, create_engine, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from content.bundle import BundleError, Limits, Reader, blob_name, file_kind, fsync_dir
-from content.check import VERSION_RULE, CheckResult, Source, checked_bundle
+from content.bundle import BundleError, Limits, file_kind, fsync_dir
+from content.check import VERSION_RULE, CheckResult, checked_bundle
+from content.lock import DEFAULT_TIMEOUT_S, StoreLocked, store_lock  # noqa: F401 - StoreLocked re-exported
+from content.showing import read_showing, write_showing
+from content.source import BlobDir, BundlePath, ContentSource  # noqa: F401 - the sync client imports these here
+from content.store_blobs import copy_blobs
 from content.schemas import CST, Guide, ItemBase, is_sha256, is_valid_version
 from content.search import SearchIndex, index_rows
 
@@ -118,14 +124,18 @@ def _now() -> dt.datetime:
     return dt.datetime.now(CST)
 
 
-def build_version(bundle: Path, data_dir: Path, limits: Limits | None = None) -> str:
-    """Check `bundle`, install it as a new version and make it current. Returns the version.
+def build_version(source: ContentSource | Path | str, data_dir: Path, limits: Limits | None = None,
+                  lock_timeout: float = DEFAULT_TIMEOUT_S) -> str:
+    """Check `source`, install it as a new version and make it current. Returns the version.
 
+    `source`: a bundle path (folder or .tar.gz), `BundlePath(path)`, or `BlobDir(manifest_bytes,
+    [folders])` -- the sync client's verified download (content.source). The whole build holds
+    the data dir's lock (StoreLocked after `lock_timeout` seconds of waiting for another writer).
     BundleInvalid when the check finds any problem (nothing is written then); BundleError when
-    the bundle changes between the check and the copy; StoreError for an unsafe data dir.
+    the source changes between the check and the copy; StoreError for an unsafe data dir.
     """
     data_dir = Path(data_dir)
-    with checked_bundle(Path(bundle), limits or Limits()) as (result, src):
+    with store_lock(data_dir, lock_timeout), checked_bundle(source, limits or Limits()) as (result, src):
         if not result.ok:
             raise BundleInvalid(result)
         manifest = result.manifest
@@ -134,10 +144,12 @@ def build_version(bundle: Path, data_dir: Path, limits: Limits | None = None) ->
         versions = _own_dir(data_dir, "versions", create=True)
         blobs = _own_dir(data_dir, "blobs", create=True)
         if not _is_complete(versions, version):
-            _copy_blobs(src, manifest, blobs)
+            copy_blobs(src, manifest, blobs)
             _install_snapshot(versions, version, manifest, result.items)
-    switch_current(data_dir, version)
-    prune(data_dir)
+        else:  # installed before: its blobs may have been pruned or damaged since
+            copy_blobs(src, manifest, blobs)
+        switch_current(data_dir, version)
+        prune(data_dir)
     log.info("content version %s is current (%d items)", version, len(result.items))
     return version
 
@@ -157,42 +169,6 @@ def _install_snapshot(versions: Path, version: str, manifest, items: list[ItemBa
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _copy_blobs(src: Source, manifest, blobs_dir: Path) -> None:
-    """Copy the blobs not yet in `blobs_dir`, from the source that was checked (hashes verified again)."""
-    wanted = {blob_name(e.sha256): e for e in manifest.blobs if not _have_blob(blobs_dir, e.sha256, e.size)}
-    copied = set()
-    for name, reader in src.stream(list(wanted)):
-        _copy_blob(reader, wanted[name].sha256, blobs_dir)
-        copied.add(name)
-    if len(copied) != len(wanted):
-        raise BundleError(f"{len(wanted) - len(copied)} blobs were gone when they were copied (the bundle changed after the check)")
-    fsync_dir(blobs_dir)
-
-
-def _have_blob(blobs_dir: Path, sha: str, size: int) -> bool:
-    try:
-        st = os.lstat(blobs_dir / sha)
-    except FileNotFoundError:
-        return False
-    return stat.S_ISREG(st.st_mode) and st.st_size == size
-
-
-def _copy_blob(reader: Reader, sha: str, blobs_dir: Path) -> None:
-    tmp = blobs_dir / f".{sha}.{os.getpid()}.tmp"
-    tmp.unlink(missing_ok=True)  # a leftover of this pid; O_EXCL|O_NOFOLLOW below never write through a link
-    digest = hashlib.sha256()
-    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644), "wb") as out:
-        while chunk := reader.read(1 << 20):
-            digest.update(chunk)
-            out.write(chunk)
-        out.flush()
-        os.fsync(out.fileno())
-    if digest.hexdigest() != sha:
-        tmp.unlink()
-        raise BundleError(f"blob {sha} changed after the check (while it was copied)")
-    os.replace(tmp, blobs_dir / sha)
 
 
 def _write_snapshot(path: Path, manifest, items: list[ItemBase]) -> None:
@@ -248,15 +224,16 @@ def switch_current(data_dir: Path, version: str) -> None:
     StoreError for an unsafe name or a version that is not completely installed."""
     data_dir = Path(data_dir)
     _require_version(version)
-    if not _is_complete(_own_dir(data_dir, "versions"), version):
-        raise StoreError(f"version {version} is not completely installed in {data_dir / 'versions'}")
-    link = data_dir / "current"
-    tmp = data_dir / f".current.{os.getpid()}.tmp"
-    if tmp.is_symlink() or tmp.exists():
-        tmp.unlink()
-    os.symlink(f"versions/{version}", tmp)
-    os.replace(tmp, link)
-    fsync_dir(data_dir)
+    with store_lock(data_dir):
+        if not _is_complete(_own_dir(data_dir, "versions"), version):
+            raise StoreError(f"version {version} is not completely installed in {data_dir / 'versions'}")
+        link = data_dir / "current"
+        tmp = data_dir / f".current.{os.getpid()}.tmp"
+        if tmp.is_symlink() or tmp.exists():
+            tmp.unlink()
+        os.symlink(f"versions/{version}", tmp)
+        os.replace(tmp, link)
+        fsync_dir(data_dir)
 
 
 def current_version(data_dir: Path) -> str | None:
@@ -292,19 +269,28 @@ def list_versions(data_dir: Path) -> list[str]:
 
 
 def prune(data_dir: Path, keep: int = KEEP_VERSIONS) -> None:
-    """Remove old versions (never the current one), interrupted builds and unreferenced blobs.
+    """Remove old versions, interrupted builds and unreferenced blobs, under the store lock.
+
+    Kept: `current`, the `keep - 1` newest others (the previous one, for rollback) and every
+    version named in `showing` (what the app has open: content.showing).
 
     Only what the store makes is removed, and only direct children of versions/ and blobs/: real
     folders named as a version or `.build-<version>-…`, regular files named by a sha256 or its
     `.<sha256>.<pid>.tmp`. Links and other names are left alone; nothing is followed.
     """
     data_dir = Path(data_dir)
-    try:
-        versions = _own_dir(data_dir, "versions")
-    except FileNotFoundError:
+    if not os.path.lexists(data_dir / "versions"):
         return
+    with store_lock(data_dir):
+        _prune(data_dir, keep)
+
+
+def _prune(data_dir: Path, keep: int) -> None:
+    versions = _own_dir(data_dir, "versions")
     cur = current_version(data_dir)
-    kept = ([cur] if cur else []) + [n for n in list_versions(data_dir) if n != cur][: keep - 1]
+    done = list_versions(data_dir)
+    kept = ([cur] if cur else []) + [n for n in done if n != cur][: keep - 1]
+    kept += [n for n in read_showing(data_dir) if n in done and n not in kept]
     _remove_own(versions, kept, lambda e: e.is_dir(follow_symlinks=False)
                 and (is_valid_version(e.name) or _BUILD_DIR.fullmatch(e.name) is not None))
     referenced = _referenced_blobs(versions, kept)
@@ -353,6 +339,26 @@ def _referenced_blobs(versions: Path, kept: list[str]) -> set[str] | None:
 
 def _ro_engine(path: Path):
     return create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+
+
+def claim_current(data_dir: Path, showing: list[str], timeout: float = 0.0) -> str | None:
+    """For the app: the current version, recorded in `showing` with the versions in `showing`
+    (the ones it has open), under the store lock -- so no prune removes it between this call and
+    the app opening it. None when there is no content. StoreLocked when another process holds the
+    lock for more than `timeout` (0: a build is running; ask again at the next poll)."""
+    data_dir = Path(data_dir)
+    with store_lock(data_dir, timeout):
+        version = current_version(data_dir)
+        if version is not None:
+            write_showing(data_dir, [*showing, version])
+        return version
+
+
+def record_showing(data_dir: Path, versions: list[str], timeout: float = 0.0) -> None:
+    """For the app: the versions it has open now (displayed first); older ones may be pruned.
+    StoreLocked as claim_current."""
+    with store_lock(Path(data_dir), timeout):
+        write_showing(Path(data_dir), versions)
 
 
 def open_current(data_dir: Path) -> "ContentView":
