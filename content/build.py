@@ -65,6 +65,7 @@ class ChildBuild:
         self._err = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(command(kind, data_dir, *args), stdin=subprocess.DEVNULL, stdout=self._out,
                                      stderr=self._err, close_fds=True)
+        self._result: tuple[str, str] | None = None
 
     @property
     def pid(self) -> int:
@@ -76,7 +77,9 @@ class ChildBuild:
     def wait(self, timeout: float | None = None) -> str:
         """The version built; BuildFailed with the child's message (subprocess.TimeoutExpired: still running)."""
         code = self.proc.wait(timeout)
-        out, err = self._read(self._out), self._read(self._err)
+        if self._result is None:
+            self._result = self._read(self._out), self._read(self._err)
+        out, err = self._result
         if code != 0:
             raise BuildFailed(code, err)
         return out.strip()
@@ -123,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--today", type=dt.date.fromisoformat, help="demo: the date it is built for")
     parser.add_argument("--manifest", type=Path, help="blobs: the manifest's exact bytes, as signed")
     parser.add_argument("paths", nargs="*", type=Path, help="bundle: its path; blobs: the blob folders")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         if args.kind == "demo":

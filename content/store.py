@@ -47,6 +47,8 @@ KEEP_VERSIONS = 2  # current and the one before it
 # what an interrupted build leaves: tempfile.mkdtemp(prefix=".build-<version>-"), a blob's temp file
 _BUILD_DIR = re.compile(r"\.build-[0-9A-Za-z][0-9A-Za-z._-]{0,63}-[0-9a-z_]+")
 _BLOB_TMP = re.compile(r"\.[0-9a-f]{64}\.[0-9]+\.tmp")
+# in data_dir itself: a `current` link or a `showing` file a killed writer did not rename into place
+_DATA_TMP = {re.compile(r"\.current\.[0-9]+\.tmp"): stat.S_ISLNK, re.compile(r"\.showing\.[0-9]+\.tmp"): stat.S_ISREG}
 
 metadata = MetaData()
 meta_table = Table("meta", metadata, Column("key", String, primary_key=True), Column("value", Text, nullable=False))
@@ -293,11 +295,21 @@ def _prune(data_dir: Path, keep: int) -> None:
     kept += [n for n in read_showing(data_dir) if n in done and n not in kept]
     _remove_own(versions, kept, lambda e: e.is_dir(follow_symlinks=False)
                 and (is_valid_version(e.name) or _BUILD_DIR.fullmatch(e.name) is not None))
+    _remove_data_dir_temps(data_dir)
     referenced = _referenced_blobs(versions, kept)
     if referenced is None or not os.path.lexists(data_dir / "blobs"):
         return
     _remove_own(_own_dir(data_dir, "blobs"), referenced, lambda e: e.is_file(follow_symlinks=False)
                 and (is_sha256(e.name) or _BLOB_TMP.fullmatch(e.name) is not None))
+
+
+def _remove_data_dir_temps(data_dir: Path) -> None:
+    """`.current.<pid>.tmp` links and `.showing.<pid>.tmp` files of killed writers (the lock is
+    held, so no live writer is between creating and renaming one)."""
+    for entry in os.scandir(data_dir):
+        for pattern, is_kind in _DATA_TMP.items():
+            if pattern.fullmatch(entry.name) and is_kind(entry.stat(follow_symlinks=False).st_mode):
+                os.unlink(data_dir / entry.name)
 
 
 def _remove_own(folder: Path, keep, is_own) -> None:

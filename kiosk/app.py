@@ -204,7 +204,7 @@ class KioskApp(LockdownMixin, LiveContentMixin, TicketsMixin, App):
                     on_touch_down=self._on_any_touch, size=self._fit_window)
         self._fit_window()
         self._events.append(Clock.schedule_interval(self._tick, 1.0))
-        self._events.append(Clock.schedule_interval(self.watcher.poll, POLL_S))
+        self._events.append(Clock.schedule_interval(self.watcher.tick, POLL_S))
         self.devices.on_card = self.card_read
         self.devices.on_card_refused = self.card_refused
         self.devices.start()

@@ -91,6 +91,11 @@ class ContentWatcher:
         except Exception as exc:  # noqa: BLE001 - the terminal keeps running without content
             log.error("the demo content could not be built: %s", exc)
 
+    def tick(self, *_args) -> None:
+        """The Kivy Clock's callback: poll, returning None (an interval whose callback returns
+        False is unscheduled -- returning poll()'s False stopped the watching after one look)."""
+        self.poll()
+
     def poll(self, *_args) -> bool:
         """Check once; True when a new version was handed over."""
         self._reap_build()

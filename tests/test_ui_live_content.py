@@ -59,8 +59,11 @@ def test_the_watcher_runs_on_the_clock(shell):
     from kiosk.content_watch import POLL_S
 
     h = shell()
-    polls = [e for e in h.app._events if e.get_callback() == h.app.watcher.poll]
+    polls = [e for e in h.app._events if e.get_callback() == h.app.watcher.tick]
     assert len(polls) == 1 and polls[0].timeout == POLL_S and polls[0].is_triggered
+    # Kivy unschedules an interval whose callback returns False: a look that finds nothing new
+    # must not end the watching
+    assert polls[0].get_callback()(POLL_S) is None and polls[0].is_triggered
 
 
 def test_a_broken_version_keeps_the_old_content(shell):
