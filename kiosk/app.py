@@ -147,7 +147,7 @@ class KioskApp(LockdownMixin, LiveContentMixin, TicketsMixin, App):
         self._pending_view = None     # a new content version waiting for the next home
         self._opened_views: list = []  # views this app opened (closed when replaced)
         self._stale: set[str] = set()  # screens still showing the old content (current at swap)
-        self.watcher = ContentWatcher.for_view(view, self.content_changed)
+        self.watcher = ContentWatcher.for_view(view, self.content_changed, record=rotate)  # screenshots: no showing
         self.use_kivy_settings = False
         self._init_tickets()
         self.bind(ui_unit=self._update_text_unit, text_scale=self._update_text_unit)

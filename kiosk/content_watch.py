@@ -32,7 +32,7 @@ class ContentWatcher:
     """Calls `on_change(view)` with a freshly opened ContentView when `current` moves."""
 
     def __init__(self, data_dir: Path, version: str | None,
-                 on_change: Callable[[ContentView], None], build=None):
+                 on_change: Callable[[ContentView], None], build=None, record: bool = True):
         self.data_dir = Path(data_dir)
         self.version = version
         self._on_change = on_change
@@ -40,13 +40,16 @@ class ContentWatcher:
         self.build = build  # content.build.ChildBuild installing the first-start demo, or None
         self._showing: list[str] = [version] if version else []
         self._record_pending = bool(self._showing)
-        self._can_record = True  # False once the data dir refused a write (read-only): stop trying
+        # False: leave `showing` alone (`kiosk screenshot` renders the content of a running
+        # terminal's data dir); also once the data dir refused a write (read-only): stop trying
+        self._can_record = record
         self._flush_showing()
 
     @classmethod
-    def for_view(cls, view, on_change: Callable[[ContentView], None]) -> "ContentWatcher":
+    def for_view(cls, view, on_change: Callable[[ContentView], None], record: bool = True) -> "ContentWatcher":
         """The watcher for the app's first view (an EmptyView may carry a running demo build)."""
-        return cls(view.data_dir, view.version or None, on_change, build=getattr(view, "build", None))
+        return cls(view.data_dir, view.version or None, on_change, build=getattr(view, "build", None),
+                   record=record)
 
     def showing(self, *versions: str | None) -> None:
         """The app has these versions open now (displayed first, then the one waiting for home)."""
