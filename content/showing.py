@@ -12,7 +12,6 @@ import logging
 import os
 from pathlib import Path
 
-from content.bundle import write_file_atomic
 from content.schemas import is_valid_version
 
 log = logging.getLogger(__name__)
@@ -37,6 +36,16 @@ def read_showing(data_dir: Path) -> list[str]:
 
 
 def write_showing(data_dir: Path, versions: list[str]) -> None:
-    """Replace the file (temp file, fsync, rename): call with the store lock held."""
+    """Replace the file: a temp file in versions/ (where prune clears what a killed writer left:
+    the store removes nothing outside versions/ and blobs/), fsync, rename. Hold the store lock."""
+    data_dir = Path(data_dir)
     names = list(dict.fromkeys(v for v in versions if is_valid_version(v)))
-    write_file_atomic(Path(data_dir) / SHOWING, "".join(f"{v}\n" for v in names).encode("ascii"))
+    (data_dir / "versions").mkdir(exist_ok=True)
+    tmp = data_dir / "versions" / f".{SHOWING}.{os.getpid()}.tmp"
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write("".join(f"{v}\n" for v in names).encode("ascii"))
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, data_dir / SHOWING)

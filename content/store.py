@@ -47,8 +47,9 @@ KEEP_VERSIONS = 2  # current and the one before it
 # what an interrupted build leaves: tempfile.mkdtemp(prefix=".build-<version>-"), a blob's temp file
 _BUILD_DIR = re.compile(r"\.build-[0-9A-Za-z][0-9A-Za-z._-]{0,63}-[0-9a-z_]+")
 _BLOB_TMP = re.compile(r"\.[0-9a-f]{64}\.[0-9]+\.tmp")
-# in data_dir itself: a `current` link or a `showing` file a killed writer did not rename into place
-_DATA_TMP = {re.compile(r"\.current\.[0-9]+\.tmp"): stat.S_ISLNK, re.compile(r"\.showing\.[0-9]+\.tmp"): stat.S_ISREG}
+# made in versions/ and renamed into data_dir: the next `current` link, the next `showing` file
+_CURRENT_TMP = re.compile(r"\.current\.[0-9]+\.tmp")
+_SHOWING_TMP = re.compile(r"\.showing\.[0-9]+\.tmp")
 
 metadata = MetaData()
 meta_table = Table("meta", metadata, Column("key", String, primary_key=True), Column("value", Text, nullable=False))
@@ -229,12 +230,13 @@ def switch_current(data_dir: Path, version: str) -> None:
     with store_lock(data_dir):
         if not _is_complete(_own_dir(data_dir, "versions"), version):
             raise StoreError(f"version {version} is not completely installed in {data_dir / 'versions'}")
-        link = data_dir / "current"
-        tmp = data_dir / f".current.{os.getpid()}.tmp"
+        # made in versions/ (where prune clears what a killed writer left), renamed into place;
+        # the link's text is relative to where it ends up, data_dir
+        tmp = data_dir / "versions" / f".current.{os.getpid()}.tmp"
         if tmp.is_symlink() or tmp.exists():
             tmp.unlink()
         os.symlink(f"versions/{version}", tmp)
-        os.replace(tmp, link)
+        os.replace(tmp, data_dir / "current")
         fsync_dir(data_dir)
 
 
@@ -293,9 +295,7 @@ def _prune(data_dir: Path, keep: int) -> None:
     done = list_versions(data_dir)
     kept = ([cur] if cur else []) + [n for n in done if n != cur][: keep - 1]
     kept += [n for n in read_showing(data_dir) if n in done and n not in kept]
-    _remove_own(versions, kept, lambda e: e.is_dir(follow_symlinks=False)
-                and (is_valid_version(e.name) or _BUILD_DIR.fullmatch(e.name) is not None))
-    _remove_data_dir_temps(data_dir)
+    _remove_own(versions, kept, _own_in_versions)
     referenced = _referenced_blobs(versions, kept)
     if referenced is None or not os.path.lexists(data_dir / "blobs"):
         return
@@ -303,13 +303,14 @@ def _prune(data_dir: Path, keep: int) -> None:
                 and (is_sha256(e.name) or _BLOB_TMP.fullmatch(e.name) is not None))
 
 
-def _remove_data_dir_temps(data_dir: Path) -> None:
-    """`.current.<pid>.tmp` links and `.showing.<pid>.tmp` files of killed writers (the lock is
-    held, so no live writer is between creating and renaming one)."""
-    for entry in os.scandir(data_dir):
-        for pattern, is_kind in _DATA_TMP.items():
-            if pattern.fullmatch(entry.name) and is_kind(entry.stat(follow_symlinks=False).st_mode):
-                os.unlink(data_dir / entry.name)
+def _own_in_versions(e: os.DirEntry) -> bool:
+    """A version or interrupted build folder, or a temp `current` link / `showing` file of a killed
+    writer (the lock is held: no live writer is between making and renaming one)."""
+    if e.is_dir(follow_symlinks=False):
+        return is_valid_version(e.name) or _BUILD_DIR.fullmatch(e.name) is not None
+    if e.is_symlink():
+        return _CURRENT_TMP.fullmatch(e.name) is not None
+    return e.is_file(follow_symlinks=False) and _SHOWING_TMP.fullmatch(e.name) is not None
 
 
 def _remove_own(folder: Path, keep, is_own) -> None:

@@ -14,6 +14,7 @@ the UI never waits for it. And it reaps the child process building the first-sta
 """
 from __future__ import annotations
 
+import errno
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -71,7 +72,8 @@ class ContentWatcher:
     def _cannot_record(self, exc: OSError) -> None:
         log.warning("cannot record the shown content version in %s (%s): prune may remove it",
                     self.data_dir, exc)
-        self._can_record = False
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):  # a read-only data dir: stop trying
+            self._can_record = False
 
     def _claim(self, version: str) -> str | None:
         """`version` (or whatever is current by now) recorded in `showing`; None: not now."""

@@ -60,7 +60,7 @@ def leftovers(data: Path) -> list[str]:
     """Temporary files and folders of interrupted builds."""
     found = [f"versions/{n}" for n in os.listdir(data / "versions") if n.startswith(".")]
     found += [f"blobs/{n}" for n in os.listdir(data / "blobs") if n.startswith(".")]
-    found += [n for n in os.listdir(data) if n.endswith(".tmp")]
+    found += [n for n in os.listdir(data) if n.endswith(".tmp")]  # the store removes nothing here
     return found
 
 
