@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import os
 import subprocess
 import sys
 import tempfile
@@ -26,6 +27,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 EXIT_INVALID, EXIT_LOCKED = 1, 3
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 
 
 def demo_version(today: dt.date) -> str:
@@ -49,6 +51,15 @@ def install_demo_version(data_dir: Path, today: dt.date | None = None) -> str:
         return build_version(Path(tmp), data_dir)
 
 
+def child_env() -> dict[str, str]:
+    """The child imports this very code: the folder holding this package comes first on its path,
+    and the working directory not at all (PYTHONSAFEPATH), so a `content/` folder that happens to
+    lie where the terminal was started is never run."""
+    env = dict(os.environ, PYTHONSAFEPATH="1")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PACKAGE_ROOT), env.get("PYTHONPATH", "")]))
+    return env
+
+
 def command(kind: str, data_dir: Path, *args: str) -> list[str]:
     """The child's command line: `command("demo", d)`, `command("bundle", d, path)`,
     `command("blobs", d, "--manifest", file, dir, ...)`."""
@@ -64,7 +75,7 @@ class ChildBuild:
         self._out = tempfile.TemporaryFile()
         self._err = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(command(kind, data_dir, *args), stdin=subprocess.DEVNULL, stdout=self._out,
-                                     stderr=self._err, close_fds=True)
+                                     stderr=self._err, close_fds=True, env=child_env())
         self._result: tuple[str, str] | None = None
 
     @property

@@ -25,14 +25,14 @@ from content.jsonload import JSONRefused, load_json
 from content.schemas import (
     ID_PATTERN, KINDS, SHA256_PATTERN, Guide, ItemBase, TicketService, is_safe_id, is_valid_version, parse_item,
 )
-from content.source import ContentSource, DirSource, as_source
+from content.source import BlobDirSource, ContentSource, DirSource, as_source
 
 log = logging.getLogger(__name__)
 
 ALLOWED_MIME = ("image/png", "image/jpeg", "image/webp", "application/pdf", "application/json")
 MAX_PROBLEMS = 100  # listed one by one; past that, a count (a hostile bundle can have millions)
 VERSION_RULE = "1-64 ASCII letters, digits, '.', '_' or '-', starting with a letter or digit (never '.' or '..')"
-Source = Union[DirSource, TarSource]
+Source = Union[DirSource, TarSource, BlobDirSource]
 
 
 class _M(BaseModel):

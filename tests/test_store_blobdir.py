@@ -102,3 +102,13 @@ def test_the_build_command_explains_bad_arguments(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "content.build", "blobs", "--data-dir", str(tmp_path)],
                           cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 2 and "--manifest FILE and at least one blob folder" in proc.stderr
+
+
+def test_the_child_runs_this_code_whatever_folder_the_terminal_started_in(tmp_path, monkeypatch):
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "__init__.py").write_text("")
+    (tmp_path / "content" / "build.py").write_text("raise SystemExit('a stray content/build.py ran')")
+    small_bundle(tmp_path / "b", version="real")
+    monkeypatch.chdir(tmp_path)
+    assert run_build("bundle", Path("data"), Path("b").absolute()) == "real"
+    assert current_version(tmp_path / "data") == "real"
