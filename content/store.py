@@ -146,11 +146,9 @@ def build_version(source: ContentSource | Path | str, data_dir: Path, limits: Li
         version = _require_version(manifest.version)
         versions = _own_dir(data_dir, "versions", create=True)
         blobs = _own_dir(data_dir, "blobs", create=True)
+        copy_blobs(src, manifest, blobs)  # also for a version installed before: a blob may be damaged since
         if not _is_complete(versions, version):
-            copy_blobs(src, manifest, blobs)
             _install_snapshot(versions, version, manifest, result.items)
-        else:  # installed before: its blobs may have been pruned or damaged since
-            copy_blobs(src, manifest, blobs)
         switch_current(data_dir, version)
         prune(data_dir)
     log.info("content version %s is current (%d items)", version, len(result.items))

@@ -23,7 +23,8 @@ from sqlalchemy.pool import StaticPool
 
 from content.build import ChildBuild, demo_version, run_build, start_build
 from content.schemas import CST
-from content.store import current_version, meta_table, metadata, open_current
+from content.lock import StoreLocked
+from content.store import claim_current, current_version, meta_table, metadata, open_current
 from content.view import ContentView
 
 log = logging.getLogger(__name__)
@@ -82,4 +83,11 @@ def open_view(data_dir: Path, install: bool) -> ContentView:
             log.info("no content in %s: showing the demo centre (built in %s)", data_dir, cache)
             ensure_demo(cache)
             return open_current(cache)
+    if install:  # the terminal app: record its version in `showing` before opening it
+        try:
+            version = claim_current(data_dir, [], timeout=1.0)
+            if version is not None:
+                return ContentView(data_dir, version)
+        except (StoreLocked, OSError) as exc:  # a long build; a read-only dir: the watcher records it later
+            log.info("content version not recorded as shown yet: %s", exc)
     return open_current(data_dir)

@@ -70,3 +70,17 @@ def test_a_screenshot_watcher_leaves_showing_alone(tmp_path):
     _build(tmp_path, data, "v2", b"png 2")
     assert watcher.poll() is True and current_version(data) == "v2"
     assert (data / "showing").read_text() == "v0\n"
+
+
+def test_the_terminal_records_its_first_version_before_opening_it(tmp_path):
+    from kiosk.content_source import open_view
+
+    data = tmp_path / "data"
+    v1 = _build(tmp_path, data, "v1", b"png 1")
+    view = open_view(data, install=True)
+    assert view.version == v1 and read_showing(data) == [v1]
+    view.close()
+    (data / "showing").unlink()
+    view = open_view(data, install=False)  # read-only commands record nothing
+    assert view.version == v1 and not (data / "showing").exists()
+    view.close()
