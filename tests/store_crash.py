@@ -69,25 +69,28 @@ def _child(data: Path, bundle: Path) -> subprocess.Popen:
                             stderr=subprocess.DEVNULL)
 
 
-def crash_rounds(bundles: list[Path], data: Path, rounds: int, seed: int = 5) -> dict:
+def crash_rounds(bundles: list[Path], data: Path, kills: int, seed: int = 5) -> dict:
     """Time one whole build, then start builds of the next bundles and kill -9 each after a random
-    moment of that time (start-up, check, blob copy, snapshot, switch, prune); check after each."""
+    moment of that time (start-up, check, blob copy, snapshot, switch, prune) until `kills` builds
+    were killed; check the store after each. A build that finishes first (a busy machine is
+    slower or faster than the first build) shortens the moments drawn after it."""
     rng = random.Random(seed)
     started = time.monotonic()
     assert _child(data, bundles[-1]).wait() == 0
-    most_s = (time.monotonic() - started) * 1.1
+    build_s = most_s = (time.monotonic() - started) * 1.1
     killed = finished = 0
-    for r in range(rounds):
-        proc = _child(data, bundles[r % len(bundles)])
+    while killed < kills and finished < 3 * kills:
+        proc = _child(data, bundles[(killed + finished) % len(bundles)])
         time.sleep(rng.uniform(0.0, most_s))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             killed += 1
         else:
             finished += 1
+            most_s *= 0.8
         proc.wait()
         assert_complete(data)
-    last = build_version(bundles[rounds % len(bundles)], data)  # the next build completes and cleans up
+    last = build_version(bundles[(killed + finished) % len(bundles)], data)  # the next build completes and cleans up
     assert current_version(data) == last == assert_complete(data)
-    return {"killed": killed, "finished": finished, "build_s": round(most_s / 1.1, 2), "leftovers": leftovers(data),
+    return {"killed": killed, "finished": finished, "build_s": round(build_s / 1.1, 2), "leftovers": leftovers(data),
             "kept": list_versions(data)}
