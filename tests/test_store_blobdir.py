@@ -112,3 +112,19 @@ def test_the_child_runs_this_code_whatever_folder_the_terminal_started_in(tmp_pa
     monkeypatch.chdir(tmp_path)
     assert run_build("bundle", Path("data"), Path("b").absolute()) == "real"
     assert current_version(tmp_path / "data") == "real"
+
+
+def test_a_damaged_held_blob_fails_the_check_until_it_is_downloaded_again(tmp_path):
+    data = tmp_path / "data"
+    m = small_bundle(tmp_path / "v1", slides_png=b"png one", version="v1")
+    build_version(tmp_path / "v1", data)
+    sha = m["blobs"][0]["sha256"]
+    (data / "blobs" / sha).chmod(0o644)
+    (data / "blobs" / sha).write_bytes(b"png 0ne")  # rotten, same size
+    small_bundle(tmp_path / "v2", slides_png=b"png one", version="v2")
+    manifest = as_blob_dir(tmp_path / "v2", tmp_path / "dl", blobs=False)
+    with pytest.raises(BundleInvalid, match=f"blob {sha}: blobs/{sha} does not match its sha256"):
+        build_version(BlobDir(manifest, [tmp_path / "dl", data / "blobs"]), data)
+    (tmp_path / "dl" / sha).write_bytes(b"png one")  # fetched again
+    assert build_version(BlobDir(manifest, [tmp_path / "dl", data / "blobs"]), data) == "v2"
+    assert (data / "blobs" / sha).read_bytes() == b"png one"
