@@ -73,7 +73,8 @@ def crash_rounds(bundles: list[Path], data: Path, kills: int, seed: int = 5) -> 
     """Time one whole build, then start builds of the next bundles and kill -9 each after a random
     moment of that time (start-up, check, blob copy, snapshot, switch, prune) until `kills` builds
     were killed; check the store after each. A build that finishes first (a busy machine is
-    slower or faster than the first build) shortens the moments drawn after it."""
+    slower or faster than the first build) shortens the moments drawn after it, a kill lengthens
+    them again, so the draws keep reaching a build's last steps (switch, prune)."""
     rng = random.Random(seed)
     started = time.monotonic()
     assert _child(data, bundles[-1]).wait() == 0
@@ -85,6 +86,7 @@ def crash_rounds(bundles: list[Path], data: Path, kills: int, seed: int = 5) -> 
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             killed += 1
+            most_s = min(build_s, most_s * 1.1)  # back towards the whole build: its last steps too
         else:
             finished += 1
             most_s *= 0.8
