@@ -36,7 +36,7 @@ NAV = [("/admin/items", N_("Content")), ("/admin/terminals", N_("Terminals")),
 ADMIN_ONLY = {"/admin/audit", "/admin/users"}  # links shown to admins only (the pages answer 403 to others)
 SHOWN_ZONE = ZoneInfo("Asia/Shanghai")  # times are stored in UTC and shown in China's time
 DOMAINS = ["hub_admin", "hub_admin_compliance", "hub_admin_fleet", "hub_admin_users",
-           "hub_admin_preview", "hub_admin_guide"]  # the pages' catalogs; the first that knows a msgid wins
+           "hub_admin_preview", "hub_admin_guide", "hub_admin_files"]  # the pages' catalogs; the first that knows a msgid wins
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 
@@ -164,11 +164,12 @@ def safe_next(value: str | None) -> str:
 def mount(app) -> None:
     """The pages, their static files and their error pages on the hub's app."""
     from hub.admin import (
-        pages_audit, pages_auth, pages_compliance, pages_edit, pages_guide, pages_items, pages_preview,
+        pages_audit, pages_auth, pages_compliance, pages_edit, pages_files, pages_guide, pages_items, pages_preview,
         pages_terminals, pages_users,
     )
 
     app.state.admin_env = environment()
+    app.state.admin_translations = translations()  # for words outside templates (JSON answers)
     app.mount("/admin/static", StaticFiles(directory=HERE / "static"), name="admin-static")
     app.include_router(pages_auth.router)
     app.include_router(pages_items.router)
@@ -179,6 +180,7 @@ def mount(app) -> None:
     app.include_router(pages_users.router)
     app.include_router(pages_guide.router)
     app.include_router(pages_preview.router)
+    app.include_router(pages_files.router)
     pages_preview.install(app.state.admin_env)
 
     @app.exception_handler(PageError)
