@@ -61,11 +61,21 @@ def audience(request: Request, staff: perms.Staff, target: str) -> dict:
 
 
 def _readable(doc: dict | None) -> dict | None:
-    """A document with the values the check shows as words: weekdays by name."""
-    if doc is None or not isinstance(doc.get("days"), list):
-        return doc
-    words = web.translations()
-    return {**doc, "days": " ".join(words.gettext(WEEKDAYS.get(d, str(d))) for d in doc["days"])}
+    """A document with the values the check shows as staff read them: weekdays by name, times in
+    China's time, hours without seconds."""
+    if doc is None:
+        return None
+    out = dict(doc)
+    if isinstance(doc.get("days"), list):
+        words = web.translations()
+        out["days"] = " ".join(words.gettext(WEEKDAYS.get(d, str(d))) for d in doc["days"])
+    for name in ("publish_at", "expire_at"):
+        if isinstance(doc.get(name), str):
+            out[name] = web.shown_time(doc[name])
+    for name in ("time_from", "time_to"):
+        if isinstance(doc.get(name), str):
+            out[name] = doc[name][:5]
+    return out
 
 
 def changed_rows(item: dict) -> list[dict]:
@@ -74,8 +84,12 @@ def changed_rows(item: dict) -> list[dict]:
     rows = field_rows(_readable(item["draft"]), _readable(item["published"]))
     if item["draft"] is None:
         return []
+    if item["published"] is None:  # all of it is new: what it has, without the empty and default fields
+        rows = [r for r in rows if r["draft"] and not (r["name"] == "sort" and r["draft"] == "0")]
+    else:
+        rows = [r for r in rows if r["differs"]]
     return [dict(r, label=r["label"] or LABELS.get(r["name"]), image=r["name"] == "image")
-            for r in rows if (r["differs"] or item["published"] is None) and r["name"] != "updated_at"]
+            for r in rows if r["name"] != "updated_at"]
 
 
 @router.get("/admin/items/{item_id}/publish-check")
