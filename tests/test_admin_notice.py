@@ -58,6 +58,8 @@ def test_a_new_notice_is_scheduled_with_an_image_placed_in_the_body(api):  # noq
     assert [b["type"] for b in draft["blocks"]] == ["paragraph", "image", "heading", "list"]
     assert draft["blocks"][1] == {"type": "image", "blob": sha, "caption": "停水范围"}
 
+    check = client.get("/admin/items/n-water/publish-check").text  # the image as the form's line and the picture
+    assert "[图片 1] 停水范围" in check and f'<img class="check-image" src="/admin/files/{sha}"' in check
     edit = client.get("/admin/items/n-water/edit").text
     assert 'value="2026-12-05T08:00"' in edit and 'value="2026-12-07T18:30"' in edit
     assert f'src="/admin/files/{sha}"' in edit and "[图片 1]" in edit and 'value="停水范围"' in edit
@@ -146,14 +148,14 @@ def test_hostile_text_is_shown_as_typed_on_every_notice_page(api):  # noqa: F811
                        follow_redirects=False)
     assert made.status_code == 303, made.text
     wrong = client.post("/admin/new-notice", data=notice_form(client, id="n-y", title=HOSTILE, body=HOSTILE,
-                                                              expire_at="x"))
+                                                              publish_at=HOSTILE, expire_at="x"))
     pages = [client.get(p).text for p in ("/admin/items/n-x/edit", "/admin/items/n-x", "/admin/items/n-x/publish-check",
                                           "/admin/items/n-x?confirm=delete")] + [wrong.text]
     assert wrong.status_code == 422
     for text in pages:
         assert "<script>alert" not in text and "<img src=x" not in text
         assert "&lt;script&gt;alert(1)&lt;/script&gt; &#34;&gt;&lt;img src=x onerror=alert(1)&gt; {{7*7}}" in text
-    assert pages[0].count("&lt;script&gt;") >= 3  # title, body and caption
+    assert pages[0].count("&lt;script&gt;") >= 3 and wrong.text.count("&lt;script&gt;") >= 3  # and a time typed
 
 
 def test_the_body_text_round_trips_images_and_tables():

@@ -104,6 +104,8 @@ def test_a_slide_and_a_scheduled_notice_through_the_check_in_chromium(hub_url, t
             _shots(page, "admin-notice")
             check = _save_and_check(page, "notice-browser")
             assert "2026-12-30 08:00" in check and "2027-01-04 00:00" in check and "【值班电话】" in check
+            assert "[图片 1]" in check
+            expect(page.locator("img.check-image")).to_have_js_property("naturalWidth", 2048)
             _shots(page, "admin-publish-check")
             main = _confirm(page, "notice-browser")
             assert "已发布" in main and "紧急发布（横幅）…" in main

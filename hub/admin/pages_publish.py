@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from content.i18n import N_
 from hub import db, items, perms
 from hub.admin import pages_guide, pages_slide, sessions, web
+from hub.admin.pages_edit import MARKS
 from hub.admin.pages_items import FIELD_LABELS, LEVELS, field_rows, item_and_rights
 from hub.errors import HubError
 
@@ -75,12 +76,27 @@ def _readable(doc: dict | None) -> dict | None:
     for name in ("time_from", "time_to"):
         if isinstance(doc.get(name), str):
             out[name] = doc[name][:5]
+    if isinstance(doc.get("blocks"), list):  # images as the notice form's lines; the pictures beside
+        images = [b for b in doc["blocks"] if isinstance(b, dict) and b.get("type") == "image"]
+        out["blocks"] = [{"type": "paragraph", "text": f"[{MARKS['image']} {images.index(b) + 1}] "
+                          f"{b.get('caption', '')}".strip()} if b in images else b for b in doc["blocks"]]
     return out
+
+
+def _pictures(doc: dict | None, name: str) -> list[str]:
+    """The stored images a field shows: the slide's image, a body's image blocks."""
+    value = (doc or {}).get(name)
+    if name == "image" and isinstance(value, str):
+        return [value]
+    if name == "blocks" and isinstance(value, list):
+        return [b["blob"] for b in value if isinstance(b, dict) and b.get("type") == "image" and "blob" in b]
+    return []
 
 
 def changed_rows(item: dict) -> list[dict]:
     """The fields publishing changes (every field of an item never published), with their labels;
-    `image` marks a field holding a stored image's hash (shown as the picture)."""
+    `image` marks a field that is one stored image's hash (shown as the picture), `pictures` the
+    images of each side's value (a body's image blocks too)."""
     rows = field_rows(_readable(item["draft"]), _readable(item["published"]))
     if item["draft"] is None:
         return []
@@ -88,7 +104,9 @@ def changed_rows(item: dict) -> list[dict]:
         rows = [r for r in rows if r["draft"] and not (r["name"] == "sort" and r["draft"] == "0")]
     else:
         rows = [r for r in rows if r["differs"]]
-    return [dict(r, label=r["label"] or LABELS.get(r["name"]), image=r["name"] == "image")
+    return [dict(r, label=r["label"] or LABELS.get(r["name"]), image=r["name"] == "image",
+                 pictures={"draft": _pictures(item["draft"], r["name"]),
+                           "published": _pictures(item["published"], r["name"])})
             for r in rows if r["name"] != "updated_at"]
 
 
