@@ -25,6 +25,7 @@ from hub.admin.pages_items import FIELD_LABELS, LEVELS
 router = APIRouter()
 LABELS = {**FIELD_LABELS, "id": N_("Id"), "caption": N_("Caption")}
 MAX_IMAGES = 50
+TEXT_BLOCKS = ("paragraph", "heading", "list")  # the blocks the text itself makes (pages_disclosure uses it)
 # the lines that place an image or table in the body: the words staff see in the form, in Chinese
 # (what as_text writes), English accepted too
 MARKS = {"image": "图片", "table": "表格"}
