@@ -138,6 +138,7 @@ def test_urgent_asks_first_then_publishes_and_shows_the_count(api):  # noqa: F81
     assert beat_ok.status_code == 200
     after = client.get("/admin/items/n-u").text
     assert "已送达 1 / 2 台终端" in after and t2 in after  # the one not showing it yet is named
+    assert "紧急发布（横幅）…" not in after  # urgent already, nothing waiting
 
 
 def test_hostile_text_is_shown_as_typed_on_every_notice_page(api):  # noqa: F811

@@ -113,6 +113,18 @@ def test_a_slide_and_a_scheduled_notice_through_the_check_in_chromium(hub_url, t
             page.wait_for_url("**confirm=urgent")
             assert "现在将此通知作为紧急通知发布吗？" in page.inner_text("main")
             _shots(page, "admin-notice-urgent")
+            page.click("text=确认紧急发布")
+            page.wait_for_url("**/admin/items/notice-browser")
+            main = page.inner_text("main")
+            assert "送达情况" in main and "已送达 0 / 0 台终端" in main and "紧急" in main
+
+            # delete, with its confirmation, and the state shown afterwards
+            page.click("text=删除…")
+            page.wait_for_url("**confirm=delete")
+            page.click("text=确认删除")
+            page.wait_for_url("**/admin/items/notice-browser")
+            assert "已删除：终端不再显示此内容。" in page.inner_text("main")
+            _shots(page, "admin-notice-deleted")
         finally:
             browser.close()
     assert not problems, problems
