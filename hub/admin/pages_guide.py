@@ -1,7 +1,7 @@
 """The 办事指南 form: editing a guide's draft (`/admin/items/{id}/edit-guide`), a new guide
-(`/admin/new-guide`, on a node the staff member may write) and the publish check
-(`/admin/items/{id}/publish-guide`: what the draft changes, field by field, then a confirm button
-posting to pages_edit's `/admin/items/{id}/publish`). hub.items checks, permits and audits.
+(`/admin/new-guide`, on a node the staff member may write); "save and publish…" goes on to
+`/admin/items/{id}/publish-guide`, now pages_publish's generic publish check (a redirect).
+hub.items checks, permits and audits.
 
 The lists (conditions, materials, steps, FAQ) are numbered rows named `steps.0`,
 `materials.0.name`, ... with EXTRA_ROWS blank rows to add to; a blank row is dropped. Without
@@ -19,7 +19,7 @@ from content.i18n import N_
 from content.schemas import GUIDE_CATEGORIES, is_safe_id
 from hub import db, items, perms
 from hub.admin import sessions, web
-from hub.admin.pages_items import FIELD_LABELS, field_rows, item_and_rights
+from hub.admin.pages_items import FIELD_LABELS, item_and_rights
 from hub.errors import HubError
 
 router = APIRouter()
@@ -135,7 +135,7 @@ def writable_targets(request: Request, staff: perms.Staff) -> list[tuple[str, st
 def _form(request, session, staff, values, item=None, status=200, field=None):
     return web.render(request, "guide_edit.html", status, session=session, item=item, values=values,
                       categories=GUIDE_CATEGORIES, targets=writable_targets(request, staff), labels=LABELS,
-                      originals=ORIGINALS, lists=LISTS, extra=EXTRA_ROWS, field=field or "", confirm=None)
+                      originals=ORIGINALS, lists=LISTS, extra=EXTRA_ROWS, field=field or "")
 
 
 def field_of(exc: HubError) -> str | None:
@@ -218,12 +218,3 @@ def create_guide(request: Request, form):
             raise web.page_error(exc) from None
         return _form(request, session, staff, values, status=exc.status, field=field_of(exc) or "id")
     return _after_save(form, item_id)
-
-
-@router.get("/admin/items/{item_id}/publish-guide")
-def publish_check(item_id: str, request: Request, session: sessions.Session = Depends(web.signed_in)):
-    """What publishing the draft changes, field by field, and the confirm button."""
-    item = _guide(request, web.staff_of(request, session), item_id)
-    rows = [dict(r, label=r["label"] or LABELS.get(r["name"])) for r in field_rows(item["draft"], item["published"])
-            if r["differs"] or item["published"] is None]
-    return web.render(request, "guide_edit.html", session=session, item=item, confirm=rows, labels=LABELS)
