@@ -88,6 +88,7 @@ def test_an_editor_makes_a_finance_disclosure_with_its_table(api):  # noqa: F811
     edit = client.get("/admin/items/d-nov/edit-disclosure")
     assert edit.status_code == 200 and "编辑公开" in edit.text and "## 一、收支明细" in edit.text
     assert 'name="blocks.1.c.1.2" value="4,215.80" class="numeric" inputmode="decimal"' in edit.text
+    assert '<tr class="total-row">' in edit.text
     assert 'name="blocks.1.c.1.3" value=""\n' in edit.text or 'name="blocks.1.c.1.3" value="" aria' in edit.text
     # saving again: "save and publish…" goes on to the publish check
     again = client.post("/admin/items/d-nov/edit-disclosure", data=form(client, [table()], action="publish"),
@@ -105,8 +106,10 @@ def test_the_grid_buttons_without_script_change_the_form_not_the_item(api):  # n
         assert answer.status_code == 200, answer.text
         return answer.text
 
-    added = press("addrow:0", [table()])
-    assert 'name="blocks.0.c.4.3" value=""' in added and 'name="blocks.0.rows" value="5"' in added
+    added = press("addrow:0", [table()])  # above the closing 合计 row
+    assert 'name="blocks.0.c.3.0" value=""' in added and 'name="blocks.0.c.4.0" value="合计"' in added
+    assert 'name="blocks.0.rows" value="5"' in added
+    assert 'name="blocks.0.c.2.0" value=""' in press("addrow:0", [table(rows=ROWS[:2])])
     column = press("addcol:0", [table()])
     assert 'name="blocks.0.h.4" value=""' in column and 'name="blocks.0.c.3.4" value=""' in column
     removed = press("delrow:0:1", [table()])
@@ -139,11 +142,16 @@ def test_a_totals_mismatch_is_shown_at_its_cell_and_saved_only_when_confirmed(ap
     assert "计算合计与填写不符：应为 6,602.30" in client.get("/admin/items/d-a/edit-disclosure").text
 
 
+TRICKY_COLUMNS = ["项目", "金额（元）", "人数", "占比", "面积"]
+TRICKY_ROWS = [["甲", "1,000.10", "3", "40%", "1,200.5"], ["乙", "２００", "2", "60%", "10"],
+               ["小计", "1200.1", "5", "100%", ""], ["丙", "99.9", "1", "", "0.25"], ["小计", "99.90", "2", "", ""],
+               ["合计", "1,300.01", "6", "100.0%", "1,210.7"]]
+
+
 def test_the_totals_rules():
-    columns = ["项目", "金额（元）", "人数", "占比"]
-    rows = [["甲", "1,000.10", "3", "40%"], ["乙", "２００", "2", "60%"], ["小计", "1200.1", "5", "100%"],
-            ["丙", "99.9", "1", ""], ["小计", "99.90", "2", ""], ["合计", "1,300.01", "6", "100.0%"]]
+    columns, rows = TRICKY_COLUMNS[:4], [row[:4] for row in TRICKY_ROWS]
     assert disclosure_tables.totals_problems(columns, rows) == {(4, 2): "1", (5, 1): "1,300.00"}
+    assert disclosure_tables.totals_problems(TRICKY_COLUMNS, TRICKY_ROWS)[(5, 4)] == "1,210.75"
     assert disclosure_tables.numeric_columns(4, rows) == [False, True, True, True]
     assert disclosure_tables.tidy_rows(columns, rows)[1][1] == "200.00"  # full-width digits read
     assert disclosure_tables.totals_problems(["", "数"], [["", "1"], ["", "2"], ["总计", "3"]]) == {}
@@ -251,3 +259,19 @@ def test_hostile_text_in_every_field_is_shown_as_text(api):  # noqa: F811
         page = client.get(url).text
         assert "<script>alert" not in page and "<img src=x" not in page and "{{7*7}}" in page and "49" not in page
     assert client.get("/admin/items/d-x/edit-disclosure").text.count("&lt;script&gt;") >= 5
+
+
+def test_an_image_part_is_kept_and_a_blank_one_dropped(api):  # noqa: F811
+    from tests.test_admin_files import _png
+
+    _add(api, _disclosure("d-a", "c-a"))
+    client = signed_in(api, "ed-a")
+    image = client.post("/admin/files", data={"csrf": csrf_of(client)}, files={"file": ("a.png", _png((40, 30)))})
+    sha = image.json()["sha256"]
+    parts = [{"type": "image", "blob": sha, "caption": "经费使用情况"}, {"type": "image", "blob": ""},
+             {"type": "text", "text": ""}]
+    saved = client.post("/admin/items/d-a/edit-disclosure", data=form(client, parts), follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    assert _read(api, "d-a")["draft"]["blocks"] == [{"type": "image", "blob": sha, "caption": "经费使用情况"}]
+    edit = client.get("/admin/items/d-a/edit-disclosure").text
+    assert f'src="/admin/files/{sha}"' in edit and 'value="经费使用情况"' in edit

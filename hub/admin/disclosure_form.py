@@ -6,7 +6,8 @@ an alignment per column: auto = right for a numeric column, else left) and `imag
 image's hash and caption). The posted names are `blocks.count`, `blocks.N.type`, `blocks.N.text`,
 `blocks.N.caption`, `blocks.N.cols`, `blocks.N.rows`, `blocks.N.h.C`, `blocks.N.a.C`,
 `blocks.N.c.R.C` and `blocks.N.blob`. The buttons (`op`) change the posted form without saving:
-addrow:N, delrow:N:R, addcol:N, delcol:N:C, up:N, del:N, add:text|table|image, clearpages."""
+addrow:N (a blank row at the end, or above the table's last row when that is a 合计 / 总计 row),
+delrow:N:R, addcol:N, delcol:N:C, up:N, del:N, add:text|table|image, clearpages."""
 from __future__ import annotations
 
 import datetime as dt
@@ -121,7 +122,9 @@ def _apply(op: str, sections: list[dict], values: dict) -> None:
     elif section["type"] != "table":
         return
     elif what == "addrow" and len(section["rows"]) < MAX_ROWS:
-        section["rows"].append([""] * len(section["columns"]))
+        rows = section["rows"]
+        at_end = len(rows) - 1 if rows and tables.row_label(rows[-1])[1] == "total" else len(rows)
+        rows.insert(at_end, [""] * len(section["columns"]))  # above a closing 合计 row
     elif what == "delrow" and len(at) == 2 and 0 <= at[1] < len(section["rows"]):
         del section["rows"][at[1]]
     elif what == "addcol" and len(section["columns"]) < MAX_COLS:
@@ -207,17 +210,19 @@ def form_field(field: str | None, doc: dict, owner: list[int]) -> str | None:
 
 
 def grid_state(values: dict) -> list[dict]:
-    """Per section: the numeric columns and the totals problems {"r.c": expected} of a table."""
+    """Per section: a table's numeric columns, its totals problems {"r.c": expected} and the
+    indexes of its totals and subtotal rows."""
     out = []
     for section in values["blocks"]:
         if section["type"] != "table":
-            out.append({"numeric": [], "problems": {}})
+            out.append({"numeric": [], "problems": {}, "totals": set()})
             continue
         live = [row for row in section["rows"] if not _blank_row(row)]
         index = [r for r, row in enumerate(section["rows"]) if not _blank_row(row)]
         found = tables.totals_problems(section["columns"], live)
         out.append({"numeric": tables.numeric_columns(len(section["columns"]), section["rows"]),
-                    "problems": {f"{index[r]}.{c}": v for (r, c), v in found.items()}})
+                    "problems": {f"{index[r]}.{c}": v for (r, c), v in found.items()},
+                    "totals": {r for r, row in enumerate(section["rows"]) if tables.row_label(row)[1]}})
     return out
 
 

@@ -115,6 +115,7 @@
     const rows = inputs.map((row) => row.map((i) => i.value));
     const numeric = numericColumns(columns.length, rows.filter((row) => row.some((cell) => cell.trim())));
     const problems = totalsProblems(columns, rows, numeric);
+    [...table.tBodies[0].rows].forEach((tr, r) => tr.classList.toggle("total-row", rowLabel(rows[r])[1] !== ""));
     inputs.forEach((row, r) => row.forEach((input, c) => {
       input.classList.toggle("numeric", numeric[c]);
       if (numeric[c]) input.setAttribute("inputmode", "decimal");
@@ -169,9 +170,13 @@
     const head = table.querySelector("tr.head");
     const tools = table.querySelector("tr.col-tools");
     const width = headersOf(table).length;
-    if (what === "addrow") {
-      if (body.rows.length) body.appendChild(blankCopy(body.rows[body.rows.length - 1]));
-      else return false;  // an empty grid: let the hub build the row
+    if (what === "addrow") {  // at the end, or above a closing 合计 row
+      if (!body.rows.length) return false;  // an empty grid: let the hub build the row
+      const last = body.rows[body.rows.length - 1];
+      const closing = rowLabel([...last.querySelectorAll("td > input")].map((i) => i.value))[1] === "total";
+      const row = blankCopy(last);
+      row.dataset.added = "yes";
+      body.insertBefore(row, closing ? last : null);
     } else if (what === "delrow") {
       body.rows[at].remove();
     } else if (what === "addcol") {
@@ -207,8 +212,11 @@
     event.preventDefault();
     renumber(table);
     check(table);
-    const focus = what === "addrow" ? table.tBodies[0].rows[table.tBodies[0].rows.length - 1] : null;
-    if (focus) focus.querySelector("td > input").focus();
+    const added = what === "addrow" ? [...table.tBodies[0].rows].find((tr) => tr.dataset.added === "yes") : null;
+    if (added) {
+      delete added.dataset.added;
+      added.querySelector("td > input").focus();
+    }
   });
 
   form.addEventListener("input", (event) => {
@@ -233,7 +241,7 @@
   form.addEventListener("upload:done", (event) => {
     if (!Array.isArray(event.detail.pages)) return;
     const count = form.querySelector("[data-pages-count]");
-    if (count) count.textContent = form.dataset.pagesCount.replace("__N__", event.detail.pages.length);
+    if (count) count.textContent = form.dataset.pagesText.replace("__N__", event.detail.pages.length);
     const clear = form.querySelector("button[name=op][value=clearpages]");
     if (clear) clear.hidden = event.detail.pages.length === 0;
   });
