@@ -242,23 +242,23 @@ def test_csrf_roles_and_other_centres(api):  # noqa: F811
 def test_hostile_text_in_every_field_is_shown_as_text(api):  # noqa: F811
     client = signed_in(api, "ed-a")
     grid = table(columns=[HOSTILE, "金额（元）"], rows=[[HOSTILE, "1"], ["合计", "2"]], caption=HOSTILE)
-    made = client.post("/admin/new-disclosure", data=form(client, [{"type": "text", "text": HOSTILE}, grid], id="d-x",
-                                                          title=HOSTILE, publisher=HOSTILE),
+    parts = [{"type": "text", "text": HOSTILE}, grid, {"type": "image", "blob": "a" * 64, "caption": HOSTILE}]
+    made = client.post("/admin/new-disclosure", data=form(client, parts, id="d-x", title=HOSTILE, publisher=HOSTILE),
                        follow_redirects=False)
     assert made.status_code == 422  # the totals are wrong: shown again first, everything escaped
     for page in (made.text, client.post("/admin/new-disclosure",
                                         data=form(client, [grid], id="d-x", title=HOSTILE, period=HOSTILE)).text):
         assert "<script>alert" not in page and "<img src=x" not in page and ESCAPED in page
-    saved = client.post("/admin/new-disclosure", data=form(client, [{"type": "text", "text": HOSTILE}, grid], id="d-x",
-                                                           title=HOSTILE, publisher=HOSTILE, totals_ok="yes"),
-                        follow_redirects=False)
+    saved = client.post("/admin/new-disclosure", data=form(client, parts, id="d-x", title=HOSTILE, publisher=HOSTILE,
+                                                           totals_ok="yes"), follow_redirects=False)
     assert saved.status_code == 303, saved.text
     draft = _read(api, "d-x")["draft"]
     assert draft["title"] == HOSTILE and draft["blocks"][1]["columns"][0] == HOSTILE
+    assert draft["blocks"][2]["caption"] == HOSTILE and draft["blocks"][1]["caption"] == HOSTILE
     for url in ("/admin/items/d-x/edit-disclosure", "/admin/items/d-x"):
         page = client.get(url).text
         assert "<script>alert" not in page and "<img src=x" not in page and "{{7*7}}" in page and "49" not in page
-    assert client.get("/admin/items/d-x/edit-disclosure").text.count("&lt;script&gt;") >= 5
+    assert client.get("/admin/items/d-x/edit-disclosure").text.count(ESCAPED) >= 7  # every field holding it
 
 
 def test_an_image_part_is_kept_and_a_blank_one_dropped(api):  # noqa: F811

@@ -81,7 +81,9 @@ def test_a_finance_table_and_a_pdf_in_chromium(hub_url, tmp_path):
             assert page.locator(f"{GRID} tbody tr").count() == rows + 1
             assert _cell(page, rows, 0).input_value() == "合计"  # still last
             _cell(page, rows - 1, 0).fill("应急物资采购")
-            _cell(page, rows - 1, 2).fill("1234.5")
+            _cell(page, rows - 2, 2).press("Enter")  # the cell below, not a save
+            assert page.evaluate("document.activeElement.name") == f"blocks.1.c.{rows - 1}.2"
+            page.keyboard.type("1234.5")
             _cell(page, rows - 1, 2).press("Tab")
             assert _cell(page, rows - 1, 2).input_value() == "1,234.50"  # money with two decimals
             spent = sum(float(v.replace(",", "")) for v in [before, "1234.50"])
@@ -129,6 +131,11 @@ def test_a_finance_table_and_a_pdf_in_chromium(hub_url, tmp_path):
             assert "应急物资采购" in [i.input_value() for i in page.locator(f"{GRID} tbody input").all()]
             _no_sideways_scroll(page)
             page.screenshot(path=str(SHOTS / "admin-disclosure-tablet.png"), full_page=True)
+            page.click("button[name=op][value=clearpages]")  # in the page: nothing posted
+            expect(page.locator("[data-upload-pages-preview=pages] img")).to_have_count(0)
+            assert page.input_value("input[type=hidden][name=pages]") == ""
+            expect(page.locator("[data-pages-count]")).to_have_text("没有页面。")
+            assert page.evaluate("window.location.pathname").endswith("/edit-disclosure")
             _same_totals_as_the_hub(page, hub_url)
         finally:
             browser.close()

@@ -219,6 +219,18 @@
     }
   });
 
+  // Enter in a cell goes to the cell below (as in a spreadsheet) instead of saving the form
+  form.addEventListener("keydown", (event) => {
+    const input = event.target;
+    if (event.key !== "Enter" || !(input instanceof HTMLInputElement) || !input.closest("table.grid")) return;
+    event.preventDefault();
+    const tr = input.closest("tr");
+    const c = [...tr.querySelectorAll("td > input")].indexOf(input);
+    const below = tr.closest("thead") ? input.closest("table").tBodies[0].rows[0] : tr.nextElementSibling;
+    const next = below && below.querySelectorAll("td > input")[c];
+    if (next) next.focus();
+  });
+
   form.addEventListener("input", (event) => {
     const table = event.target.closest("table.grid");
     if (table) check(table);
