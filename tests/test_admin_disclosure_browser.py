@@ -42,6 +42,9 @@ def _same_totals_as_the_hub(page, hub_url: str) -> None:
             if note.count():
                 shown[(r, c)] = note.inner_text().split("应为 ")[1]
     assert shown == disclosure_tables.totals_problems(TRICKY_COLUMNS, TRICKY_ROWS) and len(shown) == 3
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.locator(grid).scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "admin-disclosure-new.png"))
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium (/usr/bin/chromium) is not installed")
