@@ -84,7 +84,8 @@ def test_an_editor_makes_a_finance_disclosure_with_its_table(api):  # noqa: F811
     assert [r[1:3] for r in grid["rows"]] == [["30,000.00", ""], ["", "4,215.80"], ["", "2,386.50"],
                                              ["30,000.00", "6,602.30"]]  # money with two decimals
     assert draft["valid_from"] == "2026-12-05" and draft["publish_at"].startswith("2026-12-05T09:00:00+08:00")
-    assert "/admin/items/d-nov/edit-disclosure" in client.get("/admin/items/d-nov").text
+    item_page = client.get("/admin/items/d-nov").text
+    assert "/admin/items/d-nov/edit-disclosure" in item_page and "公示开始日期" in item_page
     edit = client.get("/admin/items/d-nov/edit-disclosure")
     assert edit.status_code == 200 and "编辑公开" in edit.text and "## 一、收支明细" in edit.text
     assert 'name="blocks.1.c.1.2" value="4,215.80" class="numeric" inputmode="decimal"' in edit.text

@@ -24,8 +24,7 @@ from hub.admin.pages_items import FIELD_LABELS, item_and_rights
 from hub.errors import HubError
 
 router = APIRouter()
-LABELS = {**FIELD_LABELS, "id": N_("Id"), "valid_from": N_("Posted from"), "valid_to": N_("Posted until"),
-          "pages": N_("Pages of the PDF"), "pdf": N_("PDF file")}
+LABELS = {**FIELD_LABELS, "id": N_("Id"), "pdf": N_("PDF file")}
 ALIGN_LABELS = {"auto": N_("Automatic"), "left": N_("Left"), "center": N_("Centred"), "right": N_("Right")}
 TOTALS_WRONG = N_("A totals row does not add up. Correct it, or tick the box below to save it as written.")
 
