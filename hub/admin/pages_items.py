@@ -25,7 +25,8 @@ FIELD_LABELS = {"title": N_("Title"), "target": N_("Target"), "updated_at": N_("
                 "publish_at": N_("Publish at"), "expire_at": N_("Expire at"), "sort": N_("Sort order"),
                 "level": N_("Level"), "blocks": N_("Body"), "category": N_("Category"), "summary": N_("Summary"),
                 "materials": N_("Materials"), "steps": N_("Steps"), "period": N_("Period"),
-                "publisher": N_("Publisher"), "image": N_("Image"), "name": N_("Name")}
+                "publisher": N_("Publisher"), "image": N_("Image"), "name": N_("Name"),
+                "valid_from": N_("Posted from"), "valid_to": N_("Posted until"), "pages": N_("Pages of the PDF")}
 SKIP_FIELDS = ("id", "kind")
 LEVELS = {"normal": N_("Normal"), "urgent": N_("Urgent")}
 

@@ -36,7 +36,8 @@ NAV = [("/admin/items", N_("Content")), ("/admin/terminals", N_("Terminals")),
 ADMIN_ONLY = {"/admin/audit", "/admin/users"}  # links shown to admins only (the pages answer 403 to others)
 SHOWN_ZONE = ZoneInfo("Asia/Shanghai")  # times are stored in UTC and shown in China's time
 DOMAINS = ["hub_admin", "hub_admin_compliance", "hub_admin_fleet", "hub_admin_users",
-           "hub_admin_preview", "hub_admin_guide", "hub_admin_files", "hub_admin_notice"]  # the pages' catalogs; the first that knows a msgid wins
+           "hub_admin_preview", "hub_admin_guide", "hub_admin_files", "hub_admin_notice",
+           "hub_admin_disclosure"]  # the pages' catalogs; the first that knows a msgid wins
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 
@@ -168,6 +169,7 @@ def mount(app) -> None:
         pages_terminals, pages_users,
     )
     from hub.admin import pages_publish, pages_slide
+    from hub.admin import pages_disclosure
 
     app.state.admin_env = environment()
     app.state.admin_translations = translations()  # for words outside templates (JSON answers)
@@ -184,6 +186,7 @@ def mount(app) -> None:
     app.include_router(pages_files.router)
     app.include_router(pages_slide.router)
     app.include_router(pages_publish.router)
+    app.include_router(pages_disclosure.router)
     pages_preview.install(app.state.admin_env)
     pages_publish.install(app.state.admin_env)
 
