@@ -6,12 +6,15 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
 from PIL import Image
 
-from hub import publish
-from hub.admin import pages_centre
+from hub import db, items, publish
+from hub.admin import pages_centre, rows
+from hub.perms import staff_named
 from tests.admin_support import csrf_of, row_fields, signed_in
-from tests.hub_api_support import api, database_url, guide  # noqa: F401  (fixtures)
+from tests.hub_api_support import PASSWORD, api, database_url, guide  # noqa: F401  (fixtures)
+from tests.test_admin_browser import ARGS, CHROMIUM, SHOTS, _finger_sized, _no_sideways_scroll, hub_url  # noqa: F401
 from tests.test_admin_guide import _centre, _read
 from tests.test_admin_items import _add
 
@@ -184,3 +187,102 @@ def test_the_form_helpers():
     doc = pages_centre.document({**values, "hours": "a\n\n b ", "publish_at": "2026-12-03T08:30"}, "c-a", {"sort": 3})
     assert doc["id"] == doc["target"] == "c-a" and doc["hours"] == ["a", "b"] and doc["sort"] == 3
     assert doc["publish_at"] == "2026-12-03T08:30:00+08:00" and doc["floor_plan"] is None and doc["title"] == "中心"
+
+
+# ---- in Chromium, against a real `kiosk-hub serve` with the demo content ------------------------
+
+def floor_plan_file(path) -> str:
+    """A floor plan drawing to upload (wider than the hub keeps: it comes back resized)."""
+    from PIL import ImageDraw
+
+    img = Image.new("RGB", (2400, 1200), "white")
+    draw = ImageDraw.Draw(img)
+    for n, x in enumerate(range(100, 2300, 550)):
+        draw.rectangle([x, 150, x + 450, 1050], outline=(20, 60, 120), width=12, fill=(220 - 30 * n, 235, 250))
+    img.save(path, "PNG")
+    return str(path)
+
+
+def staff_page(p, hub_url, path, problems, width=1366, height=768):
+    """A signed-in admin's Chromium page open at `path`, script errors and 4xx/5xx answers collected."""
+    browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    page = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN").new_page()
+    page.on("pageerror", lambda err: problems.append(f"script error: {err}"))
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.goto(hub_url + "/admin/login?next=" + path)
+    page.fill("input[name=user]", "admin")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**" + path)
+    return browser, page
+
+
+def hub_read(tmp_path, item_id: str) -> dict:
+    """The item as hub.items reads it from the live server's database."""
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'hub.sqlite'}")
+    try:
+        with engine.connect() as conn:
+            return items.read(conn, staff_named(engine, "admin"), item_id)
+    finally:
+        engine.dispose()
+
+
+def shown_width(page, selector: str, width: int) -> None:
+    """Wait until the image is loaded at `width` px (polled from here: the pages' CSP forbids the
+    string evaluation wait_for_function uses in the page)."""
+    for _ in range(100):
+        if page.evaluate("(s) => document.querySelector(s).naturalWidth", selector) == width:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"{selector} never showed an image {width} px wide")
+
+
+def looks_right(page, shot: str) -> None:
+    """Finger-sized controls, no sideways scrolling, a screenshot for a person to look at."""
+    SHOTS.mkdir(exist_ok=True)
+    _finger_sized(page, ".button, select, input:not([type=checkbox]):not([type=file]), .nav a")
+    _no_sideways_scroll(page)
+    page.screenshot(path=str(SHOTS / shot))
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium (/usr/bin/chromium) is not installed")
+def test_the_demo_centres_rooms_and_floor_plan_in_chromium(hub_url, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    before = hub_read(tmp_path, "demo-centre")["published"]
+    rooms = [r["name"] for r in before["rooms"]]
+    problems: list[str] = []
+    with sync_playwright() as p:
+        browser, page = staff_page(p, hub_url, "/admin/items/demo-centre/edit-centre", problems)
+        try:
+            page.evaluate("window.stillHere = true")
+            looks_right(page, "admin-centre-edit.png")
+            fieldset = "fieldset[data-list=rooms]"
+            page.click(f"{fieldset} button[name=move][value='rooms.2']")  # the third room up
+            page.click(f"{fieldset} button[name=remove][value='rooms.0']")  # the first away
+            page.click(f"{fieldset} button.add-row")
+            last = len(rooms) - 1 + rows.EXTRA_ROWS  # renumbered: the rows left, the blank ones, the new one
+            page.fill(f"input[name='rooms.{last}.name']", "新建会议室")
+            page.fill(f"input[name='rooms.{last}.floor']", "三楼")
+            page.set_input_files("input[data-upload=floor_plan]", floor_plan_file(tmp_path / "plan.png"))
+            page.wait_for_selector("[data-upload-status=floor_plan]:has-text('2048')")
+            preview = "img[data-upload-preview=floor_plan]"
+            shown_width(page, preview, 2048)
+            assert page.evaluate("window.stillHere === true")  # no reload so far
+            page.locator(".upload-field").scroll_into_view_if_needed()
+            page.screenshot(path=str(SHOTS / "admin-centre-uploaded.png"))
+            page.locator(fieldset).screenshot(path=str(SHOTS / "admin-centre-rooms.png"))
+            page.click("button[name=action][value=save]:visible")
+            page.wait_for_url("**/admin/items/demo-centre")
+            draft = hub_read(tmp_path, "demo-centre")["draft"]
+            assert [r["name"] for r in draft["rooms"]] == [rooms[2], rooms[1], *rooms[3:], "新建会议室"]
+            assert draft["floor_plan"] != before["floor_plan"] and draft["rooms"][-1]["floor"] == "三楼"
+            page.set_viewport_size({"width": 768, "height": 1024})
+            page.goto(hub_url + "/admin/items/demo-centre/edit-centre")
+            shown_width(page, preview, 2048)  # the saved plan, drawn
+            assert page.get_attribute(preview, "src") == f"/admin/files/{draft['floor_plan']}"
+            looks_right(page, "admin-centre-edit-tablet.png")
+        finally:
+            browser.close()
+    assert not [p for p in problems if not p.startswith("Failed to load resource")], problems

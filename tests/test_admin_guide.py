@@ -173,7 +173,7 @@ def test_a_generated_id_and_the_form_helpers():
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium (/usr/bin/chromium) is not installed")
 def test_the_lists_change_in_chromium_without_a_reload(hub_url):
-    """guide.js: add a row, move a step up and remove one in the page; the saved order is the page's."""
+    """rows.js: add a row, move a step up and remove one in the page; the saved order is the page's."""
     from playwright.sync_api import sync_playwright
 
     problems: list[str] = []

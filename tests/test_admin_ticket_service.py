@@ -4,10 +4,13 @@ published into the manifest; wrong fields named in Chinese; CSRF, roles and esca
 PostgreSQL."""
 from __future__ import annotations
 
-from hub.admin import pages_ticket_service
+import pytest
+
+from hub.admin import pages_ticket_service, rows
 from tests.admin_support import csrf_of, row_fields, signed_in
 from tests.hub_api_support import api, database_url, guide  # noqa: F401  (fixtures)
-from tests.test_admin_centre import ESCAPED, HOSTILE
+from tests.test_admin_browser import CHROMIUM, SHOTS, hub_url  # noqa: F401  (a fixture)
+from tests.test_admin_centre import ESCAPED, HOSTILE, hub_read, looks_right, staff_page
 from tests.test_admin_guide import _centre, _manifest_ids, _read
 from tests.test_admin_items import _add
 
@@ -152,3 +155,35 @@ def test_the_form_helpers():
     doc = pages_ticket_service.document({**values, "daily_limit": "", "hours": "", "name": "业务", "title": "",
                                          "target": "c-a", "publish_at": "", "expire_at": ""}, {"sort": 2})
     assert doc["daily_limit"] == 200 and doc["hours"] == [] and doc["title"] == "业务" and doc["sort"] == 2
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium (/usr/bin/chromium) is not installed")
+def test_a_demo_queue_in_chromium(hub_url, tmp_path):
+    """rows.js on the windows; a guide unticked; the saved draft is what the page showed."""
+    from playwright.sync_api import sync_playwright
+
+    before = hub_read(tmp_path, "ticket-b")["published"]
+    assert len(before["guide_ids"]) >= 1
+    problems: list[str] = []
+    with sync_playwright() as p:
+        browser, page = staff_page(p, hub_url, "/admin/items/ticket-b/edit-ticket-service", problems)
+        try:
+            looks_right(page, "admin-ticket-service-edit.png")
+            windows = "fieldset[data-list=windows]"
+            page.click(f"{windows} button.add-row")
+            last = len(before["windows"]) + rows.EXTRA_ROWS
+            page.fill(f"input[name='windows.{last}']", "9号窗口")
+            page.click(f"{windows} button[name=move][value='windows.1']")
+            page.uncheck(f"input[name=guide_ids][value='{before['guide_ids'][0]}']")
+            page.click("button[name=action][value=save]:visible")
+            page.wait_for_url("**/admin/items/ticket-b")
+            draft = hub_read(tmp_path, "ticket-b")["draft"]
+            assert draft["windows"] == [before["windows"][1], before["windows"][0], *before["windows"][2:], "9号窗口"]
+            assert draft["guide_ids"] == before["guide_ids"][1:] and draft["code"] == "B"
+            page.set_viewport_size({"width": 768, "height": 1024})
+            page.goto(hub_url + "/admin/items/ticket-b/edit-ticket-service")
+            looks_right(page, "admin-ticket-service-edit-tablet.png")
+            page.locator("fieldset.guides").screenshot(path=str(SHOTS / "admin-ticket-service-guides.png"))
+        finally:
+            browser.close()
+    assert not [p for p in problems if not p.startswith("Failed to load resource")], problems

@@ -20,7 +20,7 @@ from hub.admin.pages_items import FIELD_LABELS
 
 
 router = APIRouter()
-LISTS = {"rooms": ("name", "floor", "description", "hours"), "duty": ("date", "name", "role", "phone")}
+LISTS = {"rooms": ("name", "floor", "hours", "description"), "duty": ("date", "name", "role", "phone")}
 WIDGETS = {"description": "area", "date": "date"}
 TEXTS = ("title", "name", "address", "hours", "phone", "floor_plan", "publish_at", "expire_at")
 LINES = ("hours",)

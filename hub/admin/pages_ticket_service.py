@@ -67,16 +67,17 @@ def document(values: dict, base: dict) -> dict:
 
 
 def guide_choices(request: Request, staff: perms.Staff, target: str, chosen: list[str]) -> list[dict]:
-    """The guides reaching every centre `target` reaches ({id, title, state, reaches}), then the chosen
-    ids that do not (kept, marked: publishing would refuse them)."""
+    """The guides to tick ({id, title, state, reaches}): the chosen ones first in their order (a
+    chosen id that does not reach every centre `target` reaches is kept, marked: publishing would
+    refuse it), then the other guides reaching them -- their target is `target` or above it."""
     try:
         with request.app.state.engine.connect() as conn:
             found = items.list_items(conn, staff, centre=target, kind="guide", limit=MAX_GUIDES)["items"]
     except HubError:  # no such node, or not theirs: no guides to offer
         found = []
-    out = [dict(g, reaches=True) for g in found if g["state"] != "deleted"]
-    offered = {g["id"] for g in out}
-    return out + [{"id": g, "title": "", "state": "", "reaches": False} for g in chosen if g not in offered]
+    offered = {g["id"]: dict(g, reaches=True) for g in found if g["state"] != "deleted"}
+    first = [offered.pop(g, None) or {"id": g, "title": "", "state": "", "reaches": False} for g in chosen]
+    return first + list(offered.values())
 
 
 def _form(request, session, staff, values, item=None, status=200, field=""):
