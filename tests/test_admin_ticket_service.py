@@ -11,7 +11,7 @@ from tests.admin_support import csrf_of, row_fields, signed_in
 from tests.hub_api_support import api, database_url, guide  # noqa: F401  (fixtures)
 from tests.test_admin_browser import CHROMIUM, SHOTS, hub_url  # noqa: F401  (a fixture)
 from tests.test_admin_centre import ESCAPED, HOSTILE, hub_read, looks_right, staff_page
-from tests.test_admin_guide import _centre, _manifest_ids, _read
+from tests.test_admin_guide import _centre, _list, _manifest_ids, _read
 from tests.test_admin_items import _add
 
 WINDOWS = ["1号窗口", "2号窗口", "3号窗口"]
@@ -104,6 +104,25 @@ def test_wrong_fields_are_named_in_chinese_and_nothing_is_saved(api):  # noqa: F
     assert bad_id.status_code == 422 and 'name="id" value="../x"' in bad_id.text
     taken = client.post("/admin/new-ticket-service", data=form(client, id="q-a", windows=WINDOWS))
     assert taken.status_code == 409 and "aria-invalid" in taken.text
+
+
+def test_a_letter_used_by_another_queue_of_the_same_centre_is_refused(api):  # noqa: F811
+    _add(api, _service("q-street", "s1", code="D", name="街道便民服务"))
+    _add(api, _service("q-c", "c-c", code="E"))
+    client = signed_in(api, "ed-a")
+    same = client.post("/admin/new-ticket-service", data=form(client, id="q-new", code="d", windows=WINDOWS))
+    assert same.status_code == 409 and "同一中心的另一项取号业务已使用此字母：街道便民服务" in same.text
+    assert 'name="code" value="D"' in same.text and "q-new" not in [i["id"] for i in _list(api)]
+    elsewhere = client.post("/admin/new-ticket-service", data=form(client, id="q-new", code="E", windows=WINDOWS),
+                            follow_redirects=False)
+    assert elsewhere.status_code == 303  # E is C社区's letter: another street's centre
+    again = client.post("/admin/items/q-new/edit-ticket-service", data=form(client, code="E", windows=WINDOWS[:1]),
+                        follow_redirects=False)
+    assert again.status_code == 303 and _read(api, "q-new")["draft"]["windows"] == WINDOWS[:1]  # its own letter
+    street = signed_in(api, "ed-s1")  # the street's queue against q-new (a draft of c-a): refused too
+    moved = street.post("/admin/items/q-street/edit-ticket-service", data=form(street, code="E", target="s1",
+                                                                               windows=WINDOWS))
+    assert moved.status_code == 409 and "社保业务" in moved.text
 
 
 def test_csrf_roles_and_other_centres(api):  # noqa: F811

@@ -14,10 +14,11 @@ from __future__ import annotations
 import secrets
 
 from fastapi import APIRouter, Depends, Request
+from sqlalchemy import select
 
 from content.i18n import N_
 from content.schemas import is_safe_id
-from hub import items, perms
+from hub import db, items, perms
 from hub.admin import itemforms, rows, sessions, web
 from hub.admin.pages_guide import shown_local, stored_time, writable_targets
 from hub.admin.pages_items import FIELD_LABELS, STATE_LABELS
@@ -80,8 +81,30 @@ def guide_choices(request: Request, staff: perms.Staff, target: str, chosen: lis
     return first + list(offered.values())
 
 
-def _form(request, session, staff, values, item=None, status=200, field=""):
+def code_taken(request: Request, staff: perms.Staff, target: str, code: str, own_id: str | None) -> str | None:
+    """The name of another queue service (not withdrawn) with this letter, in its draft or published
+    version, at a centre `target` reaches: a terminal keys its queues by letter, so the two would be
+    one queue there. None when the letter is free, or the target is not the staff member's to write
+    (hub.items refuses that, without telling what is there)."""
+    i = db.items.c
+    with request.app.state.engine.connect() as conn:
+        tree = perms.load_tree(conn)
+        writable = perms.writable(tree, staff)
+        if target not in tree.parent or (writable is not None and target not in writable):
+            return None
+        nodes = {n for c in tree.centres_below(target) for n in (c, *tree.above(c))} | {target}
+        query = select(i.id, i.draft, i.revision).where(i.kind == "ticket_service", i.deleted_at.is_(None),
+                                                        i.target.in_(sorted(nodes)))
+        for row in conn.execute(query.where(i.id != own_id) if own_id else query).all():
+            for doc in (row.draft, items.published_document(conn, row.id, row.revision)):
+                if doc and doc.get("code") == code:
+                    return str(doc.get("name") or row.id)
+    return None
+
+
+def _form(request, session, staff, values, item=None, status=200, field="", taken=None):
     return web.render(request, "ticket_service_edit.html", status, session=session, item=item, values=values,
+                      taken=taken,
                       labels=LABELS, lists=LISTS, widgets=WIDGETS, extra=rows.EXTRA_ROWS, field=field,
                       targets=writable_targets(request, staff), states=STATE_LABELS,
                       guides=guide_choices(request, staff, values["target"], values["guide_ids"]))
@@ -107,6 +130,9 @@ def save_service(request: Request, form):
     values = values_from(form)
     if _posted_back(form):
         return _form(request, session, staff, values, item)
+    taken = code_taken(request, staff, values["target"], values["code"], item["id"])
+    if taken:
+        return _form(request, session, staff, values, item, 409, "code", taken)
     refused = itemforms.save(request, staff, document(values, item["draft"] or item["published"]), item,
                               not values["title"])
     if refused:
@@ -141,6 +167,9 @@ def create_service(request: Request, form):
     item_id = values["id"] or "queue-" + secrets.token_hex(4)
     if not is_safe_id(item_id):
         return _form(request, session, staff, values, status=422, field="id")
+    taken = code_taken(request, staff, values["target"], values["code"], None)
+    if taken:
+        return _form(request, session, staff, values, None, 409, "code", taken)
     refused = itemforms.save(request, staff, {**document(values, {}), "id": item_id}, None,
                               not values["title"])
     if refused:
