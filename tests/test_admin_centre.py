@@ -131,8 +131,11 @@ def test_new_centres_only_for_centres_without_one(api):  # noqa: F811
     _add(api, _centre("c-a"), publish=True)
     editor = signed_in(api, "ed-a")
     assert editor.get("/admin/new-centre").status_code == 409  # c-a has its item: nothing left to make
+    existing = editor.get("/admin/new-centre?target=c-a", follow_redirects=False)
+    assert existing.status_code == 303 and existing.headers["location"] == "/admin/items/c-a/edit-centre"
+    assert editor.get("/admin/new-centre?target=c-b").status_code == 409  # not theirs: told nothing about it
     street = signed_in(api, "ed-s1")
-    page = street.get("/admin/new-centre?target=c-a").text
+    page = street.get("/admin/new-centre?target=s1").text  # not a centre: the first open one chosen
     assert 'value="c-b" selected' in page and 'value="c-a"' not in page and 'value="s1"' not in page
     for target in ("c-a", "s1", "c-c", "../x"):  # taken, not a centre, not theirs, nonsense
         refused = street.post("/admin/new-centre", data=form(street, target=target))

@@ -159,8 +159,11 @@ def test_every_text_field_is_shown_as_text(api):  # noqa: F811
         assert "<script>alert" not in page and "<img src=x" not in page and ESCAPED in page
     assert client.get("/admin/items/q-x/edit-ticket-service").text.count(ESCAPED) >= 5  # 4 inputs, the guide
     refused = client.post("/admin/items/q-x/edit-ticket-service",
-                          data=form(client, name=HOSTILE, code=HOSTILE, hours=HOSTILE, windows=[HOSTILE]))
-    assert refused.status_code == 422 and "<script>alert" not in refused.text and refused.text.count(ESCAPED) >= 4
+                          data=form(client, name=HOSTILE, code=HOSTILE, hours=HOSTILE, daily_limit=HOSTILE,
+                                    windows=[HOSTILE]))
+    assert refused.status_code == 422 and "<script>alert" not in refused.text and refused.text.count(ESCAPED) >= 5
+    bad_id = client.post("/admin/new-ticket-service", data=form(client, id=HOSTILE, windows=WINDOWS))
+    assert bad_id.status_code == 422 and "<script>alert" not in bad_id.text and ESCAPED in bad_id.text
 
 
 def test_the_form_helpers():

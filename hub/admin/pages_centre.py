@@ -118,8 +118,14 @@ def _centres_or_refuse(request: Request, staff: perms.Staff) -> list[tuple[str, 
 @router.get("/admin/new-centre")
 def new_form(request: Request, session: sessions.Session = Depends(web.signed_in)):
     staff = web.staff_of(request, session)
-    centres = _centres_or_refuse(request, staff)
     target = request.query_params.get("target") or ""
+    if target and target not in dict(open_centres(request, staff)):  # it has its item: edit that one
+        try:
+            itemforms.writable_item(request, staff, target, "centre")
+            return web.redirect(f"/admin/items/{target}/edit-centre")
+        except web.PageError:
+            pass  # not a centre item of theirs: the form as for no target
+    centres = _centres_or_refuse(request, staff)
     return _form(request, session, _new_values(target if target in dict(centres) else centres[0][0]),
                  centres=centres)
 
