@@ -286,6 +286,7 @@ def test_the_demo_centres_rooms_and_floor_plan_in_chromium(hub_url, tmp_path):
             shown_width(page, preview, 2048)  # the saved plan, drawn
             assert page.get_attribute(preview, "src") == f"/admin/files/{draft['floor_plan']}"
             looks_right(page, "admin-centre-edit-tablet.png")
+            page.locator("fieldset[data-list=duty] li.row").first.screenshot(path=str(SHOTS / "admin-centre-duty-tablet.png"))
         finally:
             browser.close()
     assert not [p for p in problems if not p.startswith("Failed to load resource")], problems
