@@ -37,7 +37,7 @@ ADMIN_ONLY = {"/admin/audit", "/admin/users"}  # links shown to admins only (the
 SHOWN_ZONE = ZoneInfo("Asia/Shanghai")  # times are stored in UTC and shown in China's time
 DOMAINS = ["hub_admin", "hub_admin_compliance", "hub_admin_fleet", "hub_admin_users",
            "hub_admin_preview", "hub_admin_guide", "hub_admin_files", "hub_admin_notice",
-           "hub_admin_disclosure"]  # the pages' catalogs; the first that knows a msgid wins
+           "hub_admin_disclosure", "hub_admin_centre"]  # the pages' catalogs; the first that knows a msgid wins
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 
@@ -168,8 +168,7 @@ def mount(app) -> None:
         pages_audit, pages_auth, pages_compliance, pages_edit, pages_files, pages_guide, pages_items, pages_preview,
         pages_terminals, pages_users,
     )
-    from hub.admin import pages_publish, pages_slide
-    from hub.admin import pages_disclosure
+    from hub.admin import pages_centre, pages_disclosure, pages_publish, pages_slide, pages_ticket_service
 
     app.state.admin_env = environment()
     app.state.admin_translations = translations()  # for words outside templates (JSON answers)
@@ -187,6 +186,8 @@ def mount(app) -> None:
     app.include_router(pages_slide.router)
     app.include_router(pages_publish.router)
     app.include_router(pages_disclosure.router)
+    app.include_router(pages_centre.router)
+    app.include_router(pages_ticket_service.router)
     pages_preview.install(app.state.admin_env)
     pages_publish.install(app.state.admin_env)
 
