@@ -51,10 +51,7 @@ def item_list(request: Request, session: sessions.Session = Depends(web.signed_i
     params = request.query_params
     q = (params.get("q") or "").strip()[:100] or None
     kind, state = _choice(params.get("kind"), KINDS), _choice(params.get("state"), items.STATES)
-    try:
-        page = max(1, min(int(params.get("page") or 1), 10_000))
-    except ValueError:
-        page = 1
+    page = web.page_number(params.get("page"))
     with request.app.state.engine.connect() as conn:
         tree = perms.load_tree(conn)
         centres = _centres(conn, tree, staff)

@@ -144,6 +144,14 @@ def render(request: Request, template: str, status: int = 200, session: sessions
         "Cache-Control": "no-store"})
 
 
+def page_number(value: str | None) -> int:
+    """A list's `page` parameter as 1 to 10,000 (anything else: 1)."""
+    try:
+        return max(1, min(int(value or 1), 10_000))
+    except ValueError:
+        return 1
+
+
 def set_cookie(request: Request, response, raw: str) -> None:
     secure = request.url.scheme == "https"  # uvicorn's proxy_headers make it https behind a local proxy
     response.set_cookie(sessions.COOKIE, raw, max_age=int(sessions.ABSOLUTE.total_seconds()), path="/admin",
