@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from sqlalchemy import select
@@ -161,7 +161,7 @@ async def upload_file(request: Request):
     blobs: BlobStore = request.app.state.blobs
     tmp = None
     try:
-        staff = await run_in_threadpool(current_staff, request)  # here, not a dependency: see _refusal
+        staff = await run_in_threadpool(current_staff, request)  # here, not a dependency: see below
         if not (staff.admin or staff.editor_of):
             raise HubError("forbidden", "uploading files needs the editor or admin role", 403)
         boundary = _boundary(request.headers.get("content-type"))
@@ -172,7 +172,10 @@ async def upload_file(request: Request):
             field = await _receive(request, boundary, out)
     except HubError as exc:
         _remove(tmp)
-        return _refusal(exc)
+        # answered closing the connection: the rest of the body is then never read (uvicorn would
+        # otherwise read and drop it to keep the connection, and the client would send all of it)
+        exc.headers = {**(exc.headers or {}), "Connection": "close"}
+        raise
     except BaseException:
         _remove(tmp)
         raise
@@ -180,13 +183,6 @@ async def upload_file(request: Request):
         return await run_in_threadpool(_store, request.app.state, staff.name, Path(tmp), field)
     finally:
         _remove(tmp)
-
-
-def _refusal(exc: HubError) -> JSONResponse:
-    """The error, closing the connection: the rest of the body is then never read (uvicorn would
-    otherwise read and drop it to keep the connection, and the client would send all of it)."""
-    body = {"error": exc.code, "message": exc.message, **({"field": exc.field} if exc.field else {})}
-    return JSONResponse(body, status_code=exc.status, headers={"Connection": "close"})
 
 
 def _remove(path: str | None) -> None:

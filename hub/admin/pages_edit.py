@@ -95,13 +95,9 @@ def save_draft(request: Request, form):
               "body": str(form.get("body") or "")}
     doc = {k: v for k, v in (item["draft"] or item["published"]).items() if k != "updated_at"}
     doc.update(title=values["title"], level=values["level"], blocks=blocks_of(values["body"]))
-    try:
-        with request.app.state.engine.begin() as conn:
-            items.replace_draft(conn, staff, item["id"], doc)
-    except HubError as exc:
-        if exc.status != 422:
-            raise web.page_error(exc) from None
-        return _form(request, session, item, 422, values, N_("Something in the form is not right."), exc.field)
+    field = web.save_draft(request, staff, item["id"], doc)
+    if field is not None:
+        return _form(request, session, item, 422, values, N_("Something in the form is not right."), field)
     return web.redirect(f"/admin/items/{item['id']}")
 
 

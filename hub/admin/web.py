@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.staticfiles import StaticFiles
 
 from content.i18n import N_, load_catalog
-from hub import perms
+from hub import items, perms
 from hub.admin import sessions
 from hub.errors import HubError
 
@@ -203,6 +203,28 @@ def session_of_safe(request: Request) -> sessions.Session | None:
         return session_of(request)
     except Exception:  # noqa: BLE001  (an error page must render even when the database does not answer)
         return None
+
+
+def field_of(exc: HubError) -> str:
+    """The form field a refusal names: the document-wide check of the two times is the expiry's;
+    "(document)" when it names none."""
+    if exc.field == "(document)" and "expire_at" in exc.message:
+        return "expire_at"
+    return exc.field or "(document)"
+
+
+def save_draft(request: Request, staff: perms.Staff, item_id: str, doc: dict) -> str | None:
+    """Replace the item's draft with `doc` (hub.items.replace_draft: its checks, rights, audit).
+    None when saved; when the document is refused (422), the field to mark as the form comes back;
+    any other refusal (404, 403, 409) is raised as its error page."""
+    try:
+        with request.app.state.engine.begin() as conn:
+            items.replace_draft(conn, staff, item_id, doc)
+    except HubError as exc:
+        if exc.status != 422:
+            raise page_error(exc) from None
+        return field_of(exc)
+    return None
 
 
 def page_error(exc: HubError) -> PageError:
