@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
+import inspect
 import secrets
 from pathlib import Path
 from urllib.parse import quote
@@ -18,7 +19,9 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 from fastapi import Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.concurrency import run_in_threadpool
 from starlette.staticfiles import StaticFiles
 
@@ -37,6 +40,7 @@ ADMIN_ONLY = {"/admin/audit", "/admin/users"}  # links shown to admins only (the
 SHOWN_ZONE = ZoneInfo("Asia/Shanghai")  # times are stored in UTC and shown in China's time
 DOMAINS = ["hub_admin", "hub_admin_compliance", "hub_admin_fleet", "hub_admin_users",
            "hub_admin_preview", "hub_admin_guide"]  # the pages' catalogs; the first that knows a msgid wins
+NO_PAGE = {404: N_("There is no such page here."), 405: N_("This page does not take this kind of request.")}
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 
@@ -196,6 +200,23 @@ def mount(app) -> None:
     @app.exception_handler(SignInNeeded)
     def _sign_in(_request: Request, exc: SignInNeeded):
         return redirect("/admin/login?next=" + quote(exc.next_url, safe="/"))
+
+    api_answer = app.exception_handlers.get(StarletteHTTPException, http_exception_handler)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _no_such_page(request: Request, exc: StarletteHTTPException):
+        """An unknown /admin path (404) or method (405) is the error page; elsewhere the API's answer."""
+        path = request.url.path
+        if exc.status_code in NO_PAGE and (path == "/admin" or path.startswith("/admin/")):
+            return await run_in_threadpool(_no_page, request, exc)
+        answer = api_answer(request, exc)
+        return await answer if inspect.isawaitable(answer) else answer
+
+
+def _no_page(request: Request, exc: StarletteHTTPException) -> HTMLResponse:
+    page = render(request, "error.html", exc.status_code, session_of_safe(request), message=NO_PAGE[exc.status_code])
+    page.headers.update(exc.headers or {})  # a 405's Allow
+    return page
 
 
 def session_of_safe(request: Request) -> sessions.Session | None:
