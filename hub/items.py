@@ -115,8 +115,8 @@ def list_items(conn: Connection, staff: Staff, *, centre: str | None = None, kin
                q: str | None = None, state: str | None = None, limit: int = DEFAULT_LIMIT, offset: int = 0) -> dict:
     """What `staff` may read, filtered: {"items": [...], "total", "limit", "offset"}. Ordered by id;
     with `q`, the items it finds (an id equal to it, then the terminal's search -- Chinese, full
-    pinyin, initials over title, keywords and category, ranked -- then an id or title containing
-    it, by id). `centre`: the items that reach it (target is the node or one above it)."""
+    pinyin, initials over title, keywords and category, ranked -- then an id containing it, or a
+    title when the text has what the search leaves out: punctuation, spaces). `centre`: the items that reach it (target is the node or one above it)."""
     i = db.items.c
     tree = perms.load_tree(conn)
     query, title, draft_title = _listing(conn)
@@ -141,19 +141,24 @@ def list_items(conn: Connection, staff: Staff, *, centre: str | None = None, kin
 
 
 def _found(conn: Connection, query, title, q: str, limit: int, offset: int) -> dict:
-    """list_items with a text: SQL keeps the rows whose id, title or stored search text contains
-    it (or its pinyin), hub.item_search ranks them, then the page's rows are read."""
+    """list_items with a text: SQL keeps the rows whose id contains it or whose stored search text
+    contains it (or its pinyin) -- without reading any document -- hub.item_search ranks them,
+    then the page's rows are read."""
     i = db.items.c
     low = q.lower()
-    wanted = [func.lower(i.id).contains(low, autoescape=True), func.lower(title).contains(low, autoescape=True)]
-    wanted += [i.search.contains(v, autoescape=True) for v in item_search.variants(q)] + [i.search.is_(None)]
-    candidates = conn.execute(query.with_only_columns(i.id, title.label("title"), i.search)
-                              .where(or_(*wanted))).all()
-    entries = [e for r in candidates for e in item_search.entries(r.id, r.search, r.title)]
-    ranked = item_search.rank(entries, q)
-    plain = sorted(r.id for r in candidates if low in r.id.lower() or low in (r.title or "").lower())
+    wanted = [func.lower(i.id).contains(low, autoescape=True), i.search.is_(None)]
+    wanted += [i.search.contains(v, autoescape=True) for v in item_search.variants(q)]
+    candidates = conn.execute(query.with_only_columns(i.id, i.search).where(or_(*wanted))).all()
+    unindexed = [r.id for r in candidates if r.search is None]  # written by other code: from the title
+    titles = dict(conn.execute(query.with_only_columns(i.id, title).where(i.id.in_(unindexed))).all()) \
+        if unindexed else {}
+    entries = [e for r in candidates for e in item_search.entries(r.id, r.search, titles.get(r.id))]
     exact = [r.id for r in candidates if r.id.lower() == low]
-    ordered = list(dict.fromkeys(exact + ranked + plain))
+    by_id = {r.id for r in candidates if low in r.id.lower()}
+    if item_search.normalize(q) != low:  # punctuation or spaces the search drops: the titles as typed too
+        by_id |= set(conn.execute(query.with_only_columns(i.id).where(
+            func.lower(title).contains(low, autoescape=True))).scalars())
+    ordered = list(dict.fromkeys(exact + item_search.rank(entries, q) + sorted(by_id)))
     page = ordered[offset:offset + limit]
     rows = {r.id: r for r in conn.execute(query.where(i.id.in_(page))).all()} if page else {}
     return {"items": [summary(rows[n], rows[n].title) for n in page if n in rows], "total": len(ordered),
