@@ -116,7 +116,8 @@ def list_items(conn: Connection, staff: Staff, *, centre: str | None = None, kin
     """What `staff` may read, filtered: {"items": [...], "total", "limit", "offset"}. Ordered by id;
     with `q`, the items it finds (an id equal to it, then the terminal's search -- Chinese, full
     pinyin, initials over title, keywords and category, ranked -- then an id containing it, or a
-    title when the text has what the search leaves out: punctuation, spaces). `centre`: the items that reach it (target is the node or one above it)."""
+    title when the text has what the search leaves out: punctuation, spaces). `centre`: the items
+    that reach it (target is the node or one above it)."""
     i = db.items.c
     tree = perms.load_tree(conn)
     query, title, draft_title = _listing(conn)
