@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from sqlalchemy import select
@@ -170,12 +170,13 @@ async def upload_file(request: Request):
     """An image or PDF -> {sha256, mime, size, width, height} or {sha256, mime, size, pages}."""
     tmp = None
     try:
-        staff = await run_in_threadpool(current_staff, request)  # here, not a dependency: see _refusal
+        staff = await run_in_threadpool(current_staff, request)  # here, not a dependency: see below
         if not (staff.admin or staff.editor_of):
             raise HubError("forbidden", "uploading files needs the editor or admin role", 403)
         tmp, field = await receive(request)
-    except HubError as exc:
-        return _refusal(exc)
+    except HubError as exc:  # answered closing the connection (see receive)
+        exc.headers = {**(exc.headers or {}), "Connection": "close"}
+        raise
     try:
         return await run_in_threadpool(store, request.app.state, staff.name, Path(tmp), field)
     finally:
@@ -195,17 +196,16 @@ async def receive(request: Request) -> tuple[str, _FileField]:
         fd, tmp = tempfile.mkstemp(prefix=".tmp-upload-", dir=blobs.root)
         with os.fdopen(fd, "wb") as out:
             field = await _receive(request, boundary, out)
+    except HubError as exc:
+        _remove(tmp)
+        # answered closing the connection: the rest of the body is then never read (uvicorn would
+        # otherwise read and drop it to keep the connection, and the client would send all of it)
+        exc.headers = {**(exc.headers or {}), "Connection": "close"}
+        raise
     except BaseException:
         _remove(tmp)
         raise
     return tmp, field
-
-
-def _refusal(exc: HubError) -> JSONResponse:
-    """The error, closing the connection: the rest of the body is then never read (uvicorn would
-    otherwise read and drop it to keep the connection, and the client would send all of it)."""
-    body = {"error": exc.code, "message": exc.message, **({"field": exc.field} if exc.field else {})}
-    return JSONResponse(body, status_code=exc.status, headers={"Connection": "close"})
 
 
 def _remove(path: str | None) -> None:

@@ -152,13 +152,9 @@ def save_guide(request: Request, form):
     if rows.rearranging(form):
         return _form(request, session, staff, values, item)
     doc = document(values, item["draft"] or item["published"])
-    try:
-        with request.app.state.engine.begin() as conn:
-            items.replace_draft(conn, staff, item["id"], doc)
-    except HubError as exc:
-        if exc.status != 422:
-            raise web.page_error(exc) from None
-        return _form(request, session, staff, values, item, 422, field_of(exc))
+    field = web.save_draft(request, staff, item["id"], doc)
+    if field is not None:
+        return _form(request, session, staff, values, item, 422, field)
     return _after_save(form, item["id"])
 
 
