@@ -38,7 +38,7 @@ from kivy.uix.floatlayout import FloatLayout  # noqa: E402
 from kivy.uix.screenmanager import ScreenManager  # noqa: E402
 
 from content.schemas import CST, aware  # noqa: E402
-from kiosk import theme  # noqa: E402
+from kiosk import screenshot_request, theme  # noqa: E402
 from kiosk.app_devices import AppDevices  # noqa: E402
 from kiosk.app_tickets import TicketsMixin  # noqa: E402
 from kiosk.content_watch import POLL_S, ContentWatcher, LiveContentMixin  # noqa: E402
@@ -205,6 +205,7 @@ class KioskApp(LockdownMixin, LiveContentMixin, TicketsMixin, App):
         self._fit_window()
         self._events.append(Clock.schedule_interval(self._tick, 1.0))
         self._events.append(Clock.schedule_interval(self.watcher.poll, POLL_S))
+        self._events.append(screenshot_request.watch(self))  # app-state.json, screenshots for the sync process
         self.devices.on_card = self.card_read
         self.devices.on_card_refused = self.card_refused
         self.devices.start()
