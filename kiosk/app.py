@@ -40,6 +40,7 @@ from kivy.uix.screenmanager import ScreenManager  # noqa: E402
 from content.schemas import CST, aware  # noqa: E402
 from kiosk import screenshot_request, theme  # noqa: E402
 from kiosk.app_devices import AppDevices  # noqa: E402
+from kiosk.enrolment import Enrolment  # noqa: E402
 from kiosk.app_tickets import TicketsMixin  # noqa: E402
 from kiosk.content_watch import POLL_S, ContentWatcher, LiveContentMixin  # noqa: E402
 from kiosk.fonts import register_default_font  # noqa: E402
@@ -139,6 +140,7 @@ class KioskApp(LockdownMixin, LiveContentMixin, TicketsMixin, App):
         self._history: list[str] = []
         self.session: dict = {}  # whatever belongs to the current resident (masked ID card data)
         self.devices = AppDevices(settings, demo=demo)  # printer, ID reader (demo: simulators)
+        self.enrolment = Enrolment(settings)  # the maintenance screen's 注册到管理平台 (sync/enroll.py)
         self.idle = IdleTimer(settings.idle_timeout_s, monotonic)
         self.corner = CornerTaps(clock=monotonic)
         self.pin_guard = PinGuard(settings.maintenance, monotonic)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import logging
-import tempfile
 import time
 from pathlib import Path
 
@@ -31,7 +30,6 @@ class SyncRequests:
         self.app, self.data_dir, self.clock = app, Path(data_dir), clock
         self.started_at = clock()
         self.state_at = float("-inf")
-        self.event = None
 
     def tick(self, _dt: float = 0) -> None:
         if not self.data_dir.is_dir():
@@ -52,34 +50,40 @@ class SyncRequests:
         self.state_at = self.clock()
 
     def capture(self) -> None:
-        from PIL import Image
-
-        from kiosk.screenshot import save_window_png
-
-        with tempfile.TemporaryDirectory(dir=self.data_dir, prefix=".screenshot-") as tmp:
-            shot = save_window_png(Path(tmp) / "full.png")
-            with Image.open(shot) as img:
-                img = img.convert("RGB")
-                if img.width > app_files.SCREENSHOT_WIDTH:
-                    height = max(1, round(img.height * app_files.SCREENSHOT_WIDTH / img.width))
-                    img = img.resize((app_files.SCREENSHOT_WIDTH, height), Image.LANCZOS)
-                buf = io.BytesIO()
-                img.save(buf, "PNG", optimize=True)
-        write_atomic(self.data_dir / app_files.SCREENSHOT, buf.getvalue(), 0o644)
+        png = window_png(app_files.SCREENSHOT_WIDTH)
+        write_atomic(self.data_dir / app_files.SCREENSHOT, png, 0o644)
         app_files.close_request(self.data_dir)
         log.info("screenshot for the hub written to %s", self.data_dir / app_files.SCREENSHOT)
 
 
-    def cancel(self) -> None:
-        if self.event is not None:
-            self.event.cancel()
-            self.event = None
+def window_png(width: int) -> bytes:
+    """What the window shows now, at most `width` pixels wide, as PNG bytes.
+
+    Read back as RGBA, not through `Window.screenshot`: that reads RGB rows with GL's default
+    4-byte row alignment but stores them unpadded, so on a panel whose width is not a multiple of
+    4 (1366x768) every row shifts and the picture comes out sheared. RGBA rows are always aligned.
+    """
+    from kivy.core.window import Window
+    from kivy.graphics.opengl import GL_RGBA, GL_UNSIGNED_BYTE, glReadPixels
+    from PIL import Image
+
+    Window.dispatch("on_draw")  # this frame, not whatever the back buffer held after the last flip
+    w, h = (int(v) for v in Window.size)
+    img = Image.frombytes("RGBA", (w, h), glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE))
+    img = img.transpose(Image.Transpose.FLIP_TOP_BOTTOM).convert("RGB")
+    if img.width > width:
+        img = img.resize((width, max(1, round(img.height * width / img.width))), Image.LANCZOS)
+    buf = io.BytesIO()
+    img.save(buf, "PNG", optimize=True)
+    return buf.getvalue()
 
 
-def watch(app) -> SyncRequests:
-    """Start answering; `cancel()` the result to stop. Keep it: Kivy's Clock holds its callback
-    only weakly."""
+def watch(app):
+    """Start answering; the Clock event (cancel it to stop). `release_ref=False`: the event keeps
+    the SyncRequests alive -- by default Kivy's Clock holds a callback only weakly once it has run,
+    and nothing else refers to this one."""
     requests = SyncRequests(app, app.settings.data_dir)
     requests.tick()
-    requests.event = Clock.schedule_interval(requests.tick, CHECK_S)
-    return requests
+    event = Clock.create_trigger(requests.tick, CHECK_S, interval=True, release_ref=False)
+    event()
+    return event

@@ -20,14 +20,20 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from sync import identity, signing
-from sync.http import HubHttp, HubProblem, app_version, normalise_hub_url
+from sync.http import BAD_ANSWER, UNREACHABLE, HubHttp, HubProblem, app_version, normalise_hub_url
 from sync.wire import EnrollRequest, EnrollResponse
 
 __all__ = ["EnrolError", "enroll", "hardware_facts", "default_name"]
 
 
 class EnrolError(Exception):
-    """Enrolment failed; the message says why and what to do. identity.json is unchanged."""
+    """Enrolment failed; the message says why and what to do. identity.json is unchanged.
+    `kind` (for the maintenance screen's wording): bad_url, invalid, damaged, bad_code, locked,
+    unreachable, hub_error, refused, bad_answer, key_changed, write_failed."""
+
+    def __init__(self, message: str, kind: str):
+        super().__init__(message)
+        self.kind = kind
 
 
 def default_name() -> str:
@@ -58,13 +64,13 @@ def enroll(data_dir: Path, hub_url: str, code: str, name: str | None = None, *, 
     try:
         hub_url = normalise_hub_url(hub_url)
     except ValueError as exc:
-        raise EnrolError(str(exc)) from None
+        raise EnrolError(str(exc), "bad_url") from None
     pinned = _pinned_key(data_dir, force)
     try:
         asked = EnrollRequest(code=code.strip(), name=(name or default_name()).strip(),
                               hardware=hardware if hardware is not None else hardware_facts())
     except ValidationError as exc:
-        raise EnrolError(f"cannot enrol with these values: {_first_error(exc)}") from None
+        raise EnrolError(f"cannot enrol with these values: {_first_error(exc)}", "invalid") from None
     try:
         with (http or HubHttp(hub_url)) as client:
             answer = client.post_json("/api/v1/enroll", asked.model_dump(mode="json"))
@@ -75,35 +81,45 @@ def enroll(data_dir: Path, hub_url: str, code: str, name: str | None = None, *, 
             hint = "; ask the hub's staff for a new code (kiosk-hub enroll-code, or 终端 in the admin)"
         elif exc.status == 429:
             hint = f"; try again in {int(exc.retry_after_s or 3600) // 60 + 1} minutes"
-        raise EnrolError(f"enrolment failed: {exc}{hint}") from None
+        raise EnrolError(f"enrolment failed: {exc}{hint}", _kind(exc)) from None
     try:
         reply = EnrollResponse.model_validate(got)
     except ValidationError as exc:
         raise EnrolError(f"the hub's enrolment answer is malformed ({_first_error(exc)}): is {hub_url} a "
-                         "lobby-kiosk hub?") from None
+                         "lobby-kiosk hub?", "bad_answer") from None
     try:
         signing.verify(reply.hub_public_key, answer.body, answer.headers.get("X-Signature", ""))
     except signing.SignatureError as exc:
         raise EnrolError(f"the hub's enrolment answer is not signed by the key it names ({exc}): "
-                         "something between this terminal and the hub changed it; nothing was saved") from None
+                         "something between this terminal and the hub changed it; nothing was saved", "bad_answer") from None
     if pinned is not None and pinned != reply.hub_public_key and not force:
         raise EnrolError(
             f"the hub at {hub_url} signs with another key than the one this terminal pinned at its enrolment "
             f"(pinned {pinned[:12]}…, now {reply.hub_public_key[:12]}…). If the hub was reinstalled or this "
             "terminal moves to another hub, enrol again with a new code and --force; otherwise someone may be "
-            "impersonating the hub. Nothing was saved (the code is spent).")
+            "impersonating the hub. Nothing was saved (the code is spent).", "key_changed")
     try:
         new = identity.Identity(terminal_id=reply.terminal_id, token=reply.token, hub_url=hub_url,
                                 hub_public_key=reply.hub_public_key, name=asked.name)
     except ValidationError as exc:
-        raise EnrolError(f"the hub's enrolment answer is malformed ({_first_error(exc)})") from None
+        raise EnrolError(f"the hub's enrolment answer is malformed ({_first_error(exc)})", "bad_answer") from None
     try:
         identity.save(data_dir, new)
     except OSError as exc:
         raise EnrolError(f"enrolled as {reply.terminal_id}, but {identity.identity_path(data_dir)} cannot be "
                          f"written ({exc.strerror or exc}, uid {os.getuid()}): fix the data dir and enrol again "
-                         "with a new code") from None
+                         "with a new code", "write_failed") from None
     return new
+
+
+def _kind(problem: HubProblem) -> str:
+    if problem.code == "bad_code":
+        return "bad_code"
+    if problem.status == 429:
+        return "locked"
+    if problem.code in (UNREACHABLE, BAD_ANSWER):
+        return problem.code
+    return "hub_error" if problem.retry else "refused"
 
 
 def _pinned_key(data_dir: Path, force: bool) -> str | None:
@@ -112,5 +128,5 @@ def _pinned_key(data_dir: Path, force: bool) -> str | None:
     except identity.IdentityError as exc:
         if force:
             return None
-        raise EnrolError(f"{exc}") from None
+        raise EnrolError(str(exc), "damaged") from None
     return found.hub_public_key if found else None

@@ -24,6 +24,8 @@ TIMEOUT = (5.0, 20.0)           # connect, read (between bytes)
 TOTAL_S = 60.0                  # a whole answer, however slowly it drips
 CHUNK = 64 * 1024
 MAX_MESSAGE = 300
+UNREACHABLE = "unreachable"   # HubProblem.code when no HTTP answer came (no connection, timeout)
+BAD_ANSWER = "bad_answer"     # ... when the answer is not what a hub sends (not JSON, too large)
 
 
 class HubProblem(Exception):
@@ -45,9 +47,9 @@ class Answer:
             value = json.loads(self.body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
             raise HubProblem(f"the hub's {what} is not JSON (HTTP {self.status}, {len(self.body)} bytes): "
-                             "is the URL the hub's, and no proxy or captive portal in between?", retry=True) from None
+                             "is the URL the hub's, and no proxy or captive portal in between?", code=BAD_ANSWER, retry=True) from None
         if not isinstance(value, dict):
-            raise HubProblem(f"the hub's {what} is JSON but not an object", retry=True)
+            raise HubProblem(f"the hub's {what} is JSON but not an object", code=BAD_ANSWER, retry=True)
         return value
 
 
@@ -109,12 +111,13 @@ class HubHttp:
                 answer = Answer(resp.status_code, body, CaseInsensitiveDict(resp.headers))
         except requests.Timeout:
             raise HubProblem(f"the hub at {self.base} did not answer within {self.timeout[1]:g} s "
-                             "(network down or hub overloaded)", retry=True) from None
+                             "(network down or hub overloaded)", code=UNREACHABLE, retry=True) from None
         except requests.ConnectionError as exc:
             raise HubProblem(f"cannot reach the hub at {self.base}: {_reason(exc)}; check the network and "
-                             "the hub URL", retry=True) from None
+                             "the hub URL", code=UNREACHABLE, retry=True) from None
         except requests.RequestException as exc:
-            raise HubProblem(f"request to the hub at {self.base} failed: {type(exc).__name__}", retry=True) from None
+            raise HubProblem(f"request to the hub at {self.base} failed: {type(exc).__name__}",
+                             code=UNREACHABLE, retry=True) from None
         if 200 <= answer.status < 300:
             return answer
         raise self._refusal(answer)
@@ -123,7 +126,7 @@ class HubHttp:
         length = resp.headers.get("Content-Length")
         if length and length.isdigit() and int(length) > self.max_bytes:
             raise HubProblem(f"the hub's answer is {int(length)} bytes, more than the {self.max_bytes} "
-                             "this terminal reads: not the hub, or a broken proxy", retry=True)
+                             "this terminal reads: not the hub, or a broken proxy", code=BAD_ANSWER, retry=True)
         chunks, size, deadline = [], 0, time.monotonic() + TOTAL_S
         for chunk in resp.iter_content(CHUNK):
             size += len(chunk)
@@ -131,7 +134,7 @@ class HubHttp:
                 raise requests.Timeout()
             if size > self.max_bytes:
                 raise HubProblem(f"the hub's answer is larger than the {self.max_bytes} bytes this terminal "
-                                 "reads: not the hub, or a broken proxy", retry=True)
+                                 "reads: not the hub, or a broken proxy", code=BAD_ANSWER, retry=True)
             chunks.append(chunk)
         return b"".join(chunks)
 

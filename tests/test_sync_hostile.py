@@ -58,6 +58,7 @@ class FakeHub(BaseHTTPRequestHandler):
             "json_list": (200, b"[1, 2]", {}),
             "5xx": (503, b'{"error": "unavailable", "message": "database down"}', {}),
             "redirect": (302, b"", {"Location": "https://elsewhere.example/"}),
+            "bad_code": (401, b'{"error": "bad_code", "message": "this enrolment code is wrong, used or expired"}', {}),
             "locked": (429, b'{"error": "locked", "message": "too many wrong codes"}', {"Retry-After": "600"}),
         }.get(mode, (None, None, None))
         if status is None:
