@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sync import signing
 from sync.files import FileProblem, read_json, write_json
+from sync.http import normalise_hub_url
 
 __all__ = ["FILE_NAME", "Identity", "IdentityError", "identity_path", "load", "load_or_none", "save"]
 
@@ -43,6 +44,7 @@ class Identity(BaseModel):
 
     def checked(self) -> "Identity":
         signing.load_public_key(self.hub_public_key)  # SignatureError when it is not a key
+        normalise_hub_url(self.hub_url)  # ValueError when it is not an http(s) URL
         return self
 
 
@@ -69,7 +71,7 @@ def load(data_dir: Path) -> Identity:
         raise IdentityError(f"{path} is damaged ({exc}): {_fix(data_dir)} --force") from None
     try:
         return Identity.model_validate(raw).checked()
-    except (ValidationError, signing.SignatureError) as exc:
+    except (ValidationError, ValueError) as exc:  # SignatureError is a ValueError
         what = exc.errors(include_url=False)[0] if isinstance(exc, ValidationError) else None
         reason = f"{'.'.join(map(str, what['loc']))}: {what['msg']}" if what else str(exc)
         raise IdentityError(f"{path} is damaged ({reason}): {_fix(data_dir)} --force") from None

@@ -65,6 +65,8 @@ def test_never_world_readable_while_written(tmp_path, monkeypatch):
     (b'{"terminal_id": "t", "token": "k", "hub_url": "u", "hub_public_key": "AAAA"}',
      "is damaged (the public key is 3 bytes, not 32)"),
     (b"{" + b" " * 20000 + b"}", "is damaged (larger than 16 KB)"),
+    (('{"terminal_id": "t", "token": "k", "hub_url": "ftp://hub", "hub_public_key": "%s"}' % KEY).encode(),
+     "is damaged ('ftp://hub' is not a hub URL"),
 ])
 def test_unusable_identity_names_the_file_and_the_fix(tmp_path, content, words):
     if content is not None:
