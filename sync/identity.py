@@ -93,6 +93,8 @@ def save(data_dir: Path, identity: Identity) -> Path:
     if not body["enrolled_at"]:
         body["enrolled_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     write_json(path, body, mode=0o600)
+    for stale in data_dir.glob(f".{FILE_NAME}.*.tmp"):  # a write cut short (power, kill -9): a token copy
+        stale.unlink(missing_ok=True)
     return path
 
 

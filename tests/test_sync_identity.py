@@ -106,6 +106,8 @@ def test_kill_9_while_writing_leaves_the_old_or_the_new_file(tmp_path):
         assert identity.mode_of(data) == 0o600
     leftovers = [p.name for p in data.iterdir() if p.name != "identity.json"]
     assert all(name.startswith(".identity.json.") for name in leftovers)  # a killed write's temp file at most
+    identity.save(data, make(5))  # the next write removes them: no stray copies of the token
+    assert [p.name for p in data.iterdir()] == ["identity.json"]
 
 
 def test_state_updates_and_a_damaged_state_file(tmp_path):
