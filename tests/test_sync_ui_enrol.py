@@ -22,24 +22,26 @@ def type_text(h, pad, text: str) -> None:
     """Tap the keys that make `text` (symbols from their own row, the rest on the keyboard)."""
     symbols = {w.text: w for w in pad.ids.symbols.children}
     kb = pad.ids.keyboard
-    i, last = 0, None
+    tapped: dict[int, float] = {}  # key -> when it was last tapped
+
+    def tap(cap) -> None:
+        # the same key again within its debounce would be dropped as the Pi's doubled tap
+        wait = tapped.get(id(cap), -1e9) + cap.debounce_s + 0.02 - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        h.tap(cap, frames=1)
+        tapped[id(cap)] = time.monotonic()
+
+    i = 0
     while i < len(text):
-        for sym in ("https://", "http://"):
-            if text.startswith(sym, i):
-                h.tap(symbols[sym], frames=1)
-                i, last = i + len(sym), symbols[sym]
-                break
-        else:
-            ch = text[i]
-            cap = symbols.get(ch) or kb.key(ch.lower())
-            if cap is None:  # a small panel: digits and letters share a row (数字 / 字母)
-                h.tap(kb.key(DIGITS_TOGGLE), frames=2)
-                cap = kb.key(ch.lower())
-            if cap is last:  # the same key again at once would be dropped as the Pi's doubled tap
-                time.sleep(cap.debounce_s)
-            h.tap(cap, frames=1)
-            last = cap
-            i += 1
+        sym = next((s for s in ("https://", "http://") if text.startswith(s, i)), None) or text[i]
+        cap = symbols.get(sym) or kb.key(sym.lower())
+        if cap is None:  # a small panel: digits and letters share a row (数字 / 字母)
+            tap(kb.key(DIGITS_TOGGLE))
+            h.frames(1)
+            cap = kb.key(sym.lower())
+        tap(cap)
+        i += len(sym)
 
 
 def save(h, name: str) -> None:
