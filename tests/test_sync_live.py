@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from hub import db, org
 from sync import app_files, identity, state
+from sync.files import write_atomic
 from tests.test_hub_serve import _run, get, hub_server  # noqa: F401  (a fixture)
 from tests.test_hub_terminals_live import post
 from tests.tickets_support import make_queue
@@ -72,7 +73,6 @@ def play_app(data_dir: Path, stop: threading.Event) -> None:
         if app_files.screenshot_pending(data_dir):
             buf = io.BytesIO()
             Image.new("RGB", (app_files.SCREENSHOT_WIDTH, 960), (200, 30, 30)).save(buf, "PNG")
-            from sync.files import write_atomic
             write_atomic(data_dir / app_files.SCREENSHOT, buf.getvalue(), 0o644)
             app_files.close_request(data_dir)
         stop.wait(0.1)
@@ -115,7 +115,7 @@ def test_enrol_heartbeat_screenshot_and_stats_through_the_real_commands(hub_serv
         out = kiosk("sync", "heartbeat", data_dir=data)
         assert out.returncode == 0, out.stderr
         row = get(terminal_url, admin)[1]
-        assert row["printer"] == {"state": "paper_out", "detail": None} or row["printer"]["state"] == "paper_out"
+        assert row["printer"]["state"] == "paper_out" and not row["printer"].get("detail")
         assert row["reader"]["state"] == "error" and row["reader"]["detail"] == "timeout"
         assert row["last_error"] == "version v9 rejected: bad signature"
         assert "printer:paper_out" in row["reasons"] and "reader:error" in row["reasons"]
