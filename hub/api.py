@@ -37,7 +37,7 @@ def _error(exc: HubError, headers: dict | None = None) -> JSONResponse:
     body = {"error": exc.code, "message": exc.message}
     if exc.field:
         body["field"] = exc.field
-    return JSONResponse(body, status_code=exc.status, headers=headers)
+    return JSONResponse(body, status_code=exc.status, headers={**(exc.headers or {}), **(headers or {})} or None)
 
 
 def create_app(settings: HubSettings) -> FastAPI:

@@ -156,6 +156,7 @@ items = Table(
     _when("created_at"),
     Column("created_by", String(100), nullable=False),
     _when("deleted_at", nullable=True),
+    Column("search", Text),  # the listed document's search entries with their pinyin (hub.item_search)
     CheckConstraint("kind IN ('guide', 'disclosure', 'notice', 'slide', 'centre', 'ticket_service')",
                     name="kind"),
     Index(None, "target"),

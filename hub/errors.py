@@ -3,6 +3,10 @@ from __future__ import annotations
 
 
 class HubError(Exception):
-    def __init__(self, code: str, message: str, status: int = 400, field: str | None = None):
+    """`headers`: extra HTTP headers of the answer (e.g. `Connection: close` for a refused upload)."""
+
+    def __init__(self, code: str, message: str, status: int = 400, field: str | None = None,
+                 headers: dict[str, str] | None = None):
         super().__init__(message)
         self.code, self.message, self.status, self.field = code, message, status, field
+        self.headers = headers

@@ -128,6 +128,37 @@ def rows(conn: Connection, centres: set[str] | None, now: dt.datetime, want: str
     return [r for r in out if want is None or r["status"] == want]
 
 
+ATTENTION_FIRST = ("stale", "offline", "never_seen", "ok", "revoked")  # the fleet page's order of statuses
+_LIGHT = [db.terminals.c[n] for n in ("id", "centre_id", "name", "revoked_at", "last_seen_at", "version_shown",
+                                      "state")]  # what `status` reads
+
+
+def page(conn: Connection, centres: set[str] | None, now: dt.datetime, want: str | None = None,
+         offset: int = 0, limit: int = 50) -> dict:
+    """One page of the fleet view for the admin pages: {"rows": the views of `limit` terminals from
+    `offset`, "total": how many (in status `want`, when given), "counts": {status: how many} of all
+    of `centres`}. Ordered needing attention first (ATTENTION_FIRST), then by centre and name. Only
+    the statuses are worked out for every terminal; the full row only for the page's."""
+    t = db.terminals.c
+    if centres is not None and not centres:
+        return {"rows": [], "total": 0, "counts": {s: 0 for s in STATUSES}}
+    query = select(*_LIGHT)
+    if centres is not None:
+        query = query.where(t.centre_id.in_(sorted(centres)))
+    light = conn.execute(query).mappings().all()
+    latest = latest_versions(conn, {r["centre_id"] for r in light})
+    keyed = [(status(r, latest.get(r["centre_id"]), now)[0], r["centre_id"], r["name"], r["id"]) for r in light]
+    counts = {s: 0 for s in STATUSES}
+    for key in keyed:
+        counts[key[0]] += 1
+    chosen = sorted((k for k in keyed if want is None or k[0] == want),
+                    key=lambda k: (ATTENTION_FIRST.index(k[0]), k[1], k[2], k[3]))
+    ids = [k[3] for k in chosen[offset:offset + limit]]
+    full = {r["id"]: r for r in conn.execute(select(*_COLUMNS).where(t.id.in_(ids))).mappings()} if ids else {}
+    return {"rows": [view(full[i], latest.get(full[i]["centre_id"]), now) for i in ids if i in full],
+            "total": len(chosen), "counts": counts}
+
+
 def one(conn: Connection, terminal_id: str, now: dt.datetime) -> dict | None:
     row = conn.execute(select(*_COLUMNS).where(db.terminals.c.id == terminal_id)).mappings().first()
     if row is None:

@@ -20,12 +20,12 @@ import hashlib
 import json
 
 from pydantic import ValidationError
-from sqlalchemy import JSON, and_, cast, func, insert, select, type_coerce, update
+from sqlalchemy import JSON, and_, cast, func, insert, or_, select, type_coerce, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
 from content.schemas import KINDS, dump_item, is_safe_id, parse_item
-from hub import audit, db, perms, publish
+from hub import audit, db, item_search, perms, publish
 from hub.errors import HubError
 from hub.perms import Staff, Tree
 
@@ -113,8 +113,11 @@ def summary(row, title: str | None) -> dict:
 
 def list_items(conn: Connection, staff: Staff, *, centre: str | None = None, kind: str | None = None,
                q: str | None = None, state: str | None = None, limit: int = DEFAULT_LIMIT, offset: int = 0) -> dict:
-    """What `staff` may read, filtered, ordered by id: {"items": [...], "total", "limit", "offset"}.
-    `centre`: the items that reach it (target is the node or one above it)."""
+    """What `staff` may read, filtered: {"items": [...], "total", "limit", "offset"}. Ordered by id;
+    with `q`, the items it finds (an id equal to it, then the terminal's search -- Chinese, full
+    pinyin, initials over title, keywords and category, ranked -- then an id containing it, or a
+    title when the text has what the search leaves out: punctuation, spaces). `centre`: the items
+    that reach it (target is the node or one above it)."""
     i = db.items.c
     tree = perms.load_tree(conn)
     query, title, draft_title = _listing(conn)
@@ -132,11 +135,35 @@ def list_items(conn: Connection, staff: Staff, *, centre: str | None = None, kin
     if state is not None:
         query = query.where(_state_is(state, draft_title))
     if q:
-        query = query.where(func.lower(i.id).contains(q.lower(), autoescape=True)
-                            | func.lower(title).contains(q.lower(), autoescape=True))
+        return _found(conn, query, title, q, limit, offset)
     total = conn.execute(select(func.count()).select_from(query.subquery())).scalar()
     rows = conn.execute(query.order_by(i.id).limit(limit).offset(offset)).all()
     return {"items": [summary(r, r.title) for r in rows], "total": total, "limit": limit, "offset": offset}
+
+
+def _found(conn: Connection, query, title, q: str, limit: int, offset: int) -> dict:
+    """list_items with a text: SQL keeps the rows whose id contains it or whose stored search text
+    contains it (or its pinyin) -- without reading any document -- hub.item_search ranks them,
+    then the page's rows are read."""
+    i = db.items.c
+    low = q.lower()
+    wanted = [func.lower(i.id).contains(low, autoescape=True), i.search.is_(None)]
+    wanted += [i.search.contains(v, autoescape=True) for v in item_search.variants(q)]
+    candidates = conn.execute(query.with_only_columns(i.id, i.search).where(or_(*wanted))).all()
+    unindexed = [r.id for r in candidates if r.search is None]  # written by other code: from the title
+    titles = dict(conn.execute(query.with_only_columns(i.id, title).where(i.id.in_(unindexed))).all()) \
+        if unindexed else {}
+    entries = [e for r in candidates for e in item_search.entries(r.id, r.search, titles.get(r.id))]
+    exact = [r.id for r in candidates if r.id.lower() == low]
+    by_id = {r.id for r in candidates if low in r.id.lower()}
+    if item_search.normalize(q) != low:  # punctuation or spaces the search drops: the titles as typed too
+        by_id |= set(conn.execute(query.with_only_columns(i.id).where(
+            func.lower(title).contains(low, autoescape=True))).scalars())
+    ordered = list(dict.fromkeys(exact + item_search.rank(entries, q) + sorted(by_id)))
+    page = ordered[offset:offset + limit]
+    rows = {r.id: r for r in conn.execute(query.where(i.id.in_(page))).all()} if page else {}
+    return {"items": [summary(rows[n], rows[n].title) for n in page if n in rows], "total": len(ordered),
+            "limit": limit, "offset": offset}
 
 
 def _state_is(state: str, draft_title):
@@ -235,7 +262,8 @@ def create(conn: Connection, staff: Staff, doc: dict) -> dict:
     if conn.execute(select(db.items.c.id).where(db.items.c.id == draft["id"])).first():
         raise taken
     values = dict(id=draft["id"], kind=draft["kind"], target=draft["target"], draft=draft, draft_updated_at=now,
-                  draft_by=staff.name, revision=0, created_at=now, created_by=staff.name)
+                  draft_by=staff.name, revision=0, created_at=now, created_by=staff.name,
+                  search=item_search.stored(draft))
     try:
         conn.execute(insert(db.items).values(**values))
     except IntegrityError:  # PostgreSQL: another request inserted the same id since the check above
@@ -258,7 +286,7 @@ def replace_draft(conn: Connection, staff: Staff, item_id: str, doc: dict) -> di
     now = db.utcnow()
     draft = check_document(doc, now)
     require_target(tree, staff, draft)
-    values = dict(draft=draft, draft_updated_at=now, draft_by=staff.name)
+    values = dict(draft=draft, draft_updated_at=now, draft_by=staff.name, search=item_search.stored(draft))
     if not row.revision:
         values["target"] = draft["target"]
     conn.execute(update(db.items).where(db.items.c.id == row.id).values(**values))

@@ -29,7 +29,7 @@ from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.engine import Connection
 
 from content.schemas import Guide, TicketService, dump_item, parse_item
-from hub import audit, blobstore, db, events, keys, perms
+from hub import audit, blobstore, db, events, item_search, keys, perms
 from hub.errors import HubError
 from hub.settings import HubSettings
 from sync import manifest as wire_manifest
@@ -307,7 +307,8 @@ def publish_many(conn: Connection, settings: HubSettings, actor: str, documents:
     for item, row, entry, data in staged:
         blobstore.record(conn, entry.sha256, entry.size, ITEM_MIME, actor)
         values = dict(kind=item.kind, target=item.target, revision=entry.revision, published_sha256=entry.sha256,
-                      published_at=now, published_by=actor, draft=None, draft_updated_at=None, draft_by=None)
+                      published_at=now, published_by=actor, draft=None, draft_updated_at=None, draft_by=None,
+                      search=item_search.stored(json.loads(data)))
         if row is None:
             conn.execute(insert(db.items).values(id=item.id, created_at=now, created_by=actor, **values))
         else:

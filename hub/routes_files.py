@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from sqlalchemy import select
@@ -40,6 +40,7 @@ from hub.perms import Staff
 FORM_OVERHEAD = 64 * 1024                         # boundaries, part headers and small fields
 MAX_BODY = uploads.MAX_PDF_BYTES + FORM_OVERHEAD  # refused on its Content-Length alone
 MAX_PARTS = 8
+SMALL_FIELD = 1024                                 # bytes of a form field other than the file (a CSRF token)
 SNIFF_BYTES = 16
 PDF_MIME = "application/pdf"
 
@@ -52,7 +53,7 @@ def _bad(message: str) -> HubError:
 
 class _FileField:
     """python-multipart callbacks: the part named `file` goes to `out` (hashed, counted and
-    limited as it comes); other small fields are skipped."""
+    limited as it comes); other fields are kept in `fields` (name -> text) up to SMALL_FIELD bytes."""
 
     def __init__(self, out: BinaryIO):
         self.out, self.size, self.kind, self.head = out, 0, None, b""
@@ -61,6 +62,9 @@ class _FileField:
         self.header_field = self.header_value = b""
         self.headers: dict[bytes, bytes] = {}
         self.in_file = self.ended = False
+        self.name = b""
+        self.fields: dict[str, str] = {}
+        self._small: dict[bytes, bytes] = {}
 
     def callbacks(self) -> dict:
         return {"on_part_begin": self._part_begin, "on_header_field": self._header_field,
@@ -86,13 +90,18 @@ class _FileField:
 
     def _headers_finished(self) -> None:
         _, options = parse_options_header(self.headers.get(b"content-disposition"))
-        self.in_file = options.get(b"name") == b"file"
+        self.name = options.get(b"name", b"")
+        self.in_file = self.name == b"file"
         self.files += self.in_file
         if self.files > 1:
             raise _bad("one file per upload")
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
         if not self.in_file:
+            value = self._small.get(self.name, b"") + data[start:end]
+            if len(value) > SMALL_FIELD:
+                raise _bad(f"a form field other than file is longer than {SMALL_FIELD} bytes")
+            self._small[self.name] = value
             return
         chunk = data[start:end]
         if self.kind is None:
@@ -116,6 +125,7 @@ class _FileField:
 
     def _end(self) -> None:
         self.ended = True
+        self.fields = {k.decode("utf-8", "replace"): v.decode("utf-8", "replace") for k, v in self._small.items()}
 
 
 def _boundary(content_type: str | None) -> bytes:
@@ -158,12 +168,28 @@ async def _receive(request: Request, boundary: bytes, out: BinaryIO) -> _FileFie
 @router.post("/api/staff/files")
 async def upload_file(request: Request):
     """An image or PDF -> {sha256, mime, size, width, height} or {sha256, mime, size, pages}."""
+    tmp = None
+    try:
+        staff = await run_in_threadpool(current_staff, request)  # here, not a dependency: see below
+        if not (staff.admin or staff.editor_of):
+            raise HubError("forbidden", "uploading files needs the editor or admin role", 403)
+        tmp, field = await receive(request)
+    except HubError as exc:  # answered closing the connection (see receive)
+        exc.headers = {**(exc.headers or {}), "Connection": "close"}
+        raise
+    try:
+        return await run_in_threadpool(store, request.app.state, staff.name, Path(tmp), field)
+    finally:
+        _remove(tmp)
+
+
+async def receive(request: Request) -> tuple[str, _FileField]:
+    """The request's multipart body read into a temp file in the blob folder (its path, and the
+    parsed field with kind, size, digest and the small fields). The caller removes the file; on a
+    HubError (malformed, too large, unsupported) nothing is left behind."""
     blobs: BlobStore = request.app.state.blobs
     tmp = None
     try:
-        staff = await run_in_threadpool(current_staff, request)  # here, not a dependency: see _refusal
-        if not (staff.admin or staff.editor_of):
-            raise HubError("forbidden", "uploading files needs the editor or admin role", 403)
         boundary = _boundary(request.headers.get("content-type"))
         _check_length(request.headers.get("content-length"))
         blobs.root.mkdir(parents=True, exist_ok=True)
@@ -172,21 +198,14 @@ async def upload_file(request: Request):
             field = await _receive(request, boundary, out)
     except HubError as exc:
         _remove(tmp)
-        return _refusal(exc)
+        # answered closing the connection: the rest of the body is then never read (uvicorn would
+        # otherwise read and drop it to keep the connection, and the client would send all of it)
+        exc.headers = {**(exc.headers or {}), "Connection": "close"}
+        raise
     except BaseException:
         _remove(tmp)
         raise
-    try:
-        return await run_in_threadpool(_store, request.app.state, staff.name, Path(tmp), field)
-    finally:
-        _remove(tmp)
-
-
-def _refusal(exc: HubError) -> JSONResponse:
-    """The error, closing the connection: the rest of the body is then never read (uvicorn would
-    otherwise read and drop it to keep the connection, and the client would send all of it)."""
-    body = {"error": exc.code, "message": exc.message, **({"field": exc.field} if exc.field else {})}
-    return JSONResponse(body, status_code=exc.status, headers={"Connection": "close"})
+    return tmp, field
 
 
 def _remove(path: str | None) -> None:
@@ -195,7 +214,8 @@ def _remove(path: str | None) -> None:
             os.unlink(path)
 
 
-def _store(state, actor: str, path: Path, field: _FileField) -> dict:
+def store(state, actor: str, path: Path, field: _FileField) -> dict:
+    """The received file re-encoded (an image) or rendered (a PDF), stored, recorded and audited."""
     blobs: BlobStore = state.blobs
     if field.kind == "image":
         image = uploads.prepare_image(path)
@@ -239,6 +259,11 @@ def _pages(state, path: Path, sha: str) -> tuple[list[str], list[tuple]]:
 @router.get("/api/staff/files/{sha256}")
 def get_file(sha256: str, request: Request, staff: Staff = Depends(current_staff)):
     """A stored file's bytes with its type, for any signed-in staff member (previews)."""
+    return file_response(request, sha256)
+
+
+def file_response(request: Request, sha256: str) -> FileResponse:
+    """A stored file (by its hash) with its type; HubError 404 when there is none."""
     blobs: BlobStore = request.app.state.blobs
     mime = None
     if is_sha256(sha256):

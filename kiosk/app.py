@@ -38,8 +38,9 @@ from kivy.uix.floatlayout import FloatLayout  # noqa: E402
 from kivy.uix.screenmanager import ScreenManager  # noqa: E402
 
 from content.schemas import CST, aware  # noqa: E402
-from kiosk import theme  # noqa: E402
+from kiosk import screenshot_request, theme  # noqa: E402
 from kiosk.app_devices import AppDevices  # noqa: E402
+from kiosk.enrolment import Enrolment  # noqa: E402
 from kiosk.app_tickets import TicketsMixin  # noqa: E402
 from kiosk.content_watch import POLL_S, ContentWatcher, LiveContentMixin  # noqa: E402
 from kiosk.fonts import register_default_font  # noqa: E402
@@ -139,6 +140,7 @@ class KioskApp(LockdownMixin, LiveContentMixin, TicketsMixin, App):
         self._history: list[str] = []
         self.session: dict = {}  # whatever belongs to the current resident (masked ID card data)
         self.devices = AppDevices(settings, demo=demo)  # printer, ID reader (demo: simulators)
+        self.enrolment = Enrolment(settings)  # the maintenance screen's 注册到管理平台 (sync/enroll.py)
         self.idle = IdleTimer(settings.idle_timeout_s, monotonic)
         self.corner = CornerTaps(clock=monotonic)
         self.pin_guard = PinGuard(settings.maintenance, monotonic)
@@ -205,6 +207,7 @@ class KioskApp(LockdownMixin, LiveContentMixin, TicketsMixin, App):
         self._fit_window()
         self._events.append(Clock.schedule_interval(self._tick, 1.0))
         self._events.append(Clock.schedule_interval(self.watcher.tick, POLL_S))
+        self._events.append(screenshot_request.watch(self))  # app-state.json, screenshots for the sync process
         self.devices.on_card = self.card_read
         self.devices.on_card_refused = self.card_refused
         self.devices.start()

@@ -207,13 +207,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_content_search)
 
     from devices.idcard.cli import add_idcard_command, add_sim_idcard
-    from kiosk import cli_devices, cli_tickets, doctor
+    from kiosk import cli_devices, cli_sync, cli_tickets, doctor
 
     sim_sub = cli_devices.add_parsers(sub, common)
     add_sim_idcard(sim_sub, common)
     add_idcard_command(sub, common, default_port=lambda a: _settings(a).idcard.port)
     doctor.add_parser(sub, common)
     cli_tickets.add_parser(sub, common)
+    cli_sync.add_parser(sub, common)
 
     p = sub.add_parser("hash-pin", help="print the argon2 hash of a maintenance PIN for maintenance.pin_hash")
     p.add_argument("--pin", help="the PIN (default: ask without echo)")

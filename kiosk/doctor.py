@@ -175,11 +175,39 @@ def check_http(name: str, url: str, path: str, required: bool) -> Check:
     return Check(name, "ok", f"{url}: HTTP {r.status_code}")
 
 
+def check_enrolment(data_dir: Path) -> tuple[list[Check], str]:
+    """The identity (sync/identity.py) and the sync's last report; the hub URL to try."""
+    from sync import identity, state
+
+    try:
+        me = identity.load_or_none(data_dir)
+    except identity.IdentityError as exc:
+        return [Check("enrolment", "FAIL", str(exc))], ""
+    except OSError as exc:
+        return [Check("enrolment", "warn", f"cannot check {show_path(data_dir)}: {one_line(exc.strerror or exc)}")], ""
+    if me is None:
+        return [Check("enrolment", "warn", "not enrolled: kiosk enroll --hub URL --code CODE (the demo or "
+                      "installed content is shown, nothing is reported)")], ""
+    mode = identity.mode_of(data_dir)
+    out = [Check("enrolment", "ok" if mode == 0o600 else "warn",
+                 f"terminal {me.terminal_id} with {me.hub_url}" + ("" if mode == 0o600 else
+                 f"; {show_path(identity.identity_path(data_dir))} is mode {mode:o}: chmod 600 it"))]
+    known = state.read(data_dir)
+    errors = [one_line(" ".join(str(known[k]).split())) for k in ("last_error", "report_error") if known.get(k)]
+    seen = known.get("last_heartbeat_at") or "never"
+    out.append(Check("sync", "warn" if errors or seen == "never" else "ok",
+                     f"last heartbeat {seen}; hub's latest version {known.get('latest_version') or '-'}"
+                     + "".join(f"; {e}" for e in errors)))
+    return out, me.hub_url
+
+
 def run_checks(settings) -> list[Check]:
     checks = [check_font(), check_gl(), check_display()]
     checks += check_data_dir(settings.data_dir)
     checks += [check_printer(settings), check_reader(settings)]
-    checks.append(check_http("hub", settings.hub_url, "/api/v1/manifest", required=False))
+    enrolment, hub_url = check_enrolment(settings.data_dir)
+    checks += enrolment
+    checks.append(check_http("hub", hub_url or settings.hub_url, "/healthz", required=False))
     checks.append(check_http("tickets service", settings.tickets.url, "/api/queue", required=True))
     return checks
 

@@ -7,7 +7,8 @@ refuses without it, and leaving the screen locks it again.
 
 The screen shows the app and content versions, where the config and data live and the free
 disk (rows from kiosk.sysinfo), and offers 重启程序 (app.restart) and 退出到系统 (app.stop). Printer
-and ID reader state, 打印测试页 and the demo's sample card: screens.maintenance_devices.
+and ID reader state, 打印测试页 and the demo's sample card: screens.maintenance_devices; the
+hub enrolment (管理平台, 注册到管理平台): screens.maintenance_enrol.
 """
 from __future__ import annotations
 
@@ -142,13 +143,17 @@ class MaintenanceScreen(KioskScreen):
         self.devices = DevicePanel(self)
         if self.devices.buttons is not None:  # above 重启程序 / 退出到系统 / 返回
             self.content.add_widget(self.devices.buttons, index=1)
+        from screens.maintenance_enrol import EnrolPanel
+
+        self.enrolment = EnrolPanel(self)  # 管理平台 row, 注册到管理平台
+        self.content.add_widget(self.enrolment.buttons, index=1)
 
     def refresh(self) -> None:
         app = self.app
         rows = self.content.ids.rows
         rows.clear_widgets()
         self.devices.refresh()
-        for row in self.devices.rows():
+        for row in self.devices.rows() + self.enrolment.rows():
             rows.add_widget(row)
         for row in sysinfo.collect(app.settings, app.view):
             rows.add_widget(MaintenanceRow(label=row.label, value=row.value))

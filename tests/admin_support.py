@@ -40,3 +40,15 @@ def signed_in(api, user: str) -> TestClient:
 
 def csrf_of(client: TestClient) -> str:
     return hidden(client.get("/admin/password").text, "csrf")
+
+
+def row_fields(name: str, rows: list) -> dict:
+    """A list of a form (hub.admin.rows) as posted: `name.N` for text rows or `name.N.part` for dict
+    rows, and `name.count` with one blank row more, as the page has."""
+    data = {f"{name}.count": str(len(rows) + 1)}
+    for n, row in enumerate(rows):
+        if isinstance(row, dict):
+            data.update({f"{name}.{n}.{k}": v for k, v in row.items()})
+        else:
+            data[f"{name}.{n}"] = row
+    return data

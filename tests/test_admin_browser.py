@@ -80,12 +80,14 @@ def test_sign_in_list_and_item_in_chromium(hub_url):
             page.fill("input[name=title]", "守好“钱袋子”（已更新）")
             _finger_sized(page, ".button, select, input")
             page.screenshot(path=str(SHOTS / "admin-edit.png"))
-            page.click("form.editor button[type=submit]")
+            page.click("form.editor button[type=submit]:visible >> nth=0")  # 保存草稿
             page.wait_for_url("**/admin/items/notice-anti-fraud")
             assert "有修改" in page.inner_text("main") and "（已更新）" in page.inner_text("main")
             page.screenshot(path=str(SHOTS / "admin-item-changed.png"))
-            page.click("text=发布草稿")
-            page.wait_for_load_state()
+            page.click("text=发布草稿")  # the publish check first (pages_publish), then the confirm button
+            page.wait_for_url("**/admin/items/notice-anti-fraud/publish-check")
+            page.click("text=确认发布")
+            page.wait_for_url("**/admin/items/notice-anti-fraud")
             assert "有修改" not in page.inner_text("main") and "已发布" in page.inner_text("main")
             page.set_viewport_size({"width": 768, "height": 1024})
             page.goto(hub_url + "/admin/items")

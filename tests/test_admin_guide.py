@@ -10,7 +10,7 @@ import pytest
 from hub import items, publish
 from hub.admin import pages_guide
 from hub.perms import staff_named
-from tests.admin_support import csrf_of, signed_in
+from tests.admin_support import csrf_of, row_fields, signed_in
 from tests.hub_api_support import api, database_url, guide  # noqa: F401  (fixtures)
 from tests.test_admin_browser import ARGS, CHROMIUM, SHOTS, hub_url  # noqa: F401  (fixture)
 from tests.hub_api_support import PASSWORD
@@ -44,15 +44,7 @@ def form(client, **fields) -> dict:
     data = {"csrf": csrf_of(client), "title": "居住证办理", "category": "便民服务", "target": "c-a",
             "summary": "", "fee": "不收费", "visits": "1"}
     for name, value in fields.items():
-        if isinstance(value, list):
-            data[f"{name}.count"] = str(len(value) + 1)
-            for n, row in enumerate(value):
-                if isinstance(row, dict):
-                    data.update({f"{name}.{n}.{k}": v for k, v in row.items()})
-                else:
-                    data[f"{name}.{n}"] = row
-        else:
-            data[name] = value
+        data.update(row_fields(name, value) if isinstance(value, list) else {name: value})
     return data
 
 
@@ -181,7 +173,7 @@ def test_a_generated_id_and_the_form_helpers():
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium (/usr/bin/chromium) is not installed")
 def test_the_lists_change_in_chromium_without_a_reload(hub_url):
-    """guide.js: add a row, move a step up and remove one in the page; the saved order is the page's."""
+    """rows.js: add a row, move a step up and remove one in the page; the saved order is the page's."""
     from playwright.sync_api import sync_playwright
 
     problems: list[str] = []

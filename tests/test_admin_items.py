@@ -63,6 +63,39 @@ def test_filters_and_pages(api, monkeypatch):  # noqa: F811
     assert "通知4号" in second.text and "通知0号" not in second.text
 
 
+def test_the_text_filter_is_the_terminals_search(api):  # noqa: F811
+    from tests.hub_api_support import guide
+    _add(api, guide("g-dibao", "c-a", title="低保申请", keywords=["最低生活保障"]))
+    _add(api, guide("g-canji", "c-a", title="残疾人证办理", keywords=["低保户补贴"]))
+    _add(api, notice("n-1", "c-a", title="停电通知"))
+    client = signed_in(api, "ed-a")
+    page = client.get("/admin/items?q=dbsq")
+    assert "低保申请" in page.text and "残疾人证办理" not in page.text and "共 1 条" in page.text
+    ranked = client.get("/admin/items?q=dibao").text
+    assert "共 2 条" in ranked and ranked.index("低保申请") < ranked.index("残疾人证办理") and "最匹配的排在前面" in ranked
+    assert "停电通知" in client.get("/admin/items?q=tdtz&kind=notice").text
+    assert "共 0 条" in client.get("/admin/items?q=tdtz&kind=guide").text
+    assert 'value="dbsq"' in page.text and "标题、拼音、首字母或编号" in page.text
+    assert "共 0 条" in signed_in(api, "ed-b").get("/admin/items?q=dbsq").text  # another centre's
+
+
+def test_the_new_menu_links_every_kind_for_those_who_may_write(api):  # noqa: F811
+    kinds = ["guide", "notice", "disclosure", "slide", "centre", "ticket-service"]
+    editor = signed_in(api, "ed-a")
+    page = editor.get("/admin/items").text
+    assert "新建" in page
+    for kind in kinds:
+        assert f'href="/admin/new-{kind}"' in page
+    scoped = editor.get("/admin/items?centre=c-a").text
+    for kind in kinds:
+        assert f'href="/admin/new-{kind}?target=c-a"' in scoped
+    assert "宣传轮播" in scoped and "取号业务" in scoped
+    upper = signed_in(api, "ed-b").get("/admin/items?centre=c-b").text
+    assert 'href="/admin/new-guide?target=c-b"' in upper
+    viewer = signed_in(api, "view-a").get("/admin/items").text
+    assert "/admin/new-" not in viewer and "新建" not in viewer
+
+
 def test_the_item_page_shows_draft_and_published_in_chinese(api):  # noqa: F811
     _add(api, notice("n-live", "c-a", title="旧标题"), publish=True)
     admin = staff_named(api.engine, "admin")

@@ -75,6 +75,41 @@ def test_the_list_shows_status_in_chinese_and_highlights(api):  # noqa: F811
     assert ok_id in admin.get("/admin/terminals").text
 
 
+def test_the_list_is_paged_needing_attention_first_with_counts_above(api, monkeypatch):  # noqa: F811
+    from sqlalchemy import update
+
+    made = {}
+    for name in ("大厅1", "大厅2", "大厅3", "大厅4", "大厅5", "大厅6", "大厅7"):
+        made[name] = enroll(api, name=name)
+    for name in ("大厅1", "大厅2", "大厅3", "大厅4"):
+        assert beat(made[name][1], api).status_code == 200
+    for name in ("大厅5", "大厅6"):
+        assert beat(made[name][1], api, printer={"state": "paper_out"}).status_code == 200
+    with api.engine.begin() as conn:  # 大厅4 last answered an hour ago
+        conn.execute(update(db.terminals).where(db.terminals.c.id == made["大厅4"][0])
+                     .values(last_seen_at=db.utcnow() - dt.timedelta(hours=1)))
+    monkeypatch.setattr("hub.admin.pages_terminals.PAGE_SIZE", 3)
+    client = signed_in(api, "ed-a")
+    first = client.get("/admin/terminals?centre=c-a").text
+
+    def names(html):
+        return re.findall(r'data-href="/admin/terminals/[^"]+">\s*<td><a href="[^"]+">([^<]+)</a>', html)
+
+    assert names(first) == ["大厅5", "大厅6", "大厅4"]  # 需处理, then 离线
+    tally = re.search(r'<ul class="tally".*?</ul>', first, re.S).group(0)
+    counts = dict(re.findall(r'>(?:⚠ )?([^<>]+?) <strong>(\d+)</strong>', tally))
+    assert counts == {"全部": "7", "需处理": "2", "离线": "1", "从未上线": "1", "正常": "3", "已停用": "0"}
+    assert 'href="/admin/terminals?centre=c-a&amp;status=stale"' in tally
+    assert "共 7 台终端" in first and "第 1 页，共 3 页" in first
+    assert 'href="/admin/terminals?centre=c-a&amp;page=2"' in first
+    assert names(client.get("/admin/terminals?centre=c-a&page=2").text) == ["大厅7", "大厅1", "大厅2"]  # never seen, ok
+    assert names(client.get("/admin/terminals?page=3").text) == ["大厅3"]
+    assert names(client.get("/admin/terminals?page=x").text) == ["大厅5", "大厅6", "大厅4"]
+    stale = client.get("/admin/terminals?status=stale").text
+    assert names(stale) == ["大厅5", "大厅6"] and "第 1 页" not in stale and "共 2 台终端" in stale
+    assert '全部 <strong>7</strong>' in stale  # the counts are of every status whatever the filter
+
+
 def test_another_centres_terminal_is_404_and_viewers_cannot_post(api):  # noqa: F811
     tid, token = enroll(api, "c-b")
     beat(token, api)

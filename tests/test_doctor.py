@@ -43,7 +43,8 @@ def test_display_without_screen():
 def test_table_lists_every_check(tmp_path):
     checks = run_checks(settings(tmp_path))
     names = [c.name for c in checks]
-    assert names == ["font", "GL", "display", "data dir", "content", "printer", "ID reader", "hub", "tickets service"]
+    assert names == ["font", "GL", "display", "data dir", "content", "printer", "ID reader", "enrolment", "hub",
+                     "tickets service"]  # "sync" follows "enrolment" once enrolled (tests/test_sync_doctor.py)
     table = format_table(checks)
     assert "font" in table and Path("/usr/share/fonts").as_posix()[:5] in table
 

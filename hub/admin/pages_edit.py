@@ -1,11 +1,15 @@
-"""Editing a notice's draft (`/admin/items/{id}/edit`: title, level, body) and publishing an
-item's draft (`/admin/items/{id}/publish`), through hub.items.replace_draft / publish_draft, which
-check the document, the staff member's rights and audit the change. Both forms carry the session's
-CSRF token.
+"""The notice form: editing a notice's draft (`/admin/items/{id}/edit`) and a new notice
+(`/admin/new-notice?target=NODE`): title, level (普通 / 紧急), the body, target node and publish /
+expire time (China's time), saved through hub.items (forms.save), which checks the document and the
+staff member's rights and audits the change. "Save and publish…" goes on to the publish check.
 
 The body is plain text, blocks separated by a blank line: `## 标题` a heading (`#` to `###`: its
-level), lines each starting `- ` a list (`1. ` an ordered one), anything else a paragraph. A notice
-with tables or images is not editable here yet (the form would lose them)."""
+level), lines each starting `- ` a list (`1. ` an ordered one), anything else a paragraph. Images
+and tables stand in the text as a line of their own, `[图片 2]` / `[表格 1]` (numbered as listed
+under the text): images are rows of the form (the stored image, a caption, "remove") plus a blank
+upload field to add one; tables are shown but not editable here (the staff API and bundles make
+them) -- they can be moved (by their line) or removed. An image or table whose line is missing
+from the text is kept at the end, so nothing is lost by a slip."""
 from __future__ import annotations
 
 import re
@@ -13,38 +17,36 @@ import re
 from fastapi import APIRouter, Depends, Request
 
 from content.i18n import N_
-from hub import items, perms
-from hub.admin import sessions, web
-from hub.admin.pages_items import FIELD_LABELS, LEVELS, item_and_rights
-from hub.errors import HubError
+from hub import perms
+from hub.admin import forms, sessions, web
+from hub.admin.pages_guide import shown_local, stored_time
+from hub.admin.pages_items import FIELD_LABELS, LEVELS
 
 router = APIRouter()
-
-
-def _writable_item(request: Request, staff: perms.Staff, item_id: str) -> dict:
-    """The item when `staff` may change it: the error page (404 / 403) otherwise."""
-    item, can_write = item_and_rights(request, staff, item_id)
-    if not can_write:
-        raise web.PageError(403, N_("You may read this but not change it."))
-    return item
-
-
-TEXT_BLOCKS = ("paragraph", "heading", "list")
+LABELS = {**FIELD_LABELS, "id": N_("Id"), "caption": N_("Caption")}
+MAX_IMAGES = 50
+TEXT_BLOCKS = ("paragraph", "heading", "list")  # the blocks the text itself makes (pages_disclosure uses it)
+# the lines that place an image or table in the body: the words staff see in the form, in Chinese
+# (what as_text writes), English accepted too
+MARKS = {"image": "图片", "table": "表格"}
+_MARK_RE = re.compile(r"^\[(图片|表格|image|table) ?(\d{1,3})\]$", re.IGNORECASE)
 _ITEM_RE = re.compile(r"^(- |• |\d+\. )")
 _HEADING_RE = re.compile(r"^(#{1,3}) +(\S.*)$")
 
 
-def editable(item: dict) -> bool:
-    """A notice whose body has only paragraphs, headings and lists."""
-    doc = item["draft"] or item["published"] or {}
-    return item["kind"] == "notice" and all(b.get("type") in TEXT_BLOCKS for b in doc.get("blocks", []))
+def _mark(kind: str, n: int) -> str:
+    return f"[{MARKS[kind]} {n}]"
 
 
 def as_text(blocks: list[dict]) -> str:
-    """The body as the form's text (the inverse of `blocks_of`)."""
-    out = []
+    """The body as the form's text (the inverse of `blocks_of`): images and tables as their lines,
+    numbered in order."""
+    out, seen = [], {"image": 0, "table": 0}
     for b in blocks:
-        if b["type"] == "heading":
+        if b["type"] in seen:
+            seen[b["type"]] += 1
+            out.append(_mark(b["type"], seen[b["type"]]))
+        elif b["type"] == "heading":
             out.append("#" * b.get("level", 2) + " " + b["text"])
         elif b["type"] == "list":
             out.append("\n".join((f"{n}. " if b.get("ordered") else "- ") + entry
@@ -54,64 +56,127 @@ def as_text(blocks: list[dict]) -> str:
     return "\n\n".join(out)
 
 
-def blocks_of(body: str) -> list[dict]:
-    """The form's text split at blank lines into paragraph, heading and list blocks."""
+def _text_block(part: str) -> dict:
+    lines = part.split("\n")
+    heading = _HEADING_RE.match(part) if len(lines) == 1 else None
+    if heading:
+        return {"type": "heading", "text": heading.group(2).strip(), "level": len(heading.group(1))}
+    if all(_ITEM_RE.match(line) for line in lines):
+        return {"type": "list", "items": [_ITEM_RE.sub("", line).strip() for line in lines],
+                "ordered": all(line[0].isdigit() for line in lines)}
+    return {"type": "paragraph", "text": part}
+
+
+def blocks_of(body: str, images: list[dict | None] = (), tables: list[dict | None] = ()) -> list[dict]:
+    """The form's text split at blank lines into blocks; a line `[图片 N]` / `[表格 N]` places the
+    Nth of `images` / `tables` (None: removed, its line dropped). Those not placed go at the end."""
+    pools = {"image": list(images), "table": list(tables)}
+    placed: set[tuple[str, int]] = set()
     blocks = []
     for part in (p.strip() for p in body.replace("\r\n", "\n").split("\n\n")):
-        lines = part.split("\n")
-        heading = _HEADING_RE.match(part) if len(lines) == 1 else None
-        if heading:
-            blocks.append({"type": "heading", "text": heading.group(2).strip(), "level": len(heading.group(1))})
-        elif part and all(_ITEM_RE.match(line) for line in lines):
-            blocks.append({"type": "list", "items": [_ITEM_RE.sub("", line).strip() for line in lines],
-                           "ordered": all(line[0].isdigit() for line in lines)})
-        elif part:
-            blocks.append({"type": "paragraph", "text": part})
+        mark = _MARK_RE.match(part)
+        if mark:
+            kind = "image" if mark.group(1).lower() in ("图片", "image") else "table"
+            n = int(mark.group(2))
+            if 1 <= n <= len(pools[kind]):
+                if pools[kind][n - 1] is not None and (kind, n) not in placed:
+                    blocks.append(pools[kind][n - 1])
+                placed.add((kind, n))
+                continue
+        if part:
+            blocks.append(_text_block(part))
+    for kind, pool in pools.items():
+        blocks.extend(b for n, b in enumerate(pool, 1) if b is not None and (kind, n) not in placed)
     return blocks
 
 
-def _form(request, session, item, status=200, values=None, error=None, field=None):
-    doc = item["draft"] or item["published"] or {}
-    values = values or {"title": doc.get("title", ""), "level": doc.get("level", "normal"),
-                        "body": as_text(doc.get("blocks", [])) if editable(item) else ""}
+def values_of(doc: dict) -> dict:
+    """A notice document as the form's values."""
+    blocks = doc.get("blocks", [])
+    return {"title": doc.get("title", ""), "level": doc.get("level", "normal"), "body": as_text(blocks),
+            "target": doc.get("target", ""), "publish_at": shown_local(doc.get("publish_at")),
+            "expire_at": shown_local(doc.get("expire_at")), "removed_tables": [],
+            "images": [{"blob": b["blob"], "caption": b.get("caption", ""), "remove": False}
+                       for b in blocks if b["type"] == "image"]}
+
+
+def values_from(form) -> dict:
+    values = {name: str(form.get(name) or "").strip() for name in ("title", "level", "target", "publish_at",
+                                                                     "expire_at", "id")}
+    values["body"] = str(form.get("body") or "")
+    count = str(form.get("images.count") or "0")
+    count = min(int(count), MAX_IMAGES) if count.isdigit() else 0
+    rows = [{"blob": str(form.get(f"images.{n}.blob") or "").strip(),
+             "caption": str(form.get(f"images.{n}.caption") or "").strip(),
+             "remove": bool(form.get(f"images.{n}.remove"))} for n in range(count)]
+    values["images"] = [r for r in rows if r["blob"]]
+    values["removed_tables"] = [int(v) for v in form.getlist("tables.remove") if str(v).isdigit()]
+    return values
+
+
+def tables_of(doc: dict | None) -> list[dict]:
+    return [b for b in (doc or {}).get("blocks", []) if b["type"] == "table"]
+
+
+def document(values: dict, base: dict) -> dict:
+    """The notice the values make, over `base` (the stored document: its tables and `sort`)."""
+    images = [None if r["remove"] else {"type": "image", "blob": r["blob"], "caption": r["caption"]}
+              for r in values["images"]]
+    tables = [None if n in values["removed_tables"] else t for n, t in enumerate(tables_of(base), 1)]
+    doc = {"sort": base["sort"]} if "sort" in base else {}
+    doc.update(kind="notice", title=values["title"], level=values["level"] or "normal", target=values["target"] or base.get("target", ""),
+               blocks=blocks_of(values["body"], images, tables), publish_at=stored_time(values["publish_at"]),
+               expire_at=stored_time(values["expire_at"]))
+    return doc
+
+
+def _form(request, session, staff, values, item=None, status=200, field=None, targets=None):
+    base = (item["draft"] or item["published"]) if item else None
     return web.render(request, "edit.html", status, session=session, item=item, values=values, levels=LEVELS,
-                      error=error, field=FIELD_LABELS.get(field or "", None), editable=editable(item))
+                      labels=LABELS, field=field or "", tables=tables_of(base), marks=MARKS,
+                      targets=targets or forms.targets_or_403(request, staff))
+
+
+def _notice(request: Request, staff: perms.Staff, item_id: str) -> dict:
+    return forms.item_of_kind(request, staff, item_id, "notice")
 
 
 @router.get("/admin/items/{item_id}/edit")
 def edit_form(item_id: str, request: Request, session: sessions.Session = Depends(web.signed_in)):
-    item = _writable_item(request, web.staff_of(request, session), item_id)
-    return _form(request, session, item)
+    staff = web.staff_of(request, session)
+    item = _notice(request, staff, item_id)
+    return _form(request, session, staff, values_of(item["draft"] or item["published"]), item)
 
 
 @router.post("/admin/items/{item_id}/edit")
 @web.form_post
 def save_draft(request: Request, form):
     session, staff = web.signed_form(request, form)
-    item = _writable_item(request, staff, request.path_params["item_id"])
-    if not editable(item):
-        raise web.PageError(409, N_("This could not be done now."))
-    values = {"title": str(form.get("title") or "").strip(), "level": str(form.get("level") or ""),
-              "body": str(form.get("body") or "")}
-    doc = {k: v for k, v in (item["draft"] or item["published"]).items() if k != "updated_at"}
-    doc.update(title=values["title"], level=values["level"], blocks=blocks_of(values["body"]))
+    item = _notice(request, staff, request.path_params["item_id"])
+    values = values_from(form)
     try:
-        with request.app.state.engine.begin() as conn:
-            items.replace_draft(conn, staff, item["id"], doc)
-    except HubError as exc:
-        if exc.status != 422:
-            raise web.page_error(exc) from None
-        return _form(request, session, item, 422, values, N_("Something in the form is not right."), exc.field)
-    return web.redirect(f"/admin/items/{item['id']}")
+        forms.save(request, staff, document(values, item["draft"] or item["published"]), item["id"])
+    except forms.Refused as exc:
+        return _form(request, session, staff, values, item, exc.status, exc.field)
+    return forms.after_save(form, item["id"])
 
 
-@router.post("/admin/items/{item_id}/publish")
+@router.get("/admin/new-notice")
+def new_form(request: Request, session: sessions.Session = Depends(web.signed_in)):
+    staff = web.staff_of(request, session)
+    targets = forms.targets_or_403(request, staff)
+    values = {**values_of({}), "id": "", "target": forms.chosen_target(request, targets)}
+    return _form(request, session, staff, values, targets=targets)
+
+
+@router.post("/admin/new-notice")
 @web.form_post
-def publish(request: Request, form):
-    _session, staff = web.signed_form(request, form)
+def create_notice(request: Request, form):
+    session, staff = web.signed_form(request, form)
+    forms.targets_or_403(request, staff)
+    values = values_from(form)
     try:
-        with request.app.state.engine.begin() as conn:
-            items.publish_draft(conn, request.app.state.settings, staff, request.path_params["item_id"])
-    except HubError as exc:
-        raise web.page_error(exc) from None
-    return web.redirect(f"/admin/items/{request.path_params['item_id']}")
+        item_id = forms.save(request, staff, {**document(values, {}), "id": forms.new_id(values["id"], "notice")})
+    except forms.Refused as exc:
+        return _form(request, session, staff, values, status=exc.status, field=exc.field)
+    return forms.after_save(form, item_id)

@@ -1,12 +1,11 @@
 """The 办事指南 form: editing a guide's draft (`/admin/items/{id}/edit-guide`), a new guide
-(`/admin/new-guide`, on a node the staff member may write) and the publish check
-(`/admin/items/{id}/publish-guide`: what the draft changes, field by field, then a confirm button
-posting to pages_edit's `/admin/items/{id}/publish`). hub.items checks, permits and audits.
+(`/admin/new-guide`, on a node the staff member may write); "save and publish…" goes on to
+`/admin/items/{id}/publish-guide`, now pages_publish's generic publish check (a redirect).
+hub.items checks, permits and audits.
 
-The lists (conditions, materials, steps, FAQ) are numbered rows named `steps.0`,
-`materials.0.name`, ... with EXTRA_ROWS blank rows to add to; a blank row is dropped. Without
-script, the "move up" and "remove" buttons post the form and it comes back changed, unsaved
-(static/guide.js does the same in the page). Times are China's (datetime-local), stored +08:00."""
+The lists (conditions, materials, steps, FAQ) are hub.admin.rows lists: numbered rows named
+`steps.0`, `materials.0.name`, ..., reordered and removed by posting the form back without script,
+in the page by static/rows.js. Times are China's (datetime-local), stored +08:00."""
 from __future__ import annotations
 
 import datetime as dt
@@ -18,14 +17,15 @@ from sqlalchemy import select
 from content.i18n import N_
 from content.schemas import GUIDE_CATEGORIES, is_safe_id
 from hub import db, items, perms
-from hub.admin import sessions, web
-from hub.admin.pages_items import FIELD_LABELS, field_rows, item_and_rights
+from hub.admin import rows, sessions, web
+from hub.admin.pages_items import FIELD_LABELS, item_and_rights
 from hub.errors import HubError
 
 router = APIRouter()
-EXTRA_ROWS = 2
+EXTRA_ROWS = rows.EXTRA_ROWS
 LISTS = {"conditions": None, "steps": None, "materials": ("name", "copies", "original_or_copy", "note"),
          "faq": ("q", "a")}
+TELLING = {"materials": ("name", "note")}  # a material's copies and original/copy have defaults
 TEXTS = ("title", "category", "summary", "location", "hours", "time_limit", "visits", "fee", "phone",
          "complaint_phone", "online_url", "basis", "keywords", "publish_at", "expire_at", "target")
 LINES = ("basis", "keywords")  # one entry a line
@@ -70,39 +70,15 @@ def values_of(doc: dict) -> dict:
         values[name] = shown_local(doc.get(name))
     values = {k: "" if v is None else str(v) for k, v in values.items()}
     for name, parts in LISTS.items():
-        rows = doc.get(name) or []
-        values[name] = [dict(r, copies=str(r.get("copies", 1))) if name == "materials" else r for r in rows]
+        found = doc.get(name) or []
+        values[name] = [dict(r, copies=str(r.get("copies", 1))) if name == "materials" else r for r in found]
     return values
-
-
-def _row(form, name: str, n: int, parts):
-    if parts is None:
-        return str(form.get(f"{name}.{n}") or "").strip()
-    return {p: str(form.get(f"{name}.{n}.{p}") or "").strip() for p in parts}
-
-
-def _blank(row, name: str) -> bool:
-    if isinstance(row, str):
-        return not row
-    if name == "materials":
-        return not row["name"] and not row["note"]
-    return not any(row.values())
 
 
 def values_from(form) -> dict:
     """The posted form as values: blank rows dropped, a "move up" or "remove" button applied."""
     values = {name: str(form.get(name) or "").strip() for name in TEXTS}
-    move, remove = str(form.get("move") or ""), str(form.get("remove") or "")
-    for name, parts in LISTS.items():
-        count = min(int(form.get(f"{name}.count") or 0) if str(form.get(f"{name}.count") or "").isdigit() else 0,
-                    500)
-        rows = [(n, _row(form, name, n, parts)) for n in range(count)]
-        rows = [(n, r) for n, r in rows if not _blank(r, name) and remove != f"{name}.{n}"]
-        for at, (n, _r) in enumerate(rows):
-            if move == f"{name}.{n}" and at > 0:
-                rows[at - 1], rows[at] = rows[at], rows[at - 1]
-                break
-        values[name] = [r for _n, r in rows]
+    values.update(rows.lists_from(form, LISTS, TELLING))
     return values
 
 
@@ -112,7 +88,7 @@ def document(values: dict, base: dict) -> dict:
     doc.update({name: values[name] for name in TEXTS if name not in LINES + TIMES})
     doc.update(kind="guide", online_url=values["online_url"] or None, visits=values["visits"] or 1)
     for name in LINES:
-        doc[name] = [line.strip() for line in values[name].splitlines() if line.strip()]
+        doc[name] = rows.lines(values[name])
     for name in TIMES:
         doc[name] = stored_time(values[name])
     for name in LISTS:
@@ -128,14 +104,14 @@ def writable_targets(request: Request, staff: perms.Staff) -> list[tuple[str, st
     with request.app.state.engine.connect() as conn:
         writable = perms.writable(perms.load_tree(conn), staff)
         n = db.org_nodes.c
-        rows = conn.execute(select(n.id, n.name).order_by(n.id)).all()
-    return [(r.id, r.name) for r in rows if writable is None or r.id in writable]
+        nodes = conn.execute(select(n.id, n.name).order_by(n.id)).all()
+    return [(r.id, r.name) for r in nodes if writable is None or r.id in writable]
 
 
 def _form(request, session, staff, values, item=None, status=200, field=None):
     return web.render(request, "guide_edit.html", status, session=session, item=item, values=values,
                       categories=GUIDE_CATEGORIES, targets=writable_targets(request, staff), labels=LABELS,
-                      originals=ORIGINALS, lists=LISTS, extra=EXTRA_ROWS, field=field or "", confirm=None)
+                      originals=ORIGINALS, lists=LISTS, extra=EXTRA_ROWS, field=field or "")
 
 
 def field_of(exc: HubError) -> str | None:
@@ -173,16 +149,12 @@ def save_guide(request: Request, form):
     session, staff = web.signed_form(request, form)
     item = _guide(request, staff, request.path_params["item_id"])
     values = values_from(form)
-    if form.get("move") or form.get("remove"):
+    if rows.rearranging(form):
         return _form(request, session, staff, values, item)
     doc = document(values, item["draft"] or item["published"])
-    try:
-        with request.app.state.engine.begin() as conn:
-            items.replace_draft(conn, staff, item["id"], doc)
-    except HubError as exc:
-        if exc.status != 422:
-            raise web.page_error(exc) from None
-        return _form(request, session, staff, values, item, 422, field_of(exc))
+    field = web.save_draft(request, staff, item["id"], doc)
+    if field is not None:
+        return _form(request, session, staff, values, item, 422, field)
     return _after_save(form, item["id"])
 
 
@@ -205,7 +177,7 @@ def create_guide(request: Request, form):
     if not writable_targets(request, staff):
         raise web.PageError(403, N_("You may read this but not change it."))
     values = {**values_from(form), "id": str(form.get("id") or "").strip()}
-    if form.get("move") or form.get("remove"):
+    if rows.rearranging(form):
         return _form(request, session, staff, values)
     item_id = values["id"] or "guide-" + secrets.token_hex(4)
     if not is_safe_id(item_id):
@@ -218,12 +190,3 @@ def create_guide(request: Request, form):
             raise web.page_error(exc) from None
         return _form(request, session, staff, values, status=exc.status, field=field_of(exc) or "id")
     return _after_save(form, item_id)
-
-
-@router.get("/admin/items/{item_id}/publish-guide")
-def publish_check(item_id: str, request: Request, session: sessions.Session = Depends(web.signed_in)):
-    """What publishing the draft changes, field by field, and the confirm button."""
-    item = _guide(request, web.staff_of(request, session), item_id)
-    rows = [dict(r, label=r["label"] or LABELS.get(r["name"])) for r in field_rows(item["draft"], item["published"])
-            if r["differs"] or item["published"] is None]
-    return web.render(request, "guide_edit.html", session=session, item=item, confirm=rows, labels=LABELS)

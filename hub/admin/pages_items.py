@@ -25,14 +25,18 @@ FIELD_LABELS = {"title": N_("Title"), "target": N_("Target"), "updated_at": N_("
                 "publish_at": N_("Publish at"), "expire_at": N_("Expire at"), "sort": N_("Sort order"),
                 "level": N_("Level"), "blocks": N_("Body"), "category": N_("Category"), "summary": N_("Summary"),
                 "materials": N_("Materials"), "steps": N_("Steps"), "period": N_("Period"),
-                "publisher": N_("Publisher"), "image": N_("Image"), "name": N_("Name")}
+                "publisher": N_("Publisher"), "image": N_("Image"), "name": N_("Name"),
+                "valid_from": N_("Posted from"), "valid_to": N_("Posted until"), "pages": N_("Pages of the PDF")}
+NEW_ITEM_PAGES = [("guide", "/admin/new-guide"), ("notice", "/admin/new-notice"),
+                  ("disclosure", "/admin/new-disclosure"), ("slide", "/admin/new-slide"),
+                  ("centre", "/admin/new-centre"), ("ticket_service", "/admin/new-ticket-service")]  # "新建" menu
 SKIP_FIELDS = ("id", "kind")
 LEVELS = {"normal": N_("Normal"), "urgent": N_("Urgent")}
 
 
-def _centres(conn, staff: perms.Staff) -> list[tuple[str, str]]:
+def _centres(conn, tree: perms.Tree, staff: perms.Staff) -> list[tuple[str, str]]:
     """(id, name) of the centres `staff` may filter by."""
-    readable = perms.readable(perms.load_tree(conn), staff)
+    readable = perms.readable(tree, staff)
     n = db.org_nodes.c
     rows = conn.execute(select(n.id, n.name).where(n.kind == "community").order_by(n.id)).all()
     return [(r.id, r.name) for r in rows if readable is None or r.id in readable]
@@ -48,15 +52,14 @@ def item_list(request: Request, session: sessions.Session = Depends(web.signed_i
     params = request.query_params
     q = (params.get("q") or "").strip()[:100] or None
     kind, state = _choice(params.get("kind"), KINDS), _choice(params.get("state"), items.STATES)
-    try:
-        page = max(1, min(int(params.get("page") or 1), 10_000))
-    except ValueError:
-        page = 1
+    page = web.page_number(params.get("page"))
     with request.app.state.engine.connect() as conn:
-        centres = _centres(conn, staff)
+        tree = perms.load_tree(conn)
+        centres = _centres(conn, tree, staff)
         centre = _choice(params.get("centre"), {c for c, _ in centres})
         found = items.list_items(conn, staff, centre=centre, kind=kind, state=state, q=q, limit=PAGE_SIZE,
                                  offset=(page - 1) * PAGE_SIZE)
+        writable = perms.writable(tree, staff)
     filters = {"centre": centre, "kind": kind, "state": state, "q": q}
     pages = max(1, -(-found["total"] // PAGE_SIZE))
 
@@ -64,7 +67,17 @@ def item_list(request: Request, session: sessions.Session = Depends(web.signed_i
         return "/admin/items?" + urlencode({**{k: v for k, v in filters.items() if v}, "page": number})
 
     return web.render(request, "items.html", session=session, found=found, centres=centres, filters=filters,
-                      page=page, pages=pages, page_url=page_url, kinds=KIND_LABELS, states=STATE_LABELS)
+                      page=page, pages=pages, page_url=page_url, kinds=KIND_LABELS, states=STATE_LABELS,
+                      new_items=new_item_links(writable, centre))
+
+
+def new_item_links(writable: set[str] | None, centre: str | None) -> list[tuple[str, str]]:
+    """(kind, url) of the "新建" menu: none for staff who may write nowhere; the list's centre as
+    the new item's target when they may write it."""
+    if writable is not None and not writable:
+        return []
+    query = "?" + urlencode({"target": centre}) if centre and (writable is None or centre in writable) else ""
+    return [(kind, url + query) for kind, url in NEW_ITEM_PAGES]
 
 
 def _block(block: dict) -> str:

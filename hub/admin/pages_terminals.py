@@ -1,6 +1,7 @@
 """The terminals pages (issue #14): the fleet list (`/admin/terminals`, filters by centre and
-status), one terminal (`/admin/terminals/{id}`: state, last error, heartbeat history, last
-screenshot, ask for a screenshot, revoke with a confirmation step) and enrolment codes
+status, PAGE_SIZE a page, needing attention first, the counts per status above it), one terminal
+(`/admin/terminals/{id}`: state, last error, heartbeat history, last screenshot, ask for a
+screenshot, revoke with a confirmation step) and enrolment codes
 (`/admin/enrol`). The permission rule is the staff API's (hub.routes_terminals.visible_terminal:
 perms.managed to see, perms.writable to change): another centre's terminal is a 404 page, a
 viewer's POST a 403 page.
@@ -11,6 +12,7 @@ in the terminal*/enrol* templates (so hub_admin's own catalog check does not cou
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -24,6 +26,7 @@ from hub.routes_terminals import visible_terminal
 
 router = APIRouter()
 HISTORY_ROWS = 60
+PAGE_SIZE = 50
 STATUS_LABELS = {"ok": F_("Working normally"), "stale": F_("Needs attention"), "offline": F_("Offline"),
                  "never_seen": F_("Never online"), "revoked": F_("Revoked")}
 REASON_LABELS = {"revoked": F_("Revoked"), "never_seen": F_("Never online"), "offline": F_("Offline"),
@@ -65,6 +68,7 @@ def terminal_list(request: Request, session: sessions.Session = Depends(web.sign
     staff = web.staff_of(request, session)
     params = request.query_params
     want = params.get("status") if params.get("status") in fleet.STATUSES else None
+    number = web.page_number(params.get("page"))
     with request.app.state.engine.connect() as conn:
         tree = perms.load_tree(conn)
         seen = perms.managed(tree, staff)
@@ -72,11 +76,19 @@ def terminal_list(request: Request, session: sessions.Session = Depends(web.sign
         names = dict(centres)
         centre = params.get("centre") if params.get("centre") in names else None
         shown = tree.below(centre) if centre else seen
-        found = fleet.rows(conn, shown, db.utcnow(), want)
-    for row in found:
+        found = fleet.page(conn, shown, db.utcnow(), want, (number - 1) * PAGE_SIZE, PAGE_SIZE)
+    for row in found["rows"]:
         row["highlight"], row["disk_pct"] = highlighted(row), disk_percent(row)
-    return web.render(request, "terminals.html", session=session, rows=found, centres=centres, names=names,
-                      filters={"centre": centre, "status": want}, **LABELS)
+    pages = max(1, -(-found["total"] // PAGE_SIZE))
+
+    def url(**changed) -> str:
+        query = {k: v for k, v in {"centre": centre, "status": want, **changed}.items() if v}
+        return "/admin/terminals" + ("?" + urlencode(query) if query else "")
+
+    tally = [(s, found["counts"][s]) for s in fleet.ATTENTION_FIRST]
+    return web.render(request, "terminals.html", session=session, rows=found["rows"], total=found["total"],
+                      tally=tally, all_count=sum(found["counts"].values()), centres=centres, names=names,
+                      filters={"centre": centre, "status": want}, page=number, pages=pages, url=url, **LABELS)
 
 
 def _visible(request: Request, staff: perms.Staff, terminal_id: str, write: bool = False) -> dict:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
+import inspect
 import secrets
 from pathlib import Path
 from urllib.parse import quote
@@ -18,12 +19,14 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 from fastapi import Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.concurrency import run_in_threadpool
 from starlette.staticfiles import StaticFiles
 
 from content.i18n import N_, load_catalog
-from hub import perms
+from hub import items, perms
 from hub.admin import sessions
 from hub.errors import HubError
 
@@ -36,7 +39,9 @@ NAV = [("/admin/items", N_("Content")), ("/admin/terminals", N_("Terminals")),
 ADMIN_ONLY = {"/admin/audit", "/admin/users"}  # links shown to admins only (the pages answer 403 to others)
 SHOWN_ZONE = ZoneInfo("Asia/Shanghai")  # times are stored in UTC and shown in China's time
 DOMAINS = ["hub_admin", "hub_admin_compliance", "hub_admin_fleet", "hub_admin_users",
-           "hub_admin_preview", "hub_admin_guide"]  # the pages' catalogs; the first that knows a msgid wins
+           "hub_admin_preview", "hub_admin_guide", "hub_admin_files", "hub_admin_notice",
+           "hub_admin_disclosure", "hub_admin_centre"]  # the pages' catalogs; the first that knows a msgid wins
+NO_PAGE = {404: N_("There is no such page here."), 405: N_("This page does not take this kind of request.")}
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 
@@ -144,6 +149,14 @@ def render(request: Request, template: str, status: int = 200, session: sessions
         "Cache-Control": "no-store"})
 
 
+def page_number(value: str | None) -> int:
+    """A list's `page` parameter as 1 to 10,000 (anything else: 1)."""
+    try:
+        return max(1, min(int(value or 1), 10_000))
+    except ValueError:
+        return 1
+
+
 def set_cookie(request: Request, response, raw: str) -> None:
     secure = request.url.scheme == "https"  # uvicorn's proxy_headers make it https behind a local proxy
     response.set_cookie(sessions.COOKIE, raw, max_age=int(sessions.ABSOLUTE.total_seconds()), path="/admin",
@@ -164,11 +177,13 @@ def safe_next(value: str | None) -> str:
 def mount(app) -> None:
     """The pages, their static files and their error pages on the hub's app."""
     from hub.admin import (
-        pages_audit, pages_auth, pages_compliance, pages_edit, pages_guide, pages_items, pages_preview,
+        pages_audit, pages_auth, pages_compliance, pages_edit, pages_files, pages_guide, pages_items, pages_preview,
         pages_terminals, pages_users,
     )
+    from hub.admin import pages_centre, pages_disclosure, pages_publish, pages_slide, pages_ticket_service
 
     app.state.admin_env = environment()
+    app.state.admin_translations = translations()  # for words outside templates (JSON answers)
     app.mount("/admin/static", StaticFiles(directory=HERE / "static"), name="admin-static")
     app.include_router(pages_auth.router)
     app.include_router(pages_items.router)
@@ -179,7 +194,14 @@ def mount(app) -> None:
     app.include_router(pages_users.router)
     app.include_router(pages_guide.router)
     app.include_router(pages_preview.router)
+    app.include_router(pages_files.router)
+    app.include_router(pages_slide.router)
+    app.include_router(pages_publish.router)
+    app.include_router(pages_disclosure.router)
+    app.include_router(pages_centre.router)
+    app.include_router(pages_ticket_service.router)
     pages_preview.install(app.state.admin_env)
+    pages_publish.install(app.state.admin_env)
 
     @app.exception_handler(PageError)
     def _page_error(request: Request, exc: PageError):
@@ -189,12 +211,51 @@ def mount(app) -> None:
     def _sign_in(_request: Request, exc: SignInNeeded):
         return redirect("/admin/login?next=" + quote(exc.next_url, safe="/"))
 
+    api_answer = app.exception_handlers.get(StarletteHTTPException, http_exception_handler)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _no_such_page(request: Request, exc: StarletteHTTPException):
+        """An unknown /admin path (404) or method (405) is the error page; elsewhere the API's answer."""
+        path = request.url.path
+        if exc.status_code in NO_PAGE and (path == "/admin" or path.startswith("/admin/")):
+            return await run_in_threadpool(_no_page, request, exc)
+        answer = api_answer(request, exc)
+        return await answer if inspect.isawaitable(answer) else answer
+
+
+def _no_page(request: Request, exc: StarletteHTTPException) -> HTMLResponse:
+    page = render(request, "error.html", exc.status_code, session_of_safe(request), message=NO_PAGE[exc.status_code])
+    page.headers.update(exc.headers or {})  # a 405's Allow
+    return page
+
 
 def session_of_safe(request: Request) -> sessions.Session | None:
     try:
         return session_of(request)
     except Exception:  # noqa: BLE001  (an error page must render even when the database does not answer)
         return None
+
+
+def field_of(exc: HubError) -> str:
+    """The form field a refusal names: the document-wide check of the two times is the expiry's;
+    "(document)" when it names none."""
+    if exc.field == "(document)" and "expire_at" in exc.message:
+        return "expire_at"
+    return exc.field or "(document)"
+
+
+def save_draft(request: Request, staff: perms.Staff, item_id: str, doc: dict) -> str | None:
+    """Replace the item's draft with `doc` (hub.items.replace_draft: its checks, rights, audit).
+    None when saved; when the document is refused (422), the field to mark as the form comes back;
+    any other refusal (404, 403, 409) is raised as its error page."""
+    try:
+        with request.app.state.engine.begin() as conn:
+            items.replace_draft(conn, staff, item_id, doc)
+    except HubError as exc:
+        if exc.status != 422:
+            raise page_error(exc) from None
+        return field_of(exc)
+    return None
 
 
 def page_error(exc: HubError) -> PageError:

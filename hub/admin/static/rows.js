@@ -1,5 +1,6 @@
-// The guide form's lists in the page: "move up", "remove" and "add a row" without a reload.
-// Without script the same buttons post the form and the hub sends it back changed (pages_guide).
+// The staff forms' row lists (templates/_rows.html, hub/admin/rows.py) in the page: "move up",
+// "remove" and "add a row" without a reload. Without script the same buttons post the form and
+// the hub sends it back changed. A form opts in with the class rows-form.
 "use strict";
 
 function renumber(fieldset) {
@@ -18,7 +19,7 @@ function renumber(fieldset) {
 }
 
 document.addEventListener("click", (event) => {
-  const button = event.target.closest(".guide-form fieldset.rows button");
+  const button = event.target.closest(".rows-form fieldset.rows button");
   if (!button) return;
   const fieldset = button.closest("fieldset.rows");
   const row = button.closest("li.row");
@@ -40,4 +41,4 @@ document.addEventListener("click", (event) => {
   renumber(fieldset);
 });
 
-document.querySelectorAll(".guide-form button.add-row").forEach((b) => { b.hidden = false; });
+document.querySelectorAll(".rows-form button.add-row").forEach((b) => { b.hidden = false; });

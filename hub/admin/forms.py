@@ -1,0 +1,86 @@
+"""What the notice and slide forms share (pages_edit, pages_slide): saving a draft through hub.items
+(a new item or a draft replaced) with the refusals a form shows at its field, a new item's id,
+the nodes a staff member may write to, and where a save goes next."""
+from __future__ import annotations
+
+import secrets
+
+from fastapi import Request
+
+from content.i18n import N_
+from content.schemas import is_safe_id
+from hub import items, perms
+from hub.admin import web
+from hub.admin.pages_guide import field_of, writable_targets
+from hub.admin.pages_items import item_and_rights
+from hub.errors import HubError
+
+FORM_STATUSES = (403, 409, 422)  # refusals shown in the form; anything else is the error page
+
+
+class Refused(Exception):
+    """A save hub.items refused, for the form: its status and the field it names."""
+
+    def __init__(self, status: int, field: str | None):
+        super().__init__(field)
+        self.status, self.field = status, field
+
+
+def item_of_kind(request: Request, staff: perms.Staff, item_id: str, kind: str) -> dict:
+    """The item when it is a `kind` that `staff` may change: the 404 page (not theirs, missing or
+    another kind alike) or the 403 page (theirs to read only) otherwise."""
+    item, can_write = item_and_rights(request, staff, item_id)
+    if item["kind"] != kind:
+        raise web.PageError(404, N_("Not found, or not yours to see."))
+    if not can_write:
+        raise web.PageError(403, N_("You may read this but not change it."))
+    return item
+
+
+def new_id(typed: str, prefix: str) -> str:
+    """The id typed for a new item, or `prefix-` and 8 random hex digits; Refused (422 at id) when
+    the typed one is not a safe id."""
+    item_id = typed.strip() or f"{prefix}-{secrets.token_hex(4)}"
+    if not is_safe_id(item_id):
+        raise Refused(422, "id")
+    return item_id
+
+
+def save(request: Request, staff: perms.Staff, doc: dict, item_id: str | None = None) -> str:
+    """Create the item (`item_id` None: `doc` has its id) or replace its draft; the item's id.
+    Refused for what the form shows (403 / 409 / 422 with the field), the error page otherwise."""
+    try:
+        with request.app.state.engine.begin() as conn:
+            if item_id is None:
+                return items.create(conn, staff, doc)["id"]
+            return items.replace_draft(conn, staff, item_id, doc)["id"]
+    except HubError as exc:
+        if exc.status not in FORM_STATUSES or (item_id is not None and exc.status == 409):
+            raise web.page_error(exc) from None
+        raise Refused(exc.status, field_of(exc) or ("id" if item_id is None else None)) from None
+
+
+def targets_or_403(request: Request, staff: perms.Staff) -> list[tuple[str, str]]:
+    """(id, name) of the nodes `staff` may write; the 403 page when none (a viewer)."""
+    found = writable_targets(request, staff)
+    if not found:
+        raise web.PageError(403, N_("You may read this but not change it."))
+    return found
+
+
+def chosen_target(request: Request, targets: list[tuple[str, str]]) -> str:
+    """`?target=` when it is one of `targets`, else the first."""
+    wanted = request.query_params.get("target")
+    return wanted if wanted in {t for t, _ in targets} else targets[0][0]
+
+
+def after_save(form, item_id: str):
+    """To the publish check after "save and publish…", else to the item's page."""
+    if form.get("action") == "publish":
+        return web.redirect(f"/admin/items/{item_id}/publish-check")
+    return web.redirect(f"/admin/items/{item_id}")
+
+
+def kept(doc: dict | None) -> dict:
+    """A stored document without `updated_at` (the hub sets it on every save)."""
+    return {k: v for k, v in (doc or {}).items() if k != "updated_at"}
