@@ -1,0 +1,270 @@
+"""systemd/install-pi.sh, run for real in a throw-away KIOSK_ROOT with stub system commands
+(systemctl, apt-get, useradd, ... write what they were asked to a log), and shellcheck on every
+shell script. The releases are stub venvs whose bin/kiosk answers `doctor` as told."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "systemd/install-pi.sh"
+SCRIPTS = [*sorted((ROOT / "systemd").glob("*.sh")), ROOT / "dev", ROOT / ".ci/run"]
+
+# name -> body; every stub logs "name args" first. $STUBS is the stub folder.
+STUBS = {
+    "systemctl": """
+if [ "$1" = is-active ]; then  # a release named in $STUBS/broken never becomes active
+  current=$(basename "$(readlink "$KIOSK_ROOT/opt/kiosk/current")")
+  grep -qx "$current" "$STUBS/broken" 2>/dev/null && exit 3
+fi
+exit 0""",
+    "apt-get": "exit 0",
+    "dpkg-query": 'cat "$STUBS/dpkg-status" 2>/dev/null; exit 0',
+    "getent": 'grep "^$2:" "$STUBS/$1"',
+    "useradd": 'echo "${*: -1}:x:999:999::/var/lib/kiosk:/usr/sbin/nologin" >> "$STUBS/passwd"',
+    "usermod": 'sed -i "/^$3:/ s/\\$/,$4/" "$STUBS/group"',
+    "chown": "exit 0",
+    "udevadm": "exit 0",
+    "runuser": 'shift 3; exec "$@"',  # runuser -u USER -- CMD...: run CMD as ourselves
+}
+
+
+def make_stubs(folder: Path) -> Path:
+    folder.mkdir()
+    for name, body in STUBS.items():
+        path = folder / name
+        path.write_text(f'#!/bin/bash\necho "{name} $*" >> "$STUBS/log"\n{body}\n')
+        path.chmod(0o755)
+    (folder / "passwd").write_text("root:x:0:0::/root:/bin/bash\n")
+    (folder / "group").write_text("".join(f"{g}:x:{i}:\n" for i, g in enumerate(
+        ["video", "render", "input", "dialout", "lp"], start=40)))
+    (folder / "dpkg-status").write_text("install ok installed")
+    return folder
+
+
+def make_release(folder: Path, name: str, doctor_exit: int = 0) -> Path:
+    """A stub release: bin/kiosk logs its arguments and answers `doctor` with `doctor_exit`."""
+    release = folder / name
+    (release / "bin").mkdir(parents=True)
+    for program in ("kiosk", "kiosk-hub"):
+        path = release / "bin" / program
+        path.write_text(f'#!/bin/sh\necho "{name}/bin/{program} $*" >> "$STUBS/log"\n'
+                        f'[ "$1" = doctor ] && exit {doctor_exit}\nexit 0\n')
+        path.chmod(0o755)
+    return release
+
+
+class Installer:
+    def __init__(self, tmp_path: Path):
+        self.root = tmp_path / "root"
+        self.root.mkdir()
+        self.stubs = make_stubs(tmp_path / "stubs")
+        self.releases = tmp_path / "built"
+        (self.root / "boot/firmware").mkdir(parents=True)
+        (self.root / "boot/firmware/cmdline.txt").write_text(
+            "console=serial0,115200 console=tty1 root=PARTUUID=1234-02 rootfstype=ext4 fsck.repair=yes rootwait\n")
+        getty = self.root / "etc/systemd/system/getty.target.wants/getty@tty1.service"
+        getty.parent.mkdir(parents=True)
+        getty.symlink_to("/lib/systemd/system/getty@.service")
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        env = {"PATH": os.environ["PATH"], "KIOSK_ROOT": str(self.root), "STUBS": str(self.stubs)}
+        env.update({var: str(self.stubs / cmd) for var, cmd in [
+            ("SYSTEMCTL", "systemctl"), ("APT_GET", "apt-get"), ("DPKG_QUERY", "dpkg-query"),
+            ("GETENT", "getent"), ("USERADD", "useradd"), ("USERMOD", "usermod"), ("CHOWN", "chown"),
+            ("RUNUSER", "runuser"), ("UDEVADM", "udevadm")]})
+        (self.stubs / "log").write_text("")
+        result = subprocess.run(["bash", str(SCRIPT), *args], env=env, capture_output=True, text=True, timeout=120)
+        if check:
+            assert result.returncode == 0, result.stdout + result.stderr
+        return result
+
+    @property
+    def log(self) -> list[str]:
+        return (self.stubs / "log").read_text().splitlines()
+
+    @property
+    def current(self) -> str:
+        return os.readlink(self.root / "opt/kiosk/current")
+
+    def release(self, name: str, doctor_exit: int = 0) -> str:
+        return str(make_release(self.releases, name, doctor_exit))
+
+    def snapshot(self) -> dict[str, tuple]:
+        out = {}
+        for path in sorted(self.root.rglob("*")):
+            st = path.lstat()
+            out[str(path.relative_to(self.root))] = (st.st_mode, st.st_mtime_ns,
+                                                     os.readlink(path) if path.is_symlink() else None)
+        return out
+
+
+@pytest.fixture
+def installer(tmp_path):
+    return Installer(tmp_path)
+
+
+# ---- shellcheck -----------------------------------------------------------------------------
+
+@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is missing (./dev test installs it)")
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_shellcheck_finds_nothing(script):
+    result = subprocess.run(["shellcheck", "--severity=style", str(script)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout
+
+
+def test_the_apt_packages_are_the_same_as_dev_installs():
+    def packages(path: Path) -> list[str]:
+        block = re.search(r"^APT_PACKAGES=\((.*?)^\)", path.read_text(), re.S | re.M)[1]
+        return [word for line in block.splitlines() for word in line.split("#")[0].split()]
+
+    assert packages(SCRIPT) == packages(ROOT / "dev") and "fonts-wqy-microhei" in packages(SCRIPT)
+
+
+# ---- --dry-run ------------------------------------------------------------------------------
+
+def test_dry_run_prints_every_action_and_changes_nothing(installer):
+    (installer.stubs / "dpkg-status").write_text("")  # nothing installed: apt-get would run
+    before = installer.snapshot()
+    result = installer.run("--role", "terminal,queue-host", "--dry-run", "--release", installer.release("1.0"))
+    assert installer.snapshot() == before
+    actions = [line[2:] for line in result.stdout.splitlines() if line.startswith("+ ")]
+    for expected in ("apt-get\" install", "useradd", "usermod --append --groups video kiosk",
+                     "kiosk.example.toml", "kiosk-tickets.service", "99-kiosk.rules", "journald",
+                     "cmdline.txt", "disable getty@tty1.service", "cp -a", "bin/kiosk doctor",
+                     "releases/1.0", "enable kiosk.service kiosk-sync.service kiosk-tickets.service"):
+        assert any(expected.replace('"', "") in a for a in actions), (expected, result.stdout)
+    # only look-ups ran: nothing was installed, added or restarted
+    assert {line.split()[0] for line in installer.log} == {"dpkg-query", "getent"}
+
+
+def test_dry_run_from_the_source_tree_names_the_release_by_version_and_commit(installer):
+    result = installer.run("--role", "display", "--dry-run")  # default: --from this checkout
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short=8", "HEAD"], capture_output=True,
+                            text=True).stdout.strip() or "local"
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    release = f"{installer.root}/opt/kiosk/releases/{version}-{commit}"
+    assert f"+ python3 -m venv {release}" in result.stdout
+    assert f"+ {release}/bin/python -m pip install --quiet --no-cache-dir {ROOT}" in result.stdout
+    assert not (installer.root / "opt").exists()
+
+
+def test_dry_run_on_an_empty_root_leaves_it_empty(tmp_path):
+    installer = Installer(tmp_path)
+    shutil.rmtree(installer.root)
+    installer.root.mkdir()
+    installer.run("--role", "hub", "--dry-run", "--release", installer.release("2.0"))
+    assert list(installer.root.iterdir()) == []
+
+
+@pytest.mark.parametrize("args, message", [
+    ((), "--role is required"),
+    (("--role", "kitchen"), "unknown role 'kitchen'"),
+    (("--role", "hub,terminal"), "--role hub alone"),
+    (("--role", "terminal", "--timeout", "soon"), "whole seconds"),
+    (("--role", "terminal", "--release", "/nonexistent"), "is not a release"),
+])
+def test_bad_arguments_stop_with_a_reason(installer, args, message):
+    result = installer.run(*args, check=False)
+    assert result.returncode != 0 and message in result.stderr
+
+
+# ---- for real, in the temp root ---------------------------------------------------------------
+
+def test_a_first_install_lays_out_the_terminal(installer):
+    installer.run("--role", "terminal", "--release", installer.release("1.0"))
+    root = installer.root
+    assert installer.current == "releases/1.0"
+    assert os.access(root / "opt/kiosk/current/bin/kiosk-run", os.X_OK)
+    assert (root / "etc/kiosk/kiosk.toml").read_text() == (ROOT / "kiosk.example.toml").read_text()
+    for unit in ("kiosk.service", "kiosk-sync.service"):
+        assert (root / "etc/systemd/system" / unit).read_text() == (ROOT / "systemd" / unit).read_text()
+    assert not (root / "etc/systemd/system/kiosk-hub.service").exists()
+    assert (root / "etc/udev/rules.d/99-kiosk.rules").exists()
+    assert (root / "etc/systemd/journald.conf.d/kiosk.conf").exists()
+    assert (root / "var/lib/kiosk/kivy").is_dir() and (root / "var/cache/kiosk").is_dir()
+    cmdline = (root / "boot/firmware/cmdline.txt").read_text()
+    assert cmdline.count("\n") == 1 and cmdline.rstrip().endswith("rootwait consoleblank=0 vt.global_cursor_default=0")
+    log = installer.log
+    assert "useradd --system --user-group --home-dir /var/lib/kiosk --shell /usr/sbin/nologin kiosk" in log
+    assert (installer.stubs / "group").read_text().count(",kiosk") == 5
+    assert "1.0/bin/kiosk doctor" in log
+    assert "systemctl disable getty@tty1.service" in log
+    assert "systemctl enable kiosk.service kiosk-sync.service" in log
+    assert log.index("systemctl daemon-reload") < log.index("systemctl restart kiosk.service kiosk-sync.service")
+
+
+def test_a_second_run_changes_nothing_and_keeps_an_edited_config(installer):
+    release = installer.release("1.0")
+    installer.run("--role", "terminal", "--release", release)
+    (installer.root / "etc/kiosk/kiosk.toml").write_text('role = "display"\n')
+    (installer.root / "etc/systemd/system/getty.target.wants/getty@tty1.service").unlink()  # systemctl disable did it
+    before = installer.snapshot()
+    result = installer.run("--role", "terminal", "--release", release)
+    assert installer.snapshot() == before
+    assert (installer.root / "etc/kiosk/kiosk.toml").read_text() == 'role = "display"\n'
+    assert "kept as it is" in result.stdout and "already current" in result.stdout
+    changes = [line for line in installer.log if line.split()[0] in ("useradd", "usermod", "apt-get", "udevadm")
+               or "daemon-reload" in line or "doctor" in line]
+    assert changes == []
+
+
+def test_an_upgrade_installs_beside_the_old_release_and_switches(installer):
+    installer.run("--role", "terminal", "--release", installer.release("1.0"))
+    installer.run("--role", "terminal", "--release", installer.release("1.1"))
+    assert installer.current == "releases/1.1"
+    assert sorted(p.name for p in (installer.root / "opt/kiosk/releases").iterdir()) == ["1.0", "1.1"]
+    log = installer.log
+    stop = log.index("systemctl stop kiosk.service kiosk-sync.service")
+    assert stop < log.index("1.1/bin/kiosk doctor") < log.index("systemctl restart kiosk.service kiosk-sync.service")
+
+
+def test_a_release_that_fails_kiosk_doctor_is_never_switched_to(installer):
+    installer.run("--role", "terminal", "--release", installer.release("1.0"))
+    result = installer.run("--role", "terminal", "--release", installer.release("2.0-bad", doctor_exit=1),
+                           check=False)
+    assert result.returncode == 1 and "failed its health check: staying on 1.0" in result.stdout
+    assert installer.current == "releases/1.0"
+    log = installer.log
+    assert log.index("systemctl stop kiosk.service kiosk-sync.service") < log.index("2.0-bad/bin/kiosk doctor") \
+        < log.index("systemctl start kiosk.service kiosk-sync.service")
+    assert not any("restart kiosk" in line for line in log)
+
+
+def test_a_release_that_never_becomes_active_is_rolled_back(installer):
+    installer.run("--role", "terminal", "--release", installer.release("1.0"))
+    (installer.stubs / "broken").write_text("3.0-frozen\n")  # its first frame never comes: no READY
+    result = installer.run("--role", "terminal", "--timeout", "2", "--release", installer.release("3.0-frozen"),
+                           check=False)
+    assert result.returncode == 1, result.stdout
+    assert "not active after 2s: kiosk.service kiosk-sync.service" in result.stdout
+    assert "rolling back to 1.0" in result.stdout
+    assert installer.current == "releases/1.0"
+    restarts = [line for line in installer.log if line.startswith("systemctl restart kiosk.service")]
+    assert len(restarts) == 2  # the new release, then the old one again
+
+
+def test_old_releases_are_pruned_but_the_previous_one_is_kept(installer):
+    for name in ("1", "2", "3", "4", "5"):
+        installer.run("--role", "queue-host", "--release", installer.release(name))
+    assert installer.current == "releases/5"
+    assert sorted(p.name for p in (installer.root / "opt/kiosk/releases").iterdir()) == ["3", "4", "5"]
+    # a headless queue host's check: the config loads and tickets.sqlite opens (no display)
+    assert "5/bin/kiosk tickets user list" in installer.log
+
+
+def test_the_hub_role_gets_its_own_user_and_unit(installer):
+    installer.run("--role", "hub", "--release", installer.release("1.0"))
+    root = installer.root
+    assert (root / "etc/systemd/system/kiosk-hub.service").exists()
+    assert not (root / "etc/systemd/system/kiosk.service").exists()
+    assert not (root / "etc/kiosk/kiosk.toml").exists() and (root / "var/lib/kiosk-hub").is_dir()
+    assert "kiosk-hub" in (installer.stubs / "passwd").read_text()
+    assert not any(line.startswith("usermod") for line in installer.log)  # no device groups
+    assert "disable getty" not in " ".join(installer.log)
