@@ -224,3 +224,15 @@ def test_sigterm_under_systemd_sends_stopping_and_exits_0(demo_view, notify_sock
         proc.kill()
     assert proc.returncode == 0, out
     assert notify_socket.received() == ["READY=1", "STOPPING=1"]  # no WATCHDOG_USEC: no pings
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_queue_service_is_ready_once_it_answers(notify_socket, tmp_path, workers):
+    from tests.tickets_live import start_service
+
+    svc = start_service(tmp_path / "svc", workers=workers, env={"NOTIFY_SOCKET": str(tmp_path / "notify")})
+    try:
+        assert notify_socket.wait_for("READY=1") == ["READY=1"]  # from the main process, once
+        assert svc.request("GET", "/api/queue")[0] == 200
+    finally:
+        svc.stop()
