@@ -10,8 +10,8 @@
 #
 # Idempotent: a second run with the same release changes nothing. Each release goes to
 # /opt/kiosk/releases/<version> beside the previous one; /opt/kiosk/current points at the one
-# in use. An upgrade stops the role's services, runs the new release's health check (`kiosk
-# doctor`; `kiosk-hub check` for the hub), switches the link, starts the services and waits
+# in use. An upgrade stops the app (it holds the devices), runs the new release's health check
+# (`kiosk doctor`; `kiosk-hub check` for the hub), switches the link, restarts the services and waits
 # until they are active -- for kiosk.service that is its READY, sent after the first frame,
 # just before its first watchdog ping. If the check fails or a service does not become active
 # within --timeout seconds (default 90), the previous release is put back and started again.
@@ -46,6 +46,7 @@ APT_PACKAGES=(
 )
 DEVICE_GROUPS=(video render input dialout lp)
 KEEP_RELEASES=3
+SETTLE=${KIOSK_SETTLE_S:-5}  # seconds the units must stay active after the first "active"
 
 ROLES=""
 DRY_RUN=0
@@ -252,13 +253,21 @@ switch_to() {  # switch_to VERSION: repoint /opt/kiosk/current atomically
 
 wait_active() {  # wait_active UNIT...: all active within TIMEOUT seconds
   [ "$DRY_RUN" -eq 0 ] || { echo "+ wait up to ${TIMEOUT}s for: $*"; return 0; }
-  local deadline=$((SECONDS + TIMEOUT)) unit pending
+  local deadline=$((SECONDS + TIMEOUT)) unit pending settled=0
   while :; do
     pending=""
     for unit in "$@"; do
       "$SYSTEMCTL" is-active --quiet "$unit" || pending="$pending $unit"
     done
-    [ -z "$pending" ] && return 0
+    if [ -z "$pending" ]; then
+      # Type=exec units are active as soon as the program runs: still active a moment later
+      # means it did not stop at once on a bad argument or a broken import.
+      [ "$settled" -eq 0 ] || return 0
+      settled=1
+      sleep "$SETTLE"
+      continue
+    fi
+    settled=0
     if [ "$SECONDS" -ge "$deadline" ]; then
       say "not active after ${TIMEOUT}s:$pending"
       return 1
@@ -299,10 +308,13 @@ deploy_release() {
     return
   fi
   if [ -d "$target" ]; then say "release $version: already unpacked"; else build_release "$target"; fi
-  if [ -n "$previous" ]; then run "$SYSTEMCTL" stop "${units[@]}"; fi
+  # The app holds the printer, the reader and the display: the check needs them free. The
+  # queue service keeps running (the doctor asks it too) until the switch.
+  local holders=()
+  if has_screen && [ -n "$previous" ]; then holders=(kiosk.service); run "$SYSTEMCTL" stop "${holders[@]}"; fi
   if ! health_check "$target"; then
     say "release $version failed its health check: staying on ${previous:-nothing}"
-    if [ -n "$previous" ]; then run "$SYSTEMCTL" start "${units[@]}"; fi
+    if [ ${#holders[@]} -gt 0 ]; then run "$SYSTEMCTL" start "${holders[@]}"; fi
     exit 1
   fi
   switch_to "$version"
