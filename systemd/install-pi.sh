@@ -230,7 +230,9 @@ build_release() {  # build_release TARGET
   else
     run "$PYTHON" -m venv "$target"
     # PIP_INDEX_URL / PIP_FIND_LINKS from the environment choose where the wheels come from
-    run "$target/bin/python" -m pip install --quiet --no-cache-dir "$FROM"
+    local extras=""
+    if has_role hub; then extras="[hub]"; fi  # Alembic and psycopg
+    run "$target/bin/python" -m pip install --quiet --no-cache-dir "$FROM$extras"
   fi
   run install -m 0755 "$SCRIPT_DIR/kiosk-run.sh" "$target/bin/kiosk-run"
 }
@@ -308,6 +310,12 @@ deploy_release() {
     return
   fi
   if [ -d "$target" ]; then say "release $version: already unpacked"; else build_release "$target"; fi
+  if has_role hub && [ ! -d "$ROOT/var/lib/kiosk-hub/keys" ]; then
+    switch_to "$version"
+    run "$SYSTEMCTL" enable "${units[@]}"
+    say "release $version installed; the hub has no database yet: run kiosk-hub init (docs/deploy.md), then: systemctl start kiosk-hub"
+    return
+  fi
   # The app holds the printer, the reader and the display: the check needs them free. The
   # queue service keeps running (the doctor asks it too) until the switch.
   local holders=()
