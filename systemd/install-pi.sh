@@ -239,12 +239,13 @@ build_release() {  # build_release TARGET
 
 health_check() {  # health_check RELEASE: the new release's own check, as the service user
   local release=$1
+  local config="$ROOT/etc/kiosk/kiosk.toml"
   if has_screen; then
-    run "$RUNUSER" -u kiosk -- env KIOSK_CONFIG=/etc/kiosk/kiosk.toml "$release/bin/kiosk" doctor
+    run "$RUNUSER" -u kiosk -- env KIOSK_CONFIG="$config" "$release/bin/kiosk" doctor
   elif has_role queue-host; then  # a headless queue host: the config loads, tickets.sqlite opens
-    run "$RUNUSER" -u kiosk -- env KIOSK_CONFIG=/etc/kiosk/kiosk.toml "$release/bin/kiosk" tickets user list
+    run "$RUNUSER" -u kiosk -- env KIOSK_CONFIG="$config" "$release/bin/kiosk" tickets user list
   else
-    run "$RUNUSER" -u kiosk-hub -- env KIOSK_HUB_DATA_DIR=/var/lib/kiosk-hub "$release/bin/kiosk-hub" check
+    run "$RUNUSER" -u kiosk-hub -- env KIOSK_HUB_DATA_DIR="$ROOT/var/lib/kiosk-hub" "$release/bin/kiosk-hub" check
   fi
 }
 
