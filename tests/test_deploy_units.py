@@ -207,3 +207,19 @@ def test_kiosk_run_execs_kiosk_run_beside_it(tmp_path):
                             env={"PATH": os.environ["PATH"], "KIOSK_SYSFS": str(tmp_path / "none")})
     first, second = result.stdout.splitlines()
     assert second == f"{first} args run --debug"  # the same process: systemd's MainPID notifies
+
+
+# ---- the documentation names what is here -------------------------------------------------
+
+def test_every_deploy_file_and_installer_option_is_documented():
+    guide = (ROOT / "docs/deploy.md").read_text(encoding="utf-8") + (SYSTEMD / "README.md").read_text(encoding="utf-8")
+    for path in sorted(SYSTEMD.iterdir()):
+        if path.name != "README.md":
+            assert path.name in guide, f"{path.name} is not in docs/deploy.md or systemd/README.md"
+    script = (SYSTEMD / "install-pi.sh").read_text(encoding="utf-8")
+    options = set(re.findall(r"^\s+(--[a-z-]+)\)", script, re.M)) - {"--help"}
+    assert options == {"--role", "--dry-run", "--from", "--release", "--version", "--timeout"}
+    for option in options:
+        assert option in guide, option
+    for variable in re.findall(r"^([A-Z_]+)=\$\{\1:-", script, re.M):  # the overridable commands
+        assert variable in guide, variable
