@@ -40,11 +40,14 @@ def test_the_four_units_are_there():
     assert UNITS == ["kiosk-hub.service", "kiosk-sync.service", "kiosk-tickets.service", "kiosk.service"]
 
 
-@pytest.mark.skipif(shutil.which("systemd-analyze") is None or not SYSTEM_UNITS.is_dir(),
-                    reason="systemd-analyze is missing (./dev test installs the systemd package)")
-def test_systemd_analyze_verify_finds_nothing_in_any_unit(tmp_path):
-    # A root where the units are installed as install-pi.sh installs them, with the programs
-    # they start (stubs) and systemd's own units (for the targets they name).
+needs_analyze = pytest.mark.skipif(shutil.which("systemd-analyze") is None or not SYSTEM_UNITS.is_dir(),
+                                   reason="systemd-analyze is missing (./dev test installs the systemd package)")
+
+
+@pytest.fixture
+def unit_root(tmp_path) -> Path:
+    """A root where the units are installed as install-pi.sh installs them, with the programs
+    they start (stubs) and systemd's own units (for the targets they name)."""
     bin_dir = tmp_path / "opt/kiosk/current/bin"
     bin_dir.mkdir(parents=True)
     for name in ("kiosk", "kiosk-run", "kiosk-hub"):
@@ -55,14 +58,30 @@ def test_systemd_analyze_verify_finds_nothing_in_any_unit(tmp_path):
     target.mkdir(parents=True)
     for name in UNITS:
         shutil.copy(SYSTEMD / name, target / name)
-    result = subprocess.run(["systemd-analyze", "verify", "--man=no", f"--root={tmp_path}",
+    return tmp_path
+
+
+@needs_analyze
+def test_systemd_analyze_verify_finds_nothing_in_any_unit(unit_root):
+    target = unit_root / "etc/systemd/system"
+    result = subprocess.run(["systemd-analyze", "verify", "--man=no", f"--root={unit_root}",
                              *(str(target / n) for n in UNITS)], capture_output=True, text=True, timeout=60)
     # warnings (an unknown key, a bad value) exit 0 but print: nothing at all may be printed
     assert (result.returncode, result.stdout + result.stderr) == (0, "")
 
 
-@pytest.mark.skipif(shutil.which("systemd-analyze") is None or not SYSTEM_UNITS.is_dir(),
-                    reason="systemd-analyze is missing (./dev test installs the systemd package)")
+@needs_analyze
+@pytest.mark.parametrize("name, most", [("kiosk.service", 4.0), ("kiosk-sync.service", 2.0),
+                                        ("kiosk-tickets.service", 2.0), ("kiosk-hub.service", 2.0)])
+def test_the_hardening_keeps_the_exposure_low(unit_root, name, most):
+    # systemd's own score (0 = locked down, 10 = none); the app's unit keeps its devices
+    result = subprocess.run(["systemd-analyze", "security", "--offline=yes", f"--root={unit_root}", name],
+                            capture_output=True, text=True, timeout=60)
+    score = float(re.search(r"Overall exposure level for \S+: ([0-9.]+)", result.stdout)[1])
+    assert score <= most, result.stdout
+
+
+@needs_analyze
 def test_verify_would_report_a_mistake(tmp_path):
     broken = tmp_path / "etc/systemd/system/kiosk.service"
     broken.parent.mkdir(parents=True)
