@@ -193,3 +193,47 @@ def test_the_hub_role_gets_its_own_user_and_unit(installer):
     assert "kiosk-hub" in (installer.stubs / "passwd").read_text()
     assert "usermod" not in (installer.stubs / "log").read_text()  # no device groups
     assert "disable getty" not in " ".join(installer.log)
+
+
+# ---- a release built for real: a venv and pip, from a wheel -------------------------------
+
+def tiny_wheel(folder: Path, version: str = "0.1.0") -> Path:
+    """A wheel of `lobby-kiosk` with no dependencies whose `kiosk` command logs its arguments:
+    enough for pip to install offline and for the installer to run `kiosk doctor`."""
+    import base64
+    import hashlib
+    import zipfile
+
+    dist = f"lobby_kiosk-{version}.dist-info"
+    files = {
+        "tinykiosk/__init__.py": "import os, sys\n\ndef main():\n"
+                                 "    with open(os.path.join(os.environ['STUBS'], 'log'), 'a') as f:\n"
+                                 "        f.write('wheel kiosk ' + ' '.join(sys.argv[1:]) + '\\n')\n",
+        f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: lobby-kiosk\nVersion: {version}\n",
+        f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        f"{dist}/entry_points.txt": "[console_scripts]\nkiosk = tinykiosk:main\n",
+    }
+    record = []
+    for name, text in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
+        record.append(f"{name},sha256={digest},{len(text.encode())}")
+    files[f"{dist}/RECORD"] = "\n".join(record + [f"{dist}/RECORD,,"]) + "\n"
+    wheel = folder / f"lobby_kiosk-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as z:
+        for name, text in files.items():
+            z.writestr(name, text)
+    return wheel
+
+
+@pytest.mark.skipif(subprocess.run(["python3", "-m", "venv", "--help"], capture_output=True).returncode != 0,
+                    reason="python3 -m venv is not available (apt-get install python3-venv)")
+def test_a_release_is_built_into_a_venv_from_a_wheel(installer, tmp_path):
+    import hashlib
+
+    wheel = tiny_wheel(tmp_path)
+    installer.run("--role", "terminal", "--from", str(wheel))
+    version = "0.1.0-" + hashlib.sha256(wheel.read_bytes()).hexdigest()[:8]
+    assert installer.current == f"releases/{version}"
+    release = installer.root / "opt/kiosk/releases" / version
+    assert os.access(release / "bin/kiosk", os.X_OK) and os.access(release / "bin/kiosk-run", os.X_OK)
+    assert "wheel kiosk doctor" in installer.log  # the venv's own console script ran the check
