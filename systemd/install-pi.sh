@@ -310,7 +310,14 @@ deploy_release() {
     wait_active "${units[@]}" || die "release $version: services not active (journalctl -u ${units[0]})"
     return
   fi
-  if [ -d "$target" ]; then say "release $version: already unpacked"; else build_release "$target"; fi
+  # .complete is written last: a build cut short (power, network) is made again, never used
+  if [ -f "$target/.complete" ]; then
+    say "release $version: already built"
+  else
+    if [ -e "$target" ]; then run rm -rf "$target"; fi
+    build_release "$target"
+    run touch "$target/.complete"
+  fi
   if has_role hub && [ ! -d "$ROOT/var/lib/kiosk-hub/keys" ]; then
     switch_to "$version"
     run "$SYSTEMCTL" enable "${units[@]}"

@@ -171,6 +171,16 @@ def test_a_release_that_dies_right_after_starting_is_rolled_back(installer):
     assert installer.current == "releases/1.0"
 
 
+def test_a_release_build_cut_short_is_built_again(installer):
+    release = installer.release("1.0")
+    target = installer.root / "opt/kiosk/releases/1.0"
+    (target / "bin").mkdir(parents=True)  # a power cut in the middle of pip: no .complete
+    result = installer.run("--role", "terminal", "--release", release)
+    assert f"+ rm -rf {target}" in result.stdout
+    assert (target / "bin/kiosk").exists() and (target / ".complete").exists()
+    assert installer.current == "releases/1.0"
+
+
 def test_old_releases_are_pruned_but_the_previous_one_is_kept(installer):
     for name in ("1", "2", "3", "4", "5"):
         installer.run("--role", "queue-host", "--release", installer.release(name))
