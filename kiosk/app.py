@@ -48,6 +48,7 @@ from kiosk.i18n import N_, _, format_date, format_time, set_locale  # noqa: E402
 from kiosk.idle import IdleTimer  # noqa: E402
 from kiosk.lockdown import CornerTaps, LockdownMixin, PinGuard, restart_process  # noqa: E402
 from kiosk.memory import release_free_memory, tune_malloc  # noqa: E402
+from kiosk.watchdog import attach_watchdog  # noqa: E402
 from kiosk.window import (PlainScreenManager, PlainTransition, configure_kivy,  # noqa: E402,F401
                           install_memory_fixes, set_rotation)
 
@@ -109,8 +110,8 @@ class KioskApp(LockdownMixin, LiveContentMixin, TicketsMixin, App):
     """The terminal app, built with the settings and a content view (see content.store).
 
     `now` (wall clock, for content and the header) and `monotonic` (idle timer, PIN lock,
-    corner gesture) are injectable so tests control time; `restart` replaces the process
-    (default: os.execv of the same command line, kiosk.lockdown.restart_process).
+    corner gesture) are injectable so tests control time; `restart` is 重启程序 (default: exit
+    for systemd to start a fresh process, kiosk.lockdown.restart_process).
     """
 
     ui_unit = NumericProperty(1.0)      # real px per design px (kiosk.theme), follows window size
@@ -205,6 +206,7 @@ class KioskApp(LockdownMixin, LiveContentMixin, TicketsMixin, App):
         Window.bind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard,
                     on_touch_down=self._on_any_touch, size=self._fit_window)
         self._fit_window()
+        self.watchdog = attach_watchdog(self)  # sd_notify READY/WATCHDOG/STOPPING (kiosk.watchdog)
         self._events.append(Clock.schedule_interval(self._tick, 1.0))
         self._events.append(Clock.schedule_interval(self.watcher.tick, POLL_S))
         self._events.append(screenshot_request.watch(self))  # app-state.json, screenshots for the sync process

@@ -24,9 +24,10 @@ def _install_stop_signals(app: KioskApp) -> None:
     signal.signal(signal.SIGINT, stop)
 
 
-def run_app(settings, view, demo=None) -> None:
-    """Run the terminal UI until SIGTERM/SIGINT (blocking). `demo`: the simulators of
-    `kiosk demo` (kiosk.demo_devices), offered on the maintenance screen."""
+def run_app(settings, view, demo=None) -> int:
+    """Run the terminal UI until SIGTERM/SIGINT (blocking); the process's exit code (0, or
+    kiosk.watchdog.RESTART_EXIT_CODE after 重启程序). `demo`: the simulators of `kiosk demo`
+    (kiosk.demo_devices), offered on the maintenance screen."""
     display = settings.display
     width, height = display.width, display.height
     if int(display.rotation) in (90, 270):
@@ -36,3 +37,4 @@ def run_app(settings, view, demo=None) -> None:
     app = KioskApp(settings, view, demo=demo)
     _install_stop_signals(app)
     app.run()
+    return getattr(app, "exit_code", 0)

@@ -61,8 +61,7 @@ def cmd_run(args) -> int:
     view = open_view(settings.data_dir, install=True)
     from kiosk.app_run import run_app
 
-    run_app(settings, view)
-    return 0
+    return run_app(settings, view)  # 75 after 重启程序: kiosk.service starts it again
 
 
 def cmd_demo(args) -> int:

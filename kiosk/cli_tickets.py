@@ -78,6 +78,9 @@ def cmd_serve(args, settings) -> int:
     if demo_password:
         print(f"tickets: counter page http://{args.host}:{args.port}/counter/ -- sign in as {DEMO_USER} / "
               f"{demo_password}; kiosks send 'Authorization: Bearer {token}'", file=sys.stderr)
+    from kiosk.watchdog import notify_when_listening
+
+    notify_when_listening(args.host, args.port)  # READY=1 for kiosk-tickets.service (Type=notify)
     serve(options, args.host, args.port, args.workers)
     return 0
 

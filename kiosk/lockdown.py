@@ -15,8 +15,6 @@ staff doing the gesture on a list screen first go back a few screens -- harmless
 from __future__ import annotations
 
 import logging
-import os
-import sys
 import time
 from collections import deque
 from collections.abc import Callable
@@ -134,12 +132,14 @@ class PinGuard:
 
 
 def restart_process() -> None:
-    """Replace this process with a fresh run of the same command line (never returns)."""
-    argv = [sys.executable, *sys.orig_argv[1:]]
-    log.warning("restarting: %s", " ".join(argv))
-    for handler in logging.getLogger().handlers:
-        handler.flush()
-    os.execv(sys.executable, argv)
+    """The default restart: never an exec. Under systemd the app exits with
+    kiosk.watchdog.RESTART_EXIT_CODE and kiosk.service starts a fresh process; outside it
+    the app says so and keeps running (kiosk.watchdog.request_restart)."""
+    from kivy.app import App
+
+    from kiosk.watchdog import request_restart
+
+    request_restart(App.get_running_app())
 
 
 class LockdownMixin:

@@ -1,0 +1,363 @@
+#!/usr/bin/env bash
+# Install or upgrade lobby-kiosk on Raspberry Pi OS Bookworm (or Debian 12): docs/deploy.md.
+#
+#   systemd/install-pi.sh --role terminal|display|queue-host|hub[,ROLE...] [--dry-run]
+#                         [--from PATH | --release DIR] [--version NAME] [--timeout SECONDS]
+#
+# --from PATH     build a release from a source tree or a wheel (default: this checkout)
+# --release DIR   install a release built elsewhere: a venv folder with bin/kiosk
+# --dry-run       print every action, change nothing
+#
+# Idempotent: a second run with the same release changes nothing. Each release goes to
+# /opt/kiosk/releases/<version> beside the previous one; /opt/kiosk/current points at the one
+# in use. An upgrade stops the app (it holds the devices), runs the new release's health check
+# (`kiosk doctor`; `kiosk-hub check` for the hub), switches the link, restarts the services and waits
+# until they are active -- for kiosk.service that is its READY, sent after the first frame,
+# just before its first watchdog ping. If the check fails or a service does not become active
+# within --timeout seconds (default 90), the previous release is put back and started again.
+#
+# For tests and image builds: KIOSK_ROOT prefixes every path written or read; the commands
+# SYSTEMCTL, APT_GET, DPKG_QUERY, GETENT, USERADD, USERMOD, CHOWN, RUNUSER, UDEVADM, PYTHON
+# can be replaced by the environment.
+set -euo pipefail
+
+ROOT=${KIOSK_ROOT:-}
+SYSTEMCTL=${SYSTEMCTL:-systemctl}
+APT_GET=${APT_GET:-apt-get}
+DPKG_QUERY=${DPKG_QUERY:-dpkg-query}
+GETENT=${GETENT:-getent}
+USERADD=${USERADD:-useradd}
+USERMOD=${USERMOD:-usermod}
+CHOWN=${CHOWN:-chown}
+RUNUSER=${RUNUSER:-runuser}
+UDEVADM=${UDEVADM:-udevadm}
+PYTHON=${PYTHON:-python3}
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SOURCE_DIR=$(dirname "$SCRIPT_DIR")
+
+# Same list as ./dev's APT_PACKAGES (tests/test_deploy_script.py keeps them equal).
+APT_PACKAGES=(
+  python3 python3-venv python3-dev
+  libgl1-mesa-dri libegl1 libmtdev1
+  fonts-wqy-microhei
+  espeak-ng
+  alsa-utils
+)
+DEVICE_GROUPS=(video render input dialout lp)
+KEEP_RELEASES=3
+SETTLE=${KIOSK_SETTLE_S:-5}  # seconds the units must stay active after the first "active"
+
+ROLES=""
+DRY_RUN=0
+FROM=""
+RELEASE_DIR=""
+VERSION=""
+TIMEOUT=90
+
+die() { echo "install-pi: $*" >&2; exit 1; }
+say() { echo "install-pi: $*"; }
+usage() {
+  sed -n '4,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+# Every change goes through run: printed always, executed unless --dry-run.
+run() {
+  echo "+ $*"
+  if [ "$DRY_RUN" -eq 0 ]; then "$@"; fi
+}
+
+parse_args() {
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --role) ROLES=${2:-}; shift 2 ;;
+      --dry-run) DRY_RUN=1; shift ;;
+      --from) FROM=${2:-}; shift 2 ;;
+      --release) RELEASE_DIR=${2:-}; shift 2 ;;
+      --version) VERSION=${2:-}; shift 2 ;;
+      --timeout) TIMEOUT=${2:-}; shift 2 ;;
+      -h|--help) usage ;;
+      *) echo "install-pi: unknown argument: $1" >&2; usage ;;
+    esac
+  done
+  [ -n "$ROLES" ] || { echo "install-pi: --role is required" >&2; usage; }
+  local role
+  for role in ${ROLES//,/ }; do
+    case "$role" in
+      terminal|display|queue-host|hub) ;;
+      *) die "unknown role '$role' (terminal, display, queue-host, hub)" ;;
+    esac
+  done
+  [ -z "$FROM" ] || [ -z "$RELEASE_DIR" ] || die "--from and --release exclude each other"
+  if has_role hub && [ "$ROLES" != hub ]; then die "the hub runs on its own server: --role hub alone"; fi
+  [[ "$TIMEOUT" =~ ^[0-9]+$ ]] || die "--timeout takes whole seconds, not '$TIMEOUT'"
+  if [ -n "$RELEASE_DIR" ] && [ ! -x "$RELEASE_DIR/bin/kiosk" ]; then
+    die "$RELEASE_DIR is not a release (no bin/kiosk)"
+  fi
+  if [ -z "$RELEASE_DIR" ] && [ -z "$FROM" ]; then FROM=$SOURCE_DIR; fi
+}
+
+has_role() { [[ ",$ROLES," == *",$1,"* ]]; }
+has_screen() { has_role terminal || has_role display; }
+
+service_user() { if [ "$ROLES" = hub ]; then echo kiosk-hub; else echo kiosk; fi; }
+
+# The units this machine runs, by role.
+role_units() {
+  local units=()
+  if has_screen; then units+=(kiosk.service kiosk-sync.service); fi
+  if has_role queue-host; then units+=(kiosk-tickets.service); fi
+  if has_role hub; then units+=(kiosk-hub.service); fi
+  echo "${units[@]}"
+}
+
+# ---- the system ----------------------------------------------------------------------------
+
+install_packages() {
+  local missing=() p
+  for p in "${APT_PACKAGES[@]}"; do
+    # shellcheck disable=SC2016 # ${Status} is dpkg-query's format, not the shell's
+    "$DPKG_QUERY" -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then say "apt packages: all installed"; return; fi
+  run "$APT_GET" update -qq
+  run env DEBIAN_FRONTEND=noninteractive "$APT_GET" install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+ensure_user() {
+  local user=$1 group
+  if "$GETENT" passwd "$user" >/dev/null 2>&1; then
+    say "user $user: exists"
+  else
+    run "$USERADD" --system --user-group --home-dir "/var/lib/$user" --shell /usr/sbin/nologin "$user"
+  fi
+  [ "$user" = kiosk ] || return 0
+  for group in "${DEVICE_GROUPS[@]}"; do
+    if ! "$GETENT" group "$group" >/dev/null 2>&1; then
+      say "group $group does not exist here: skipped"
+    elif ! "$GETENT" group "$group" | cut -d: -f4 | tr ',' '\n' | grep -qx "$user"; then
+      run "$USERMOD" --append --groups "$group" "$user"
+    fi
+  done
+}
+
+ensure_dir() {  # ensure_dir PATH MODE OWNER
+  if [ -d "$ROOT$1" ]; then return; fi
+  run install -d -m "$2" "$ROOT$1"
+  run "$CHOWN" "$3" "$ROOT$1"
+}
+
+# copy_file SRC DEST MODE: only when missing or different; prints what it did.
+copy_file() {
+  if [ -f "$ROOT$2" ] && cmp -s "$1" "$ROOT$2"; then return 1; fi
+  run install -D -m "$3" "$1" "$ROOT$2"
+}
+
+install_files() {
+  local user unit changed=0
+  user=$(service_user)
+  ensure_dir /etc/kiosk 0755 root:root
+  ensure_dir "/var/lib/$user" 0750 "$user:$user"
+  if [ "$user" = kiosk ]; then
+    ensure_dir /var/lib/kiosk/kivy 0750 kiosk:kiosk
+    ensure_dir /var/cache/kiosk 0750 kiosk:kiosk
+    if [ -e "$ROOT/etc/kiosk/kiosk.toml" ]; then
+      say "/etc/kiosk/kiosk.toml: kept as it is"
+    else
+      run install -m 0640 "$SOURCE_DIR/kiosk.example.toml" "$ROOT/etc/kiosk/kiosk.toml"
+      run "$CHOWN" root:kiosk "$ROOT/etc/kiosk/kiosk.toml"
+    fi
+  fi
+  for unit in $(role_units); do
+    copy_file "$SCRIPT_DIR/$unit" "/etc/systemd/system/$unit" 0644 && changed=1
+  done
+  if has_screen; then
+    if copy_file "$SCRIPT_DIR/99-kiosk.rules" /etc/udev/rules.d/99-kiosk.rules 0644; then
+      run "$UDEVADM" control --reload
+      run "$UDEVADM" trigger --action=change --subsystem-match=usb --subsystem-match=tty
+    fi
+  fi
+  if copy_file "$SCRIPT_DIR/journald-kiosk.conf" /etc/systemd/journald.conf.d/kiosk.conf 0644; then
+    run "$SYSTEMCTL" restart systemd-journald.service
+  fi
+  if [ "$changed" -eq 1 ]; then run "$SYSTEMCTL" daemon-reload; fi
+}
+
+# The console: no blanking, no blinking cursor over the app, no login prompt on tty1.
+console_settings() {
+  has_screen || return 0
+  local cmdline="" candidate
+  for candidate in /boot/firmware/cmdline.txt /boot/cmdline.txt; do
+    if [ -f "$ROOT$candidate" ]; then cmdline=$ROOT$candidate; break; fi
+  done
+  if [ -z "$cmdline" ]; then
+    say "no cmdline.txt under $ROOT/boot: console blanking left as it is (not a Raspberry Pi?)"
+  else
+    local option
+    for option in consoleblank=0 vt.global_cursor_default=0; do
+      if grep -qw -- "$option" "$cmdline"; then continue; fi
+      # cmdline.txt is one line; the option goes at its end
+      run sed -i "1 s/\$/ $option/" "$cmdline"
+    done
+  fi
+  if [ -e "$ROOT/etc/systemd/system/getty.target.wants/getty@tty1.service" ]; then
+    run "$SYSTEMCTL" disable getty@tty1.service
+  fi
+}
+
+# ---- releases ------------------------------------------------------------------------------
+
+release_version() {
+  if [ -n "$VERSION" ]; then echo "$VERSION"; return; fi
+  if [ -n "$RELEASE_DIR" ]; then basename "$RELEASE_DIR"; return; fi
+  if [ -f "$FROM" ]; then  # a wheel: kiosk-0.1.0-py3-none-any.whl
+    local name hash
+    name=$(basename "$FROM"); name=${name#*-}; hash=$(sha256sum "$FROM" | cut -c1-8)
+    echo "${name%%-*}-$hash"; return
+  fi
+  local version commit
+  version=$("$PYTHON" -c 'import sys, tomllib; print(tomllib.load(open(sys.argv[1], "rb"))["project"]["version"])' \
+    "$FROM/pyproject.toml")
+  commit=$(git -C "$FROM" rev-parse --short=8 HEAD 2>/dev/null || echo local)
+  echo "$version-$commit"
+}
+
+build_release() {  # build_release TARGET
+  local target=$1
+  if [ -n "$RELEASE_DIR" ]; then
+    run cp -a "$RELEASE_DIR" "$target"
+  else
+    run "$PYTHON" -m venv "$target"
+    # PIP_INDEX_URL / PIP_FIND_LINKS from the environment choose where the wheels come from
+    local extras=""
+    if has_role hub; then extras="[hub]"; fi  # Alembic and psycopg
+    run "$target/bin/python" -m pip install --quiet --no-cache-dir "$FROM$extras"
+  fi
+  run install -m 0755 "$SCRIPT_DIR/kiosk-run.sh" "$target/bin/kiosk-run"
+}
+
+health_check() {  # health_check RELEASE: the new release's own check, as the service user
+  local release=$1
+  local config="$ROOT/etc/kiosk/kiosk.toml"
+  if has_screen; then
+    run "$RUNUSER" -u kiosk -- env KIOSK_CONFIG="$config" "$release/bin/kiosk" doctor
+  elif has_role queue-host; then  # a headless queue host: the config loads, tickets.sqlite opens
+    run "$RUNUSER" -u kiosk -- env KIOSK_CONFIG="$config" "$release/bin/kiosk" tickets user list
+  else
+    run "$RUNUSER" -u kiosk-hub -- env KIOSK_HUB_DATA_DIR="$ROOT/var/lib/kiosk-hub" "$release/bin/kiosk-hub" check
+  fi
+}
+
+switch_to() {  # switch_to VERSION: repoint /opt/kiosk/current atomically
+  run ln -sfn "releases/$1" "$ROOT/opt/kiosk/current.new"
+  run mv -T "$ROOT/opt/kiosk/current.new" "$ROOT/opt/kiosk/current"
+}
+
+wait_active() {  # wait_active UNIT...: all active within TIMEOUT seconds
+  [ "$DRY_RUN" -eq 0 ] || { echo "+ wait up to ${TIMEOUT}s for: $*"; return 0; }
+  local deadline=$((SECONDS + TIMEOUT)) unit pending settled=0
+  while :; do
+    pending=""
+    for unit in "$@"; do
+      "$SYSTEMCTL" is-active --quiet "$unit" || pending="$pending $unit"
+    done
+    if [ -z "$pending" ]; then
+      # Type=exec units are active as soon as the program runs: still active a moment later
+      # means it did not stop at once on a bad argument or a broken import.
+      [ "$settled" -eq 0 ] || return 0
+      settled=1
+      sleep "$SETTLE"
+      continue
+    fi
+    settled=0
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      say "not active after ${TIMEOUT}s:$pending"
+      return 1
+    fi
+    sleep 1
+  done
+}
+
+prune_releases() {  # prune_releases CURRENT PREVIOUS: keep those and the newest few
+  local keep=$1 previous=$2 old count=0
+  while read -r old; do
+    [ -n "$old" ] || continue
+    count=$((count + 1))
+    if [ "$old" = "$keep" ] || [ "$old" = "$previous" ] || [ "$count" -le "$KEEP_RELEASES" ]; then
+      continue
+    fi
+    run rm -rf "$ROOT/opt/kiosk/releases/$old"
+  done < <(find "$ROOT/opt/kiosk/releases" -mindepth 1 -maxdepth 1 -type d -printf '%C@ %f\n' 2>/dev/null \
+             | sort -rn | cut -d' ' -f2)
+}
+
+# Install the release, switch to it, start the role's units; roll back when it is unhealthy.
+deploy_release() {
+  local version previous="" units
+  version=$(release_version)
+  [[ "$version" =~ ^[0-9A-Za-z][0-9A-Za-z._+-]*$ ]] || die "bad release name '$version'"
+  read -r -a units <<<"$(role_units)"
+  ensure_dir /opt/kiosk/releases 0755 root:root
+  if [ -L "$ROOT/opt/kiosk/current" ]; then
+    previous=$(basename "$(readlink "$ROOT/opt/kiosk/current")")
+  fi
+  local target="$ROOT/opt/kiosk/releases/$version"
+  if [ "$previous" = "$version" ]; then
+    say "release $version is already current"
+    run "$SYSTEMCTL" enable "${units[@]}"
+    run "$SYSTEMCTL" start "${units[@]}"
+    wait_active "${units[@]}" || die "release $version: services not active (journalctl -u ${units[0]})"
+    return
+  fi
+  # .complete is written last: a build cut short (power, network) is made again, never used
+  if [ -f "$target/.complete" ]; then
+    say "release $version: already built"
+  else
+    if [ -e "$target" ]; then run rm -rf "$target"; fi
+    build_release "$target"
+    run touch "$target/.complete"
+  fi
+  if has_role hub && [ ! -d "$ROOT/var/lib/kiosk-hub/keys" ]; then
+    switch_to "$version"
+    run "$SYSTEMCTL" enable "${units[@]}"
+    say "release $version installed; the hub has no database yet: run kiosk-hub init (docs/deploy.md), then: systemctl start kiosk-hub"
+    return
+  fi
+  # The app holds the printer, the reader and the display: the check needs them free. The
+  # queue service keeps running (the doctor asks it too) until the switch.
+  local holders=()
+  if has_screen && [ -n "$previous" ]; then holders=(kiosk.service); run "$SYSTEMCTL" stop "${holders[@]}"; fi
+  if ! health_check "$target"; then
+    say "release $version failed its health check: staying on ${previous:-nothing}"
+    if [ ${#holders[@]} -gt 0 ]; then run "$SYSTEMCTL" start "${holders[@]}"; fi
+    exit 1
+  fi
+  switch_to "$version"
+  run "$SYSTEMCTL" enable "${units[@]}"
+  run "$SYSTEMCTL" restart "${units[@]}"
+  if wait_active "${units[@]}"; then
+    say "release $version is current"
+    prune_releases "$version" "$previous"
+    return
+  fi
+  if [ -z "$previous" ]; then die "release $version did not start and there is none to go back to"; fi
+  say "rolling back to $previous"
+  switch_to "$previous"
+  run "$SYSTEMCTL" restart "${units[@]}"
+  wait_active "${units[@]}" || say "the previous release $previous is not active either"
+  exit 1
+}
+
+main() {
+  parse_args "$@"
+  if [ "$DRY_RUN" -eq 1 ]; then say "dry run: nothing is changed"; fi
+  install_packages
+  ensure_user "$(service_user)"
+  install_files
+  console_settings
+  deploy_release
+  if [ "$DRY_RUN" -eq 1 ]; then say "dry run: nothing was changed"; fi
+}
+
+main "$@"
