@@ -39,7 +39,7 @@ from kivy.uix.screenmanager import ScreenManager  # noqa: E402
 
 from content.schemas import CST, aware  # noqa: E402
 from kiosk import screenshot_request, theme  # noqa: E402
-from kiosk.app_devices import AppDevices  # noqa: E402
+from kiosk.app_devices import PRINTER_POLL_S, AppDevices  # noqa: E402
 from kiosk.enrolment import Enrolment  # noqa: E402
 from kiosk.app_tickets import TicketsMixin  # noqa: E402
 from kiosk.content_watch import POLL_S, ContentWatcher, LiveContentMixin  # noqa: E402
@@ -213,6 +213,8 @@ class KioskApp(LockdownMixin, LiveContentMixin, TicketsMixin, App):
         self.devices.on_card = self.card_read
         self.devices.on_card_refused = self.card_refused
         self.devices.start()
+        self.devices.poll_printer()
+        self._events.append(Clock.schedule_interval(self.devices.poll_printer, PRINTER_POLL_S))
         self._start_tickets()
 
     def on_stop(self):

@@ -37,6 +37,8 @@ READER_STATES = ("off", "checking", "ready", "error")
 CARD_REFUSED = ("invalid_card", "unknown_card_type")
 
 
+PRINTER_POLL_S = 60.0  # how often the app asks an idle printer for its status (heartbeats carry it)
+
 def printer_state(status: PrinterStatus) -> str:
     """One word for a status reply: ok, near_end, paper_out, cover_open, offline or unknown."""
     problem = status.problem()
@@ -138,6 +140,13 @@ class AppDevices:
                         lambda exc: self._printer_changed("unknown", f"{type(exc).__name__}: {exc}"),
                         name="printer-status", deliver=self.deliver)
         return True
+
+    def poll_printer(self, *_args) -> None:
+        """The periodic status check (Clock, every PRINTER_POLL_S): a terminal nobody prints on still
+        knows -- and its heartbeat tells the hub -- whether its printer is ready. Skipped while a
+        ticket prints or a check is running (the driver serialises them anyway)."""
+        if self.printer is not None and not self.prints.busy and self.printer_state != "checking":
+            self.query_printer()
 
     def _printer_changed(self, state: str, detail: str) -> None:
         self.printer_state, self.printer_detail = state, detail

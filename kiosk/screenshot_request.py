@@ -30,23 +30,26 @@ class SyncRequests:
         self.app, self.data_dir, self.clock = app, Path(data_dir), clock
         self.started_at = clock()
         self.state_at = float("-inf")
+        self.written: tuple | None = None  # the device states last written
 
     def tick(self, _dt: float = 0) -> None:
         if not self.data_dir.is_dir():
             return
         try:
-            if self.clock() - self.state_at >= app_files.APP_STATE_EVERY_S:
-                self.write_state()
+            if self.clock() - self.state_at >= app_files.APP_STATE_EVERY_S or self._states() != self.written:
+                self.write_state()  # at least every APP_STATE_EVERY_S, and at once when a device changes
             if app_files.screenshot_pending(self.data_dir):
                 self.capture()
         except Exception:  # a full disk, a read-only data dir: the resident's screen goes on
             log.exception("could not answer the sync process in %s", self.data_dir)
 
-    def write_state(self) -> None:
+    def _states(self) -> tuple:
         devices = self.app.devices
-        app_files.write_app_state(self.data_dir, self.started_at,
-                                  (devices.printer_state, devices.printer_detail),
-                                  (devices.reader_state, devices.reader_detail))
+        return (devices.printer_state, devices.printer_detail), (devices.reader_state, devices.reader_detail)
+
+    def write_state(self) -> None:
+        self.written = self._states()
+        app_files.write_app_state(self.data_dir, self.started_at, *self.written)
         self.state_at = self.clock()
 
     def capture(self) -> None:

@@ -62,8 +62,9 @@ def test_the_whole_staff_journey(hub_url, tmp_path):  # noqa: F811
     SHOTS.mkdir(exist_ok=True)
     env = _kiosk_env(tmp_path)
     data = tmp_path / "terminal"
+    app_log = open(tmp_path / "app.log", "wb")  # noqa: SIM115  (closed below)
     app = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "demo", "--size", "800x480", "--data-dir", str(data)],
-                           cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                           cwd=ROOT, env=env, stdout=app_log, stderr=subprocess.STDOUT)
     problems: list[str] = []
     try:
         with sync_playwright() as p:
@@ -158,12 +159,17 @@ def test_the_whole_staff_journey(hub_url, tmp_path):  # noqa: F811
                 terminal_url = page.url
 
                 # a screenshot: asked in the page, taken by the running app, sent by the next heartbeat
+                _until(lambda: (data / "app-state.json").exists() or app.poll() is not None, 120, "the app's start")
+                assert app.poll() is None, (tmp_path / "app.log").read_text()[-3000:]
                 with page.expect_navigation():
                     page.click("button:has-text('请求截图')")
                 out = _kiosk(env, "sync", "heartbeat", "--screenshot-wait", "30", "--data-dir", str(data))
-                assert out.returncode == 0 and "screenshot: uploaded" in out.stdout, (out.stdout, out.stderr)
+                assert out.returncode == 0 and "screenshot: uploaded" in out.stdout, \
+                    (out.stdout, out.stderr, app.poll(), (tmp_path / "app.log").read_text()[-3000:])
                 page.goto(terminal_url)
                 _until(lambda: _image_shown(page, "img.shot"), 10, "the terminal's screenshot")
+                facts = page.inner_text("dl.facts")  # the app asked its (simulated) printer at start
+                assert "打印机故障" not in facts and "需处理" not in page.inner_text("h1"), facts
                 page.screenshot(path=str(SHOTS / "admin-flow-terminal.png"), full_page=True)
 
                 # revoke: asked first, then the terminal is refused
@@ -190,4 +196,5 @@ def test_the_whole_staff_journey(hub_url, tmp_path):  # noqa: F811
             app.wait(20)
         except subprocess.TimeoutExpired:
             app.kill()
+        app_log.close()
     assert not problems, problems
