@@ -4,6 +4,7 @@ the audit log) shows them as typed: escaped, never run, never evaluated by Jinja
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from PIL import Image
@@ -77,7 +78,11 @@ def test_every_page_shows_every_kind_as_typed(hostile):
         for doc in docs:
             items.publish_draft(conn, api.settings, admin, doc["id"])
     for doc in docs:
-        _check(client.get(f"/admin/items/{doc['id']}"), f"{doc['id']} published")
+        page = client.get(f"/admin/items/{doc['id']}")
+        _check(page, f"{doc['id']} published")
+        english = re.findall(r'<th scope="row">\s*([A-Za-z_]+)\s*</th>', page.text)
+        assert not english, (doc["kind"], english)  # every field named in Chinese
+        assert '"name":' not in page.text and "T00:00" not in page.text  # rows in words, times in China's
     _check(signed_in(api, "admin").get("/admin/audit"), "audit")
     compliance = client.get("/admin/compliance", params={"node": "c-a", "period": "2026-11"})
     assert compliance.status_code == 200 and "x-disclosure" in compliance.text  # by its id: no title shown

@@ -102,7 +102,10 @@ def test_the_whole_staff_journey(hub_url, tmp_path):  # noqa: F811
                 page.goto(hub_url + "/admin/items/guide-flow-test")
                 first = "section.preview img"
                 page.locator(first).first.scroll_into_view_if_needed()
-                _until(lambda: _image_shown(page, first), 90, "the preview image")
+                _until(lambda: _image_shown(page, first), 90, "the portrait preview")
+                page.locator(first).last.scroll_into_view_if_needed()
+                _until(lambda: page.eval_on_selector_all(first, "imgs => imgs.every(i => i.complete && i.naturalWidth)"),
+                       90, "the landscape preview")
                 page.screenshot(path=str(SHOTS / "admin-flow-preview.png"), full_page=True)
 
                 page.goto(hub_url + "/admin/items/guide-flow-test/publish-check")

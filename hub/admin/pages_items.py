@@ -136,6 +136,7 @@ def item_and_rights(request: Request, staff: perms.Staff, item_id: str) -> tuple
 
 @router.get("/admin/items/{item_id}")
 def item_page(item_id: str, request: Request, session: sessions.Session = Depends(web.signed_in)):
+    from hub.admin import fieldview  # it imports every form's labels, and they import this module
     item, can_write = item_and_rights(request, web.staff_of(request, session), item_id)
     return web.render(request, "item.html", session=session, item=item, kinds=KIND_LABELS, states=STATE_LABELS,
-                      rows=field_rows(item["draft"], item["published"]), can_write=can_write, levels=LEVELS)
+                      rows=fieldview.rows(item), can_write=can_write, levels=LEVELS)

@@ -22,16 +22,13 @@ from sqlalchemy import func, select
 
 from content.i18n import N_
 from hub import db, items, perms
-from hub.admin import pages_guide, pages_slide, sessions, web
-from hub.admin.pages_edit import MARKS
-from hub.admin.pages_items import FIELD_LABELS, LEVELS, field_rows, item_and_rights
+from hub.admin import fieldview, sessions, web
+from hub.admin.pages_items import LEVELS, item_and_rights
 from hub.errors import HubError
 
 router = APIRouter()
 EDIT_PATHS = {"guide": "edit-guide", "notice": "edit", "slide": "edit-slide", "disclosure": "edit-disclosure",
               "centre": "edit-centre", "ticket_service": "edit-ticket-service"}  # kind -> the item's form
-LABELS = {**FIELD_LABELS, **pages_guide.LABELS, **pages_slide.LABELS}  # field -> label in the check
-WEEKDAYS = pages_slide.WEEKDAYS
 CONFIRMS = ("urgent", "delete")
 
 
@@ -61,28 +58,6 @@ def audience(request: Request, staff: perms.Staff, target: str) -> dict:
     return {"centres": len(centres), "terminals": count}
 
 
-def _readable(doc: dict | None) -> dict | None:
-    """A document with the values the check shows as staff read them: weekdays by name, times in
-    China's time, hours without seconds."""
-    if doc is None:
-        return None
-    out = dict(doc)
-    if isinstance(doc.get("days"), list):
-        words = web.translations()
-        out["days"] = " ".join(words.gettext(WEEKDAYS.get(d, str(d))) for d in doc["days"])
-    for name in ("publish_at", "expire_at"):
-        if isinstance(doc.get(name), str):
-            out[name] = web.shown_time(doc[name])
-    for name in ("time_from", "time_to"):
-        if isinstance(doc.get(name), str):
-            out[name] = doc[name][:5]
-    if isinstance(doc.get("blocks"), list):  # images as the notice form's lines; the pictures beside
-        images = [b for b in doc["blocks"] if isinstance(b, dict) and b.get("type") == "image"]
-        out["blocks"] = [{"type": "paragraph", "text": f"[{MARKS['image']} {images.index(b) + 1}] "
-                          f"{b.get('caption', '')}".strip()} if b in images else b for b in doc["blocks"]]
-    return out
-
-
 def _pictures(doc: dict | None, name: str) -> list[str]:
     """The stored images a field shows: the slide's image, a body's image blocks."""
     value = (doc or {}).get(name)
@@ -97,14 +72,14 @@ def changed_rows(item: dict) -> list[dict]:
     """The fields publishing changes (every field of an item never published), with their labels;
     `image` marks a field that is one stored image's hash (shown as the picture), `pictures` the
     images of each side's value (a body's image blocks too)."""
-    rows = field_rows(_readable(item["draft"]), _readable(item["published"]))
+    rows = fieldview.rows(item)
     if item["draft"] is None:
         return []
     if item["published"] is None:  # all of it is new: what it has, without the empty and default fields
         rows = [r for r in rows if r["draft"] and not (r["name"] == "sort" and r["draft"] == "0")]
     else:
         rows = [r for r in rows if r["differs"]]
-    return [dict(r, label=r["label"] or LABELS.get(r["name"]), image=r["name"] == "image",
+    return [dict(r, image=r["name"] == "image",
                  pictures={"draft": _pictures(item["draft"], r["name"]),
                            "published": _pictures(item["published"], r["name"])})
             for r in rows if r["name"] != "updated_at"]
