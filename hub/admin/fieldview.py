@@ -4,7 +4,10 @@ by name, a material as `居民身份证 · 1 份 · 原件`, a room or a duty as
 `[图片 N]` -- never a JSON dump or an English field name."""
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from content.i18n import N_
+from hub import db
 from hub.admin import pages_centre, pages_disclosure, pages_edit, pages_guide, pages_slide, pages_ticket_service, web
 from hub.admin.pages_items import FIELD_LABELS, field_rows
 
@@ -64,8 +67,22 @@ def readable(doc: dict | None) -> dict | None:
     return out
 
 
-def rows(item: dict) -> list[dict]:
-    """field_rows of the item's draft and published version, readable, with its kind's labels."""
+def rows(item: dict, engine=None) -> list[dict]:
+    """field_rows of the item's draft and published version, readable, with its kind's labels;
+    with `engine`, the target node by its name: `幸福里社区党群服务中心（demo-centre）`."""
     labels = labels_for(item["kind"])
-    return [dict(r, label=labels.get(r["name"]) or r["label"])
-            for r in field_rows(readable(item["draft"]), readable(item["published"]))]
+    draft, published = readable(item["draft"]), readable(item["published"])
+    if engine is not None:
+        names = node_names(engine, {d["target"] for d in (draft, published) if d and isinstance(d.get("target"), str)})
+        for doc in (draft, published):
+            if doc and doc.get("target") in names:
+                doc["target"] = f"{names[doc['target']]}（{doc['target']}）"
+    return [dict(r, label=labels.get(r["name"]) or r["label"]) for r in field_rows(draft, published)]
+
+
+def node_names(engine, ids: set[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    n = db.org_nodes.c
+    with engine.connect() as conn:
+        return dict(conn.execute(select(n.id, n.name).where(n.id.in_(sorted(ids)))).all())

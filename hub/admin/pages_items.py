@@ -139,4 +139,4 @@ def item_page(item_id: str, request: Request, session: sessions.Session = Depend
     from hub.admin import fieldview  # it imports every form's labels, and they import this module
     item, can_write = item_and_rights(request, web.staff_of(request, session), item_id)
     return web.render(request, "item.html", session=session, item=item, kinds=KIND_LABELS, states=STATE_LABELS,
-                      rows=fieldview.rows(item), can_write=can_write, levels=LEVELS)
+                      rows=fieldview.rows(item, request.app.state.engine), can_write=can_write, levels=LEVELS)

@@ -68,11 +68,11 @@ def _pictures(doc: dict | None, name: str) -> list[str]:
     return []
 
 
-def changed_rows(item: dict) -> list[dict]:
+def changed_rows(item: dict, engine=None) -> list[dict]:
     """The fields publishing changes (every field of an item never published), with their labels;
     `image` marks a field that is one stored image's hash (shown as the picture), `pictures` the
     images of each side's value (a body's image blocks too)."""
-    rows = fieldview.rows(item)
+    rows = fieldview.rows(item, engine)
     if item["draft"] is None:
         return []
     if item["published"] is None:  # all of it is new: what it has, without the empty and default fields
@@ -90,7 +90,7 @@ def publish_check(item_id: str, request: Request, session: sessions.Session = De
     """What publishing the draft changes, field by field, and the confirm button."""
     staff = web.staff_of(request, session)
     item = _writable(request, staff, item_id)
-    rows = changed_rows(item)
+    rows = changed_rows(item, request.app.state.engine)
     target = (item["draft"] or item["published"] or {}).get("target", item["target"])
     return web.render(request, "publish_check.html", session=session, item=item, rows=rows, levels=LEVELS,
                       edit_url=edit_url(item), reach=audience(request, staff, target),
