@@ -60,6 +60,7 @@ class Proxy:
         self.upstream = upstream.removeprefix("http://")
         self.tamper = tamper
         self.paths: list[str] = []
+        self.ranges: list[str] = []   # the Range headers asked for
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -70,6 +71,8 @@ class Proxy:
 
             def do_GET(self):
                 proxy.paths.append(self.path)
+                if self.headers.get("Range"):
+                    proxy.ranges.append(self.headers["Range"])
                 conn = http.client.HTTPConnection(proxy.upstream, timeout=90)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
                 conn.request("GET", self.path, headers=headers)

@@ -1,0 +1,119 @@
+"""The content pull through a hostile path: a proxy between the terminal and a real
+`kiosk-hub serve` flips a byte of a blob, cuts a blob short, signs the manifest with another key,
+alters a signed manifest, replays an older signed manifest, or serves a (hub-signed) manifest of
+another centre. Each time the version is refused, `current` stays as it was, and the reason is in
+sync-state.json for the next heartbeat; once the path is clean again the version installs."""
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from content.store import current_version
+from sync import identity, signing, state
+from sync.http import HubProblem
+from sync.pull import DOWNLOAD_DIR, PullRejected, pull_once
+from tests.store_crash import assert_complete
+from tests.sync_pull_support import Proxy, edit_and_publish_a_guide, enrolled_demo_terminal, hub_cli
+from tests.test_hub_serve import hub_server  # noqa: F401  (a fixture)
+from tests.test_sync_live import database_url  # noqa: F401  (a fixture)
+
+
+class Tamper:
+    """What the proxy does now: `mode` is None (pass through), "flip", "cut", "other_key",
+    "altered", "replay" or "centre"."""
+
+    def __init__(self, hub_key):
+        self.mode = None
+        self.hub_key = hub_key
+        self.old = None   # (body, signature) of the first manifest that passed
+
+    def __call__(self, path, status, headers, body):
+        if path.startswith("/api/v1/manifest") and self.mode == "replay":
+            headers = {k: v for k, v in headers.items() if k.lower() not in ("x-signature", "etag")}
+            (body, headers["X-Signature"]), status = self.old, 200  # whatever the hub said (a 304)
+        elif path.startswith("/api/v1/manifest") and status == 200:
+            name = next(k for k in headers if k.lower() == "x-signature")
+            signature = headers.pop(name)
+            self.old = self.old or (body, signature)
+            if self.mode == "other_key":
+                signature = signing.sign(signing.generate_private_key(), body)
+            elif self.mode == "altered":  # the same JSON, other bytes: the signature no longer covers them
+                body = body.replace(b'"format":1', b'"format": 1')
+            elif self.mode == "centre":  # signed with the hub's own key, for another centre
+                body = body.replace(b'"centre":"demo-centre"', b'"centre":"other-centre"')
+                signature = signing.sign(self.hub_key, body)
+            headers["X-Signature"] = signature
+        elif path.startswith("/api/v1/blobs/") and status in (200, 206) and len(body) > 8:
+            if self.mode == "flip":
+                body = body[:5] + bytes([body[5] ^ 1]) + body[6:]
+            elif self.mode == "cut":
+                body = body[: len(body) // 2]
+        return status, headers, body
+
+
+@pytest.fixture
+def terminal(hub_server, database_url, tmp_path):
+    url, admin = hub_server
+    data = enrolled_demo_terminal(tmp_path, database_url, url)
+    key_file = next((tmp_path / "hub" / "keys").glob("hub-*.pem"))
+    return url, admin, data, signing.load_private_key_pem(key_file.read_bytes())
+
+
+def test_every_tampering_is_refused_and_current_stays(terminal, tmp_path, database_url):
+    url, admin, data, hub_key = terminal
+    me = identity.load(data)
+    tamper = Tamper(hub_key)
+    with Proxy(url, tamper) as proxy:
+        identity.save(data, me.model_copy(update={"hub_url": proxy.url}))
+        first = pull_once(data).version
+        assert current_version(data) == first
+        edit_and_publish_a_guide(url, admin, "（篡改测试）")
+
+        expected = {
+            "flip": (PullRejected, "do not match the manifest's sha256"),
+            "other_key": (PullRejected, "bad signature"),
+            "altered": (PullRejected, "bad signature"),
+            "centre": (PullRejected, "for centre 'other-centre'"),
+            "cut": (HubProblem, "cut short"),  # last: its part file stays for the resume
+        }
+        for mode, (error, reason) in expected.items():
+            tamper.mode = mode
+            with pytest.raises(error, match=reason):
+                pull_once(data, wait=10)
+            assert current_version(data) == first, mode
+            assert assert_complete(data) == first
+            last = state.read(data)["last_error"]
+            assert last.startswith("content sync: ") and reason in last, (mode, last)
+            parts = [p.name for p in (data / DOWNLOAD_DIR).iterdir() if p.name.endswith(".part")]
+            assert (mode == "cut") == bool(parts), (mode, parts)  # only a cut transfer is kept to resume
+
+        # the path is clean again: the cut blob resumes with a Range, the version installs
+        tamper.mode = None
+        seen = len(proxy.paths)
+        outcome = pull_once(data, wait=10)
+        second = outcome.version
+        assert outcome.status == "installed" and second != first and current_version(data) == second
+        assert assert_complete(data) == second and state.read(data)["last_error"] is None
+        assert len(proxy.paths) - seen == 1 + len(outcome.fetched)
+        assert len(proxy.ranges) == 1 and proxy.ranges[0].startswith("bytes=") and proxy.ranges[0] != "bytes=0-"
+
+        # an older signed manifest replayed: refused, the newer version stays
+        tamper.mode = "replay"
+        with pytest.raises(PullRejected, match="older than the one accepted"):
+            pull_once(data)
+        assert current_version(data) == second
+        assert "a replay" in state.read(data)["last_error"]
+
+        # the hub rotates its key: the terminal follows the chain and pins the new key
+        tamper.mode = None
+        new_key = hub_cli(tmp_path, database_url, "rotate-key")
+        edit_and_publish_a_guide(url, admin, "（换钥匙后）")
+        third = pull_once(data, wait=10).version
+        assert third not in (first, second) and current_version(data) == third
+        assert identity.load(data).hub_public_key == new_key != me.hub_public_key
+
+    # the sha256 the flipped blob was refused under is not in the store: no bad byte was kept
+    for blob in (data / "blobs").iterdir():
+        if not blob.name.startswith("."):
+            assert hashlib.sha256(blob.read_bytes()).hexdigest() == blob.name
