@@ -70,12 +70,18 @@ class Proxy:
                 pass
 
             def do_GET(self):
+                self.forward("GET", None)
+
+            def do_POST(self):  # the heartbeat: passed on untouched
+                self.forward("POST", self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+
+            def forward(self, method, data):
                 proxy.paths.append(self.path)
                 if self.headers.get("Range"):
                     proxy.ranges.append(self.headers["Range"])
                 conn = http.client.HTTPConnection(proxy.upstream, timeout=90)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
-                conn.request("GET", self.path, headers=headers)
+                conn.request(method, self.path, body=data, headers=headers)
                 resp = conn.getresponse()
                 status, out_headers, body = resp.status, dict(resp.getheaders()), resp.read()
                 conn.close()
@@ -89,7 +95,11 @@ class Proxy:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(http.server.ThreadingHTTPServer):
+            def handle_error(self, request, client_address):  # a client killed mid-answer: expected here
+                pass
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
