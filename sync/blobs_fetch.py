@@ -81,29 +81,26 @@ def _download(http: HubHttp, sha256: str, size: int, part: Path, have: int, time
             fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (os.O_APPEND if mode == "ab" else os.O_TRUNC),
                          0o644)
             with os.fdopen(fd, mode) as out:
-                try:
-                    for chunk in resp.iter_content(CHUNK):
-                        if have + received + len(chunk) > size:
-                            raise BlobRejected(f"blob {sha256[:12]}…: the hub sent more than the {size} bytes "
-                                               "the manifest gives")
-                        out.write(chunk)
-                        received += len(chunk)
-                    out.flush()
-                    os.fsync(out.fileno())
-                except OSError as exc:
-                    if exc.errno == errno.ENOSPC:
-                        raise DiskFull(f"the disk of {part.parent} is full: blob {sha256[:12]}… ({size} bytes) "
-                                       "not stored; free some space") from None
-                    raise
+                for chunk in resp.iter_content(CHUNK):
+                    if have + received + len(chunk) > size:
+                        raise BlobRejected(f"blob {sha256[:12]}…: the hub sent more than the {size} bytes "
+                                           "the manifest gives")
+                    out.write(chunk)
+                    received += len(chunk)
+                out.flush()
+                os.fsync(out.fileno())
     except BlobRejected:
         part.unlink(missing_ok=True)
         raise
-    except DiskFull:
-        part.unlink(missing_ok=True)
-        raise
-    except requests.RequestException as exc:
+    except requests.RequestException as exc:  # an OSError too: before the ENOSPC clause
         raise HubProblem(f"blob {sha256[:12]}…: the download broke off after {have + received} of {size} bytes "
                          f"({type(exc).__name__}); it resumes next time", code=UNREACHABLE, retry=True) from None
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:
+            raise
+        part.unlink(missing_ok=True)
+        raise DiskFull(f"the disk of {part.parent} is full: blob {sha256[:12]}… ({size} bytes) not stored; "
+                       "free some space") from None
     if have + received < size:
         raise HubProblem(f"blob {sha256[:12]}…: the download was cut short at {have + received} of {size} bytes; "
                          "it resumes next time", code=UNREACHABLE, retry=True)

@@ -2,17 +2,19 @@
 `kiosk-hub serve` flips a byte of a blob, cuts a blob short, signs the manifest with another key,
 alters a signed manifest, replays an older signed manifest, or serves a (hub-signed) manifest of
 another centre. Each time the version is refused, `current` stays as it was, and the reason is in
-sync-state.json for the next heartbeat; once the path is clean again the version installs."""
+sync-state.json for the next heartbeat; once the path is clean again the version installs. Then a
+key rotation is followed, and a full disk fails cleanly."""
 from __future__ import annotations
 
 import hashlib
+import subprocess
 
 import pytest
 
 from content.store import current_version
 from sync import identity, signing, state
 from sync.http import HubProblem
-from sync.pull import DOWNLOAD_DIR, PullRejected, pull_once
+from sync.pull import DOWNLOAD_DIR, PullFailed, PullRejected, pull_once
 from tests.store_crash import assert_complete
 from tests.sync_pull_support import Proxy, edit_and_publish_a_guide, enrolled_demo_terminal, hub_cli
 from tests.test_hub_serve import hub_server  # noqa: F401  (a fixture)
@@ -117,3 +119,26 @@ def test_every_tampering_is_refused_and_current_stays(terminal, tmp_path, databa
     for blob in (data / "blobs").iterdir():
         if not blob.name.startswith("."):
             assert hashlib.sha256(blob.read_bytes()).hexdigest() == blob.name
+
+    check_a_full_disk(tmp_path, database_url, url)
+
+
+def check_a_full_disk(tmp_path, database_url, url):
+    """A new terminal whose download folder is a 64 KiB tmpfs (needs root; skipped otherwise):
+    ENOSPC is a clean failure -- no part file, nothing installed, the reason recorded -- and the
+    pull succeeds once there is room."""
+    data = enrolled_demo_terminal(tmp_path, database_url, url, name="small-disk")
+    down = data / DOWNLOAD_DIR
+    down.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(down)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        with pytest.raises(PullFailed, match="disk of .* is full"):
+            pull_once(data)
+        assert current_version(data) is None
+        assert not [p.name for p in down.iterdir() if p.name.endswith(".part")]
+        assert "is full" in state.read(data)["last_error"]
+    finally:
+        subprocess.run(["umount", str(down)], check=True)
+    assert pull_once(data).status == "installed" and assert_complete(data) == current_version(data)
