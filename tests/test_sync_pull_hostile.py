@@ -7,6 +7,7 @@ key rotation is followed, and a full disk fails cleanly."""
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 
 import pytest
@@ -119,6 +120,18 @@ def test_every_tampering_is_refused_and_current_stays(terminal, tmp_path, databa
     for blob in (data / "blobs").iterdir():
         if not blob.name.startswith("."):
             assert hashlib.sha256(blob.read_bytes()).hexdigest() == blob.name
+
+    # a bad sector in the store: a blob with the right size and other bytes is fetched again
+    identity.save(data, identity.load(data).model_copy(update={"hub_url": url}))
+    bad = sorted(p for p in (data / "blobs").iterdir() if not p.name.startswith("."))[0]
+    raw = bytearray(bad.read_bytes())
+    raw[len(raw) // 2] ^= 0x40
+    os.chmod(bad, 0o644)
+    bad.write_bytes(bytes(raw))
+    edit_and_publish_a_guide(url, admin, "（坏扇区）")
+    outcome = pull_once(data, wait=10)
+    assert outcome.status == "installed" and bad.name in outcome.fetched
+    assert hashlib.sha256(bad.read_bytes()).hexdigest() == bad.name and assert_complete(data) == outcome.version
 
     check_a_full_disk(tmp_path, database_url, url)
 
