@@ -36,6 +36,7 @@ from content.check import Manifest
 from content.jsonload import JSONRefused, load_json
 from content.store import current_version
 from sync import identity as identity_file
+from sync import manifest as manifest_wire
 from sync import signing, state
 from sync.blobs_fetch import BlobRejected, DiskFull, fetch_blob
 from sync.files import write_atomic
@@ -99,19 +100,26 @@ def pull_once(data_dir: Path, wait: float = 0, *, should_stop: Callable[[], bool
 def _pull(data_dir: Path, me, wait: float, should_stop, limits: Limits) -> Outcome:
     known = state.read(data_dir)
     shown = current_version(data_dir)
-    headers = {}
+    headers, held = {}, None
     if shown and known.get("manifest_version") == shown and known.get("etag"):
         headers["If-None-Match"] = known["etag"]
+        held = _held_manifest(data_dir, shown, limits)
+        if held is not None:
+            headers["A-IM"] = manifest_wire.DELTA_FORMAT
     timeout = (5.0, 20.0 + wait)
     with HubHttp(me.hub_url, me.token, max_bytes=limits.max_manifest_bytes) as http:
         query = f"?wait={wait:g}" if wait > 0 else ""
         answer = http.request("GET", "/api/v1/manifest" + query, headers=headers, timeout=timeout, also_ok=(304,))
         if answer.status == 304:
             return Outcome("unchanged", shown)
-        if answer.status != 200:
+        body = _from_delta(answer, held, limits) if answer.status == 226 else answer.body
+        if body is None:  # a delta that does not apply: ask for the whole manifest
+            answer = http.request("GET", "/api/v1/manifest", timeout=timeout)
+            body = answer.body
+        if answer.status not in (200, 226):
             raise HubProblem(f"the hub answered the manifest with HTTP {answer.status}", status=answer.status,
                              retry=True)
-        body, signature = answer.body, answer.headers.get("X-Signature", "")
+        signature = answer.headers.get("X-Signature", "")
         try:
             me = verify_following_rotation(http, me, data_dir, body, signature)
         except signing.SignatureError as exc:
@@ -127,6 +135,32 @@ def _pull(data_dir: Path, me, wait: float, should_stop, limits: Limits) -> Outco
     _accept(data_dir, me.terminal_id, manifest, etag, body)
     _tidy_downloads(data_dir, manifest)
     return Outcome("installed", version, fetched, received)
+
+
+def _held_manifest(data_dir: Path, version: str, limits: Limits) -> dict | None:
+    """The last accepted manifest (its signature was checked then), when it is `version`'s."""
+    try:
+        with open(download_dir(data_dir) / MANIFEST_FILE, "rb") as fh:
+            held = load_json(fh.read(limits.max_manifest_bytes + 1), limits.max_json_depth, limits.max_int_digits)
+    except (OSError, JSONRefused):
+        return None
+    return held if isinstance(held, dict) and held.get("version") == version else None
+
+
+def _from_delta(answer, held: dict | None, limits: Limits) -> bytes | None:
+    """The full new manifest's bytes rebuilt from a `226` delta (its signature is checked next,
+    over these bytes); None when the delta does not apply to the manifest held."""
+    if held is None:
+        return None
+    try:
+        delta = load_json(answer.body, limits.max_json_depth, limits.max_int_digits)
+        if not isinstance(delta, dict):
+            return None
+        body = manifest_wire.apply_delta(held, delta)
+    except (JSONRefused, manifest_wire.DeltaError) as exc:
+        log.warning("manifest delta not applied (%s): asking for the whole manifest", exc)
+        return None
+    return body if len(body) <= limits.max_manifest_bytes else None
 
 
 def _parse(body: bytes, limits: Limits) -> Manifest:

@@ -61,6 +61,7 @@ class Proxy:
         self.tamper = tamper
         self.paths: list[str] = []
         self.ranges: list[str] = []   # the Range headers asked for
+        self.answers: list[tuple[str, int, int]] = []   # (path, status, body bytes) as sent on
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -87,6 +88,7 @@ class Proxy:
                 conn.close()
                 if proxy.tamper:
                     status, out_headers, body = proxy.tamper(self.path, status, out_headers, body)
+                proxy.answers.append((self.path, status, len(body)))
                 self.send_response(status)
                 for k, v in out_headers.items():
                     if k.lower() not in ("content-length", "transfer-encoding", "connection", "date", "server"):

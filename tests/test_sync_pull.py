@@ -59,6 +59,8 @@ def test_sync_once_installs_then_only_the_changed_guide_then_304(hub_server, dat
     assert outcome.status == "installed" and outcome.version == second != first
     blob_gets = [p for p in proxy.paths if p.startswith("/api/v1/blobs/")]
     assert len(outcome.fetched) == 1 and blob_gets == [f"/api/v1/blobs/{outcome.fetched[0]}"], proxy.paths
+    manifests = [(status, size) for path, status, size in proxy.answers if path.startswith("/api/v1/manifest")]
+    assert len(manifests) == 1 and manifests[0][0] == 226, manifests  # a delta, not the whole manifest
     assert current_version(data) == second and set(list_versions(data)) >= {first, second}
     view = open_current(data)
     try:

@@ -30,15 +30,19 @@ class Tamper:
         self.mode = None
         self.hub_key = hub_key
         self.old = None   # (body, signature) of the first manifest that passed
+        self.broken_deltas = 0
 
     def __call__(self, path, status, headers, body):
         if path.startswith("/api/v1/manifest") and self.mode == "replay":
             headers = {k: v for k, v in headers.items() if k.lower() not in ("x-signature", "etag")}
             (body, headers["X-Signature"]), status = self.old, 200  # whatever the hub said (a 304)
-        elif path.startswith("/api/v1/manifest") and status == 200:
+        elif path.startswith("/api/v1/manifest") and status in (200, 226):
             name = next(k for k in headers if k.lower() == "x-signature")
             signature = headers.pop(name)
             self.old = self.old or (body, signature)
+            if status == 226 and self.mode in ("altered", "centre"):
+                body = b'{"broken": "delta"}'  # the terminal then asks for the whole manifest, tampered below
+                self.broken_deltas += 1
             if self.mode == "other_key":
                 signature = signing.sign(signing.generate_private_key(), body)
             elif self.mode == "altered":  # the same JSON, other bytes: the signature no longer covers them
@@ -90,6 +94,8 @@ def test_every_tampering_is_refused_and_current_stays(terminal, tmp_path, databa
             assert last.startswith("content sync: ") and reason in last, (mode, last)
             parts = [p.name for p in (data / DOWNLOAD_DIR).iterdir() if p.name.endswith(".part")]
             assert (mode == "cut") == bool(parts), (mode, parts)  # only a cut transfer is kept to resume
+
+        assert tamper.broken_deltas == 2  # the pulls asked for deltas (A-IM) and fell back to whole manifests
 
         # the path is clean again: the cut blob resumes with a Range, the version installs
         tamper.mode = None
