@@ -50,7 +50,8 @@ log = logging.getLogger(__name__)
 DOWNLOAD_DIR = "sync-download"
 MANIFEST_FILE = "manifest.json"       # the last accepted manifest's exact bytes, in DOWNLOAD_DIR
 BUILD_TIMEOUT_S = 900.0
-_BLOB_IN_PROBLEM = re.compile(r"blob ([0-9a-f]{64}): blobs/")
+# the build's check naming a file whose bytes are not its sha256 (a bad sector, a cut power)
+_DAMAGED = re.compile(r"^(blob ([0-9a-f]{64})|item ([a-z0-9._-]+)): \S+ does not match its sha256", re.M)
 
 
 class PullRejected(Exception):
@@ -251,20 +252,38 @@ def _build(data_dir: Path, body: bytes, manifest: Manifest, http: HubHttp, fetch
             except BuildFailed as exc:
                 if exc.returncode == EXIT_LOCKED:
                     raise PullFailed(f"the content store is busy: {exc}") from None
-                damaged = sorted(set(_BLOB_IN_PROBLEM.findall(str(exc))))
-                sizes = {b.sha256: b.size for b in manifest.blobs}
-                if attempt == 2 or not damaged or any(s not in sizes for s in damaged):
+                damaged = _damaged(str(exc), manifest)
+                if attempt == 2 or not damaged:
                     raise PullRejected(f"version {manifest.version} not built: {_short(str(exc))}") from None
-                # a damaged copy in data_dir/blobs: fetch it again into the download folder (which wins)
-                log.warning("blobs damaged in the store, fetching them again: %s", ", ".join(s[:12] for s in damaged))
-                for sha in damaged:
+                # a damaged copy here: fetch it again into the download folder (which wins)
+                log.warning("damaged files, fetching them again: %s", ", ".join(s[:12] for s in damaged))
+                for sha, size in damaged.items():
                     fetched.append(sha)
-                    _fetch(http, sha, sizes[sha], down)
+                    _fetch(http, sha, size, down)
     finally:
         path.unlink(missing_ok=True)
     if version != manifest.version:
         raise PullRejected(f"the build installed {version!r}, the manifest names {manifest.version!r}")
     return version
+
+
+def _damaged(problems: str, manifest: Manifest) -> dict[str, int]:
+    """sha256 -> size of the files the build found damaged; {} when anything else is wrong too."""
+    blobs = {b.sha256: b.size for b in manifest.blobs}
+    items = {e.id: (e.sha256, e.size) for e in manifest.items}
+    found: dict[str, int] = {}
+    lines = [line for line in problems.splitlines() if line.strip() and not line.startswith(("WARNING ", "INFO "))]
+    for line in lines:
+        m = _DAMAGED.match(line)
+        if m is None:
+            return {}
+        if m.group(2) in blobs:
+            found[m.group(2)] = blobs[m.group(2)]
+        elif m.group(3) in items:
+            found[items[m.group(3)][0]] = items[m.group(3)][1]
+        else:
+            return {}
+    return found
 
 
 def _short(text: str, most: int = 600) -> str:

@@ -7,6 +7,7 @@ key rotation is followed, and a full disk fails cleanly."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 
@@ -134,9 +135,14 @@ def test_every_tampering_is_refused_and_current_stays(terminal, tmp_path, databa
     raw[len(raw) // 2] ^= 0x40
     os.chmod(bad, 0o644)
     bad.write_bytes(bytes(raw))
+    # ... and an item document kept in the download folder, the same
+    held = json.loads((data / DOWNLOAD_DIR / "manifest.json").read_bytes())
+    doc = data / DOWNLOAD_DIR / next(e["sha256"] for e in held["items"] if e["id"] == "demo-centre")  # not edited
+    doc.write_bytes(doc.read_bytes().replace(b"{", b" ", 1))
     edit_and_publish_a_guide(url, admin, "（坏扇区）")
     outcome = pull_once(data, wait=10)
-    assert outcome.status == "installed" and bad.name in outcome.fetched
+    assert outcome.status == "installed" and bad.name in outcome.fetched and doc.name in outcome.fetched
+    assert hashlib.sha256(doc.read_bytes()).hexdigest() == doc.name
     assert hashlib.sha256(bad.read_bytes()).hexdigest() == bad.name and assert_complete(data) == outcome.version
 
     check_a_full_disk(tmp_path, database_url, url)
