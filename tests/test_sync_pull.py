@@ -107,3 +107,27 @@ def test_sync_run_follows_a_publish_by_long_poll_and_stops_on_sigterm(hub_server
             proc.kill()
             proc.wait()
         log.close()
+
+
+def test_the_loop_backs_off_while_the_hub_is_down(tmp_path):
+    """A hub that does not answer (a closed port): each pull fails cleanly, is recorded for the
+    heartbeat, and the next one waits longer (sync.backoff); the clock is the test's."""
+    from kiosk.sync_loop import Loop
+    from sync.health import Devices
+    from sync.signing import generate_private_key, public_key_b64
+    from tests.tickets_live import free_port
+
+    data = tmp_path / "terminal"
+    identity.save(data, identity.Identity(terminal_id="t-1", token="x" * 20, hub_url=f"http://127.0.0.1:{free_port()}",
+                                          hub_public_key=public_key_b64(generate_private_key())))
+    now = [1000.0]
+    loop = Loop(data, Devices(printer=False, reader=False), clock=lambda: now[0])
+    loop.next_heartbeat = now[0] + 60  # the pull alone
+    loop.backoff.rand = lambda: 1.0    # the longest draw: 2, 4, 8 s
+    waits = []
+    for _ in range(3):
+        loop.pull()
+        waits.append(loop.backoff.wait_s())
+    assert waits == [2.0, 4.0, 8.0] and loop.backoff.failures == 3
+    assert "content sync: cannot reach the hub" in state.read(data)["last_error"]
+    assert current_version(data) is None
