@@ -74,6 +74,10 @@ class Loop:
             log.warning("content sync: %s", exc)
             self.backoff.failed()
             return
+        except Exception:  # a bug, or the data dir unwritable: logged, and no tight loop of retries
+            log.exception("content sync failed")
+            self.backoff.failed()
+            return
         finally:
             self._interruptible = False
         self.backoff.succeeded()
