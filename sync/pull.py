@@ -20,7 +20,9 @@ network: retry later), `PullFailed` (here: disk full, the store busy). Nothing i
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import logging
 import os
 import re
@@ -48,6 +50,7 @@ __all__ = ["DOWNLOAD_DIR", "Outcome", "PullRejected", "PullFailed", "pull_once"]
 log = logging.getLogger(__name__)
 
 DOWNLOAD_DIR = "sync-download"
+PULL_LOCK = ".sync-pull.lock"
 MANIFEST_FILE = "manifest.json"       # the last accepted manifest's exact bytes, in DOWNLOAD_DIR
 BUILD_TIMEOUT_S = 900.0
 # the build's check naming a file whose bytes are not its sha256 (a bad sector, a cut power)
@@ -89,13 +92,36 @@ def pull_once(data_dir: Path, wait: float = 0, *, should_stop: Callable[[], bool
     data_dir = Path(data_dir)
     me = identity_file.load(data_dir)
     try:
-        outcome = _pull(data_dir, me, wait, should_stop, limits or Limits())
+        with _one_puller(data_dir):
+            outcome = _pull(data_dir, me, wait, should_stop, limits or Limits())
     except (PullRejected, PullFailed, HubProblem) as exc:
         state.record_error(data_dir, "last_error", f"content sync: {exc}")
         raise
+    except _Busy as exc:  # the other puller's outcome is what counts: nothing recorded
+        raise PullFailed(str(exc)) from None
     if outcome.status != "unchanged" or state.read(data_dir).get("last_error"):
         state.record_error(data_dir, "last_error", None)
     return outcome
+
+
+class _Busy(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _one_puller(data_dir: Path):
+    """One pull per data dir at a time (`kiosk sync run` and a technician's `kiosk sync once`
+    would write the same part files): an flock on `.sync-pull.lock`, not waited for."""
+    fd = os.open(data_dir / PULL_LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise _Busy(f"another sync is pulling content into {data_dir} now (kiosk sync run holds a long-poll "
+                        "of up to 55 s): try again later, or stop kiosk-sync.service first") from None
+        yield
+    finally:
+        os.close(fd)
 
 
 def _pull(data_dir: Path, me, wait: float, should_stop, limits: Limits) -> Outcome:

@@ -14,6 +14,7 @@ import pytest
 
 from content.store import current_version, list_versions, open_current
 from sync import identity, state
+from sync.http import HubProblem
 from sync.pull import DOWNLOAD_DIR, pull_once
 from tests.sync_pull_support import Proxy, edit_and_publish_a_guide, enrolled_demo_terminal, staff
 from tests.test_hub_serve import hub_server  # noqa: F401  (a fixture)
@@ -131,3 +132,27 @@ def test_the_loop_backs_off_while_the_hub_is_down(tmp_path):
     assert waits == [2.0, 4.0, 8.0] and loop.backoff.failures == 3
     assert "content sync: cannot reach the hub" in state.read(data)["last_error"]
     assert current_version(data) is None
+
+
+def test_a_second_pull_in_the_same_data_dir_is_refused_at_once(tmp_path):
+    """`kiosk sync once` while the service pulls: refused with the reason, nothing recorded."""
+    from sync.pull import PULL_LOCK, PullFailed
+    from sync.signing import generate_private_key, public_key_b64
+
+    data = tmp_path / "terminal"
+    identity.save(data, identity.Identity(terminal_id="t-1", token="x" * 20, hub_url="http://127.0.0.1:9",
+                                          hub_public_key=public_key_b64(generate_private_key())))
+    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, os, sys, time; "
+                               f"fd = os.open({str(data / PULL_LOCK)!r}, os.O_RDWR | os.O_CREAT); "
+                               "fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep(30)"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(PullFailed, match="another sync is pulling"):
+            pull_once(data)
+        assert not state.read(data).get("last_error")
+    finally:
+        holder.kill()
+        holder.wait()
+    with pytest.raises(HubProblem, match="cannot reach the hub"):  # the kernel dropped the lock with its holder
+        pull_once(data)
