@@ -153,7 +153,7 @@ def _pull(data_dir: Path, me, wait: float, should_stop, limits: Limits) -> Outco
             raise PullRejected(f"manifest refused: bad signature ({exc})") from None
         manifest = _parse(body, limits)
         _check_not_replayed(known, me.terminal_id, manifest)
-        etag = answer.headers.get("ETag", "")
+        etag = f'"{manifest.version}"'  # the hub's ETag is the version: taken from the signed bytes, not a header
         if manifest.version == shown:
             _accept(data_dir, me.terminal_id, manifest, etag, body)
             return Outcome("current", shown)
@@ -321,7 +321,7 @@ def _accept(data_dir: Path, terminal_id: str, manifest: Manifest, etag: str, bod
     write_atomic(download_dir(data_dir) / MANIFEST_FILE, body, 0o644)
 
     def change(known: dict) -> None:
-        known.update(etag=etag or f'"{manifest.version}"', manifest_version=manifest.version,
+        known.update(etag=etag, manifest_version=manifest.version,
                      manifest_created_at=manifest.created_at.isoformat(), centre=manifest.centre,
                      centre_terminal=terminal_id, installed_at=state.now_iso())
     state.update(data_dir, change)
