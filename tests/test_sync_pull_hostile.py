@@ -15,10 +15,11 @@ import pytest
 
 from content.store import current_version
 from sync import identity, signing, state
+from sync.health import Devices, report_once
 from sync.http import HubProblem
 from sync.pull import DOWNLOAD_DIR, PullFailed, PullRejected, pull_once
 from tests.store_crash import assert_complete
-from tests.sync_pull_support import Proxy, edit_and_publish_a_guide, enrolled_demo_terminal, hub_cli
+from tests.sync_pull_support import Proxy, edit_and_publish_a_guide, enrolled_demo_terminal, hub_cli, staff
 from tests.test_hub_serve import hub_server  # noqa: F401  (a fixture)
 from tests.test_sync_live import database_url  # noqa: F401  (a fixture)
 
@@ -114,6 +115,10 @@ def test_every_tampering_is_refused_and_current_stays(terminal, tmp_path, databa
             pull_once(data)
         assert current_version(data) == second
         assert "a replay" in state.read(data)["last_error"]
+        # ... and the next heartbeat carries the reason to the staff's fleet view
+        report_once(data, Devices(printer=False, reader=False), screenshot_wait_s=0)
+        row = staff(url, admin, "GET", f"/api/staff/terminals/{me.terminal_id}")
+        assert "a replay" in row["last_error"] and row["version_shown"] == second
 
         # the hub rotates its key: the terminal follows the chain and pins the new key
         tamper.mode = None
