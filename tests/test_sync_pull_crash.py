@@ -60,7 +60,7 @@ def test_kill_9_during_downloads_and_builds_leaves_a_complete_current(hub_server
             proc = start_sync(data, config)
             # odd rounds: kill during the (long) download; even rounds: once the build has started
             wait_for(proc, lambda: bool(list(down.glob(".*.part" if n % 2 else ".manifest-*.json"))))
-            time.sleep(rng.uniform(0, 0.4 if n % 2 else 1.2))
+            time.sleep(rng.uniform(0, 0.4 if n % 2 else 0.6))
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(10)
             cut = sorted({p.name.split(".")[-1] for p in (data / DOWNLOAD_DIR).glob(".*")}
