@@ -1,5 +1,5 @@
-"""`kiosk enroll` and `kiosk sync heartbeat`: the terminal's identity and health report
-(sync/; docs/sync.md). Failures end with one line on stderr saying what broke and how to fix it,
+"""`kiosk enroll`, `kiosk sync heartbeat`, `kiosk sync once` and `kiosk sync run`: the terminal's
+identity, health report and content pull (sync/; docs/sync.md). Failures end with one line on stderr saying what broke and how to fix it,
 and exit code 1."""
 from __future__ import annotations
 
@@ -62,6 +62,32 @@ def cmd_heartbeat(args, settings) -> int:
     return 0
 
 
+def cmd_once(args, settings) -> int:
+    """One content pull, then one heartbeat (which carries the pull's outcome)."""
+    from sync.http import HubProblem
+    from sync.identity import IdentityError
+    from sync.pull import PullFailed, PullRejected, pull_once
+
+    code = 0
+    try:
+        print(pull_once(settings.data_dir, wait=args.wait))
+    except IdentityError as exc:
+        return _fail(str(exc))
+    except (PullRejected, PullFailed, HubProblem) as exc:
+        code = _fail(f"content sync: {exc}")
+    return cmd_heartbeat(argparse.Namespace(screenshot_wait=0.0), settings) or code
+
+
+def cmd_run(args, settings) -> int:
+    from kiosk.sync_loop import run_loop
+    from sync.identity import IdentityError
+
+    try:
+        return run_loop(settings.data_dir, devices_of(settings), heartbeat_s=args.heartbeat)
+    except IdentityError as exc:
+        return _fail(str(exc))
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -82,10 +108,20 @@ def add_parser(sub, common) -> None:
                    "reinstalled or another hub), or a damaged identity.json")
     p.set_defaults(func=cmd_enroll, needs_settings=True)
 
-    sync = sub.add_parser("sync", help="talk to the hub: heartbeat")
+    sync = sub.add_parser("sync", help="talk to the hub: heartbeat, content")
     ssub = sync.add_subparsers(dest="sync_command", metavar="ACTION", required=True)
     p = ssub.add_parser("heartbeat", parents=[common], help="send one heartbeat, a screenshot the hub asked for, "
                         "and the queue figures of days that have ended")
     p.add_argument("--screenshot-wait", type=_seconds, default=5.0, metavar="S",
                    help="seconds to wait for the app's screenshot when the hub asks for one (default 5)")
     p.set_defaults(func=cmd_heartbeat, needs_settings=True)
+
+    p = ssub.add_parser("once", parents=[common], help="pull the hub's content once (a new version is built and "
+                        "shown at the next return home), then send one heartbeat")
+    p.add_argument("--wait", type=_seconds, default=0.0, metavar="S",
+                   help="hold the manifest request up to S seconds for a change (default 0)")
+    p.set_defaults(func=cmd_once, needs_settings=True)
+    p = ssub.add_parser("run", parents=[common], help="the sync service: long-poll the hub for content, heartbeat "
+                        "every minute, back off while the hub is unreachable (SIGTERM ends it)")
+    p.add_argument("--heartbeat", type=float, default=60.0, metavar="S", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_run, needs_settings=True)

@@ -100,17 +100,20 @@ class HubHttp:
         data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
         return self.request("POST", path, data, "application/json")
 
-    def request(self, method: str, path: str, data: bytes | None = None, content_type: str | None = None) -> Answer:
-        """The answer of a 2xx; HubProblem for anything else (the hub's own message included)."""
+    def request(self, method: str, path: str, data: bytes | None = None, content_type: str | None = None, *,
+                headers: dict | None = None, timeout=None, also_ok: tuple[int, ...] = ()) -> Answer:
+        """The answer of a 2xx (or a status in `also_ok`, e.g. 304); HubProblem for anything else
+        (the hub's own message included). `timeout` replaces the session's (a long-poll)."""
         url = self.base + path
-        headers = {"Content-Type": content_type} if content_type else {}
+        headers = {**({"Content-Type": content_type} if content_type else {}), **(headers or {})}
+        timeout = timeout or self.timeout
         try:
-            with self.session.request(method, url, data=data, headers=headers, timeout=self.timeout,
+            with self.session.request(method, url, data=data, headers=headers, timeout=timeout,
                                       stream=True, allow_redirects=False) as resp:
                 body = self._read(resp)
                 answer = Answer(resp.status_code, body, CaseInsensitiveDict(resp.headers))
         except requests.Timeout:
-            raise HubProblem(f"the hub at {self.base} did not answer within {self.timeout[1]:g} s "
+            raise HubProblem(f"the hub at {self.base} did not answer within {timeout[1]:g} s "
                              "(network down or hub overloaded)", code=UNREACHABLE, retry=True) from None
         except requests.ConnectionError as exc:
             raise HubProblem(f"cannot reach the hub at {self.base}: {_reason(exc)}; check the network and "
@@ -118,9 +121,9 @@ class HubHttp:
         except requests.RequestException as exc:
             raise HubProblem(f"request to the hub at {self.base} failed: {type(exc).__name__}",
                              code=UNREACHABLE, retry=True) from None
-        if 200 <= answer.status < 300:
+        if 200 <= answer.status < 300 or answer.status in also_ok:
             return answer
-        raise self._refusal(answer)
+        raise self.refusal(answer)
 
     def _read(self, resp: requests.Response) -> bytes:
         length = resp.headers.get("Content-Length")
@@ -138,7 +141,7 @@ class HubHttp:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    def _refusal(self, answer: Answer) -> HubProblem:
+    def refusal(self, answer: Answer) -> HubProblem:
         code = message = None
         try:
             found = json.loads(answer.body.decode("utf-8"))
