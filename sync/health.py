@@ -25,7 +25,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from content.store import current_version
-from sync import app_files, identity, state
+from sync import app_files, clock, identity, state
 from sync.http import HubHttp, HubProblem, app_version
 from sync.stats_upload import StatsRound, upload_stats
 from sync.wire import MAX_DETAIL, MAX_ERROR, PRINTER_STATES, READER_STATES, Heartbeat, HeartbeatReply
@@ -130,7 +130,8 @@ def report_once(data_dir: Path, devices: Devices, *, http: HubHttp | None = None
         except HubProblem as exc:
             raise _failed(data_dir, exc) from None
         report = Report(reply)
-        notes = []
+        skew = clock.skew_seconds(answer.headers.get("Date"), now or dt.datetime.now(dt.timezone.utc))
+        notes = [text for text in [clock.problem(skew)] if text]
         if reply.screenshot:
             report.screenshot = _screenshot(data_dir, client, screenshot_wait_s, sleep)
             if report.screenshot not in ("uploaded", "requested"):
@@ -143,6 +144,7 @@ def report_once(data_dir: Path, devices: Devices, *, http: HubHttp | None = None
 
         def change(s: dict) -> None:
             s["last_heartbeat_at"], s["latest_version"] = state.now_iso(), reply.latest_version
+            s["clock_skew_s"] = None if skew is None else round(skew)
             s["report_error"] = text[:state.MAX_TEXT] if text else None
         state.update(data_dir, change)
         return report
