@@ -17,6 +17,8 @@ the figures are response BODY bytes, headers not counted). Prints:
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
 import tempfile
 import threading
@@ -38,6 +40,42 @@ from tests.test_hub_wire_support import centre_doc, enrol, guide_doc, publish, s
 def body_bytes(proxy: Proxy, since: int) -> tuple[int, list[tuple[str, int, int]]]:
     answers = proxy.answers[since:]
     return sum(size for _p, _s, size in answers), answers
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for t in Path(f"/proc/{pid}/task").iterdir()
+                for c in (t / "children").read_text().split()]
+    except OSError:
+        return []
+
+
+def sync_memory(data: Path) -> tuple[int, int, int]:
+    """Peak RSS (MB) of `kiosk sync once` on an empty data dir, of its build child, and of the two
+    together, sampled from /proc every 20 ms."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
+    env["PYTHONPATH"], env["KIOSK_CONFIG"] = str(ROOT), str(data.parent / "empty.toml")
+    (data.parent / "empty.toml").write_text("")
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "sync", "once", "--data-dir", str(data)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    client = build = both = 0
+    while proc.poll() is None:
+        own = _rss_kb(proc.pid)
+        kids = sum(_rss_kb(c) for c in _children(proc.pid))
+        client, build, both = max(client, own), max(build, kids), max(both, own + kids)
+        time.sleep(0.02)
+    assert proc.returncode == 0, proc.stderr.read().decode()
+    return client >> 10, build >> 10, both >> 10
 
 
 def main() -> None:
@@ -104,6 +142,11 @@ def main() -> None:
             stop.set()
             print(f"publish -> current switched ({args.rounds} publishes): p50 {percentile(waits, 50):.2f} s, "
                   f"p95 {percentile(waits, 95):.2f} s, max {max(waits):.2f} s; errors: {errors or 'none'}")
+            fresh = tmp / "terminal-2"
+            identity.save(fresh, identity.load(data))
+            client, build, both = sync_memory(fresh)
+            print(f"memory of a first full sync (`kiosk sync once`): client peak RSS {client} MB, its build "
+                  f"child's {build} MB, both together at most {both} MB")
     finally:
         stop_server(proc)
 
