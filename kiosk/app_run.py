@@ -36,5 +36,12 @@ def run_app(settings, view, demo=None) -> int:
     register_default_font()  # fail before a window opens if there is no Chinese font
     app = KioskApp(settings, view, demo=demo)
     _install_stop_signals(app)
+    sync = None
+    if settings.sync.in_app:  # else the kiosk-sync service (or nothing: the terminal is offline)
+        from kiosk import sync_thread
+
+        sync = sync_thread.start(settings)
     app.run()
+    if sync is not None:
+        sync.stop.set()
     return getattr(app, "exit_code", 0)

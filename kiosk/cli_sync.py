@@ -83,7 +83,7 @@ def cmd_run(args, settings) -> int:
     from sync.identity import IdentityError
 
     try:
-        return run_loop(settings.data_dir, devices_of(settings), heartbeat_s=args.heartbeat)
+        return run_loop(settings.data_dir, devices_of(settings), heartbeat_s=args.heartbeat or settings.sync.heartbeat_s)
     except IdentityError as exc:
         return _fail(str(exc))
 
@@ -123,5 +123,5 @@ def add_parser(sub, common) -> None:
     p.set_defaults(func=cmd_once, needs_settings=True)
     p = ssub.add_parser("run", parents=[common], help="the sync service: long-poll the hub for content, heartbeat "
                         "every minute, back off while the hub is unreachable (SIGTERM ends it)")
-    p.add_argument("--heartbeat", type=float, default=60.0, metavar="S", help=argparse.SUPPRESS)
+    p.add_argument("--heartbeat", type=float, default=None, metavar="S", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_run, needs_settings=True)

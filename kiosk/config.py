@@ -162,6 +162,12 @@ def _data_dir(value: object) -> Path:
     return Path(check_folder_path(str(value)))
 
 
+class Sync(_Section):
+    in_app: bool = Field(default=False, description="run the sync client as a thread of kiosk run "
+                                                     "(instead of the kiosk-sync service)")
+    heartbeat_s: int = Field(default=60, ge=15, le=3600, description="seconds between heartbeats to the hub")
+
+
 class Settings(_Section):
     data_dir: Annotated[Path, BeforeValidator(_data_dir)] = Field(
         default=DEFAULT_DATA_DIR, description="where content versions, blobs and the queue live",
@@ -180,6 +186,7 @@ class Settings(_Section):
     idcard: IdCard = Field(default_factory=IdCard)
     tickets: Tickets = Field(default_factory=Tickets)
     maintenance: Maintenance = Field(default_factory=Maintenance)
+    sync: Sync = Field(default_factory=Sync)
 
     # where these settings came from (None = built-in defaults); not a TOML key
     source: Path | None = Field(default=None, exclude=True)

@@ -39,8 +39,10 @@ class _Stopped(BaseException):  # not an Exception: no library's `except Excepti
 
 
 class Loop:
-    def __init__(self, data_dir: Path, devices, heartbeat_s: float = HEARTBEAT_S, clock=time.monotonic):
+    def __init__(self, data_dir: Path, devices, heartbeat_s: float = HEARTBEAT_S, clock=time.monotonic,
+                 notify=notify):
         self.data_dir, self.devices, self.heartbeat_s, self.clock = Path(data_dir), devices, heartbeat_s, clock
+        self.notify = notify  # sd_notify; a no-op as a thread of the app (the app's pings are its own)
         self.stop = threading.Event()
         self.backoff = Backoff(clock=clock)
         self.next_heartbeat = 0.0
@@ -87,7 +89,7 @@ class Loop:
 
     def run(self) -> int:
         identity_file.load(self.data_dir)  # IdentityError at once when not enrolled
-        notify("READY=1")
+        self.notify("READY=1")
         while not self.stop.is_set():
             try:
                 if self.clock() >= self.next_heartbeat:
@@ -101,8 +103,8 @@ class Loop:
                     self.pull()
             except _Stopped:
                 break
-            notify("WATCHDOG=1")
-        notify("STOPPING=1")
+            self.notify("WATCHDOG=1")
+        self.notify("STOPPING=1")
         return 0
 
 

@@ -207,7 +207,7 @@ KEY_TYPES = {
     "display.fullscreen": bool, "printer.url": str, "printer.encoding": str, "printer.paper_width_mm": int,
     "idcard.enabled": bool, "idcard.port": str, "tickets.url": str, "tickets.token": str,
     "tickets.priority_age": int, "tickets.day_starts": str, "tickets.clock": str, "tickets.service_minutes": int,
-    "maintenance.pin_hash": str,
+    "maintenance.pin_hash": str, "sync.in_app": bool, "sync.heartbeat_s": int,
 }
 WRONG = [("true", bool, "a boolean"), ("1", int, "an integer"), ("90.0", float, "a float"),
          ('"1080"', str, "a string"), ("[1, 2]", list, "an array"), ("{ a = 1 }", dict, "a table"),
