@@ -26,7 +26,7 @@ from kiosk.i18n import _
 
 log = logging.getLogger(__name__)
 
-POLL_S = 2.0  # a readlink of `current`: an urgent notice published on the hub is on screen within ~2 s of its build
+POLL_S = 1.0  # a readlink of `current` a second: a publish is on screen within ~1 s of its build
 
 
 class ContentWatcher:
