@@ -21,7 +21,7 @@ from tests.sync_pull_support import Proxy, edit_and_publish_a_guide, enrolled_de
 from tests.test_hub_serve import hub_server  # noqa: F401  (a fixture)
 from tests.test_sync_live import ROOT, database_url  # noqa: F401  (a fixture)
 
-ROUNDS = 6
+ROUNDS = int(os.environ.get("CRASH_ROUNDS", "6"))  # the suite: 6; a soak: CRASH_ROUNDS=40
 
 
 def slow_blobs(path, status, headers, body):
