@@ -193,6 +193,30 @@ def cmd_import_demo(args, settings: HubSettings) -> int:
     return 0
 
 
+def cmd_migrate(args, settings: HubSettings) -> int:
+    """An existing hub's database brought to this release's schema (an upgrade; `init` sets up)."""
+    from hub import migrate
+    from hub.health import probe
+
+    found = probe(settings)
+    if found.engine is None:
+        raise CommandError(found.problem)
+    try:
+        before = found.revision
+        if before is None:
+            raise CommandError("the database has no hub schema yet: set it up with kiosk-hub init")
+        if not migrate.known(before):
+            raise CommandError(f"the database is at schema {before}, which this release does not know: a newer "
+                               f"release migrated it -- run that release (this one is at {migrate.head()})")
+        migrate.upgrade(engine := found.engine)
+        after = migrate.current(engine)
+    finally:
+        found.engine.dispose()
+    print(f"kiosk-hub migrate: schema {before} -> {after}" if after != before else
+          f"kiosk-hub migrate: already at schema {after}", file=sys.stderr)
+    return 0
+
+
 def cmd_check(args, settings: HubSettings) -> int:
     from hub.health import run_checks
 
@@ -277,6 +301,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import-demo", parents=[common],
                        help="the embedded demo centre as hub content: its organisation nodes, items and files")
     p.set_defaults(func=cmd_import_demo)
+
+    p = sub.add_parser("migrate", parents=[common],
+                       help="bring an existing hub's database to this release's schema (before serving an upgrade)")
+    p.set_defaults(func=cmd_migrate)
 
     p = sub.add_parser("check", parents=[common],
                        help="database reachable and at schema head, key files 0600, blob folder writable")

@@ -189,3 +189,33 @@ def test_every_command_is_documented():
     for name in sub.choices:
         assert f"kiosk-hub {name}" in readme, f"`kiosk-hub {name}` is not in README.md"
         assert f"kiosk-hub {name}" in guide, f"`kiosk-hub {name}` is not in docs/hub.md"
+
+
+def test_migrate_brings_an_older_schema_to_head_and_refuses_what_it_cannot(tmp_path, password_file):
+    from hub import migrate
+
+    data = _init(tmp_path, password_file)
+    engine = db.make_engine(f"sqlite:///{data / 'hub.sqlite'}")
+    try:
+        with engine.begin() as conn:  # back to the schema before the last revision, as an old release left it
+            from alembic import command
+
+            command.downgrade(migrate.alembic_config(conn), "-1")
+        old = migrate.current(engine)
+        assert old != migrate.head()
+        assert hub(data, "check").returncode == 1  # what install-pi.sh's rollback sees before migrating
+        out = hub(data, "migrate")
+        assert out.returncode == 0 and f"schema {old} -> {migrate.head()}" in out.stderr, out.stderr
+        assert migrate.current(engine) == migrate.head() and hub(data, "check").returncode == 0
+        again = hub(data, "migrate")
+        assert again.returncode == 0 and "already at schema" in again.stderr
+        with engine.begin() as conn:  # a newer release's revision: refused, nothing changed
+            conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+        newer = hub(data, "migrate")
+        assert newer.returncode == 1 and "newer release" in newer.stderr and "Traceback" not in newer.stderr
+        assert migrate.current(engine) == "9999_from_the_future"
+    finally:
+        engine.dispose()
+    missing = hub(tmp_path / "nothing-here", "migrate")
+    assert missing.returncode == 1 and "run kiosk-hub init first" in missing.stderr
+    assert not (tmp_path / "nothing-here").exists()
