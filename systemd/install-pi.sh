@@ -2,10 +2,11 @@
 # Install or upgrade lobby-kiosk on Raspberry Pi OS Bookworm (or Debian 12): docs/deploy.md.
 #
 #   systemd/install-pi.sh --role terminal|display|queue-host|hub[,ROLE...] [--dry-run]
-#                         [--from PATH | --release DIR] [--version NAME] [--timeout SECONDS]
+#                         [--from PATH | --release DIR] [--wheels DIR] [--version NAME] [--timeout SECONDS]
 #
 # --from PATH     build a release from a source tree or a wheel (default: this checkout)
 # --release DIR   install a release built elsewhere: a venv folder with bin/kiosk
+# --wheels DIR    no network: every package from the wheels in DIR (pip wheel -w DIR '.[hub]')
 # --dry-run       print every action, change nothing
 #
 # Idempotent: a second run with the same release changes nothing. Each release goes to
@@ -52,6 +53,7 @@ ROLES=""
 DRY_RUN=0
 FROM=""
 RELEASE_DIR=""
+WHEELS=""
 VERSION=""
 TIMEOUT=90
 
@@ -68,6 +70,14 @@ run() {
   if [ "$DRY_RUN" -eq 0 ]; then "$@"; fi
 }
 
+# try_run WHY CMD...: like run, but a failure is reported (with WHY) and returned, not fatal.
+try_run() {
+  local why=$1; shift
+  run "$@" && return 0
+  say "'$*' failed: $why"
+  return 1
+}
+
 parse_args() {
   while [ $# -gt 0 ]; do
     case "$1" in
@@ -75,6 +85,7 @@ parse_args() {
       --dry-run) DRY_RUN=1; shift ;;
       --from) FROM=${2:-}; shift 2 ;;
       --release) RELEASE_DIR=${2:-}; shift 2 ;;
+      --wheels) WHEELS=${2:-}; shift 2 ;;
       --version) VERSION=${2:-}; shift 2 ;;
       --timeout) TIMEOUT=${2:-}; shift 2 ;;
       -h|--help) usage ;;
@@ -94,6 +105,16 @@ parse_args() {
   [[ "$TIMEOUT" =~ ^[0-9]+$ ]] || die "--timeout takes whole seconds, not '$TIMEOUT'"
   if [ -n "$RELEASE_DIR" ] && [ ! -x "$RELEASE_DIR/bin/kiosk" ]; then
     die "$RELEASE_DIR is not a release (no bin/kiosk)"
+  fi
+  if [ -n "$WHEELS" ]; then
+    [ -d "$WHEELS" ] || die "--wheels $WHEELS is not a folder"
+    WHEELS=$(cd "$WHEELS" && pwd)
+    if [ -z "$RELEASE_DIR" ] && [ -z "$FROM" ]; then  # the project's own wheel is among them
+      local found=("$WHEELS"/lobby_kiosk-*.whl)
+      [ -f "${found[0]}" ] || die "no lobby_kiosk-*.whl in $WHEELS: make the wheels with pip wheel -w DIR '.[hub]'"
+      [ ${#found[@]} -eq 1 ] || die "several lobby_kiosk wheels in $WHEELS: name one with --from"
+      FROM=${found[0]}
+    fi
   fi
   if [ -z "$RELEASE_DIR" ] && [ -z "$FROM" ]; then FROM=$SOURCE_DIR; fi
 }
@@ -167,6 +188,9 @@ install_files() {
     else
       run install -m 0640 "$SOURCE_DIR/kiosk.example.toml" "$ROOT/etc/kiosk/kiosk.toml"
       run "$CHOWN" root:kiosk "$ROOT/etc/kiosk/kiosk.toml"
+      if has_role queue-host && has_screen; then  # this terminal takes numbers from its own queue
+        run sed -i '/^\[tickets\]/,/^\[/ s|^url = ""|url = "http://127.0.0.1:8300"|' "$ROOT/etc/kiosk/kiosk.toml"
+      fi
     fi
   fi
   for unit in $(role_units); do
@@ -174,14 +198,39 @@ install_files() {
   done
   if has_screen; then
     if copy_file "$SCRIPT_DIR/99-kiosk.rules" /etc/udev/rules.d/99-kiosk.rules 0644; then
-      run "$UDEVADM" control --reload
-      run "$UDEVADM" trigger --action=change --subsystem-match=usb --subsystem-match=tty
+      # no udevd in a container or an image being built: the rules apply from the next boot
+      if try_run "udev is not running here; the rules apply from the next boot" "$UDEVADM" control --reload; then
+        try_run "replug the printer and the reader, or reboot" \
+          "$UDEVADM" trigger --action=change --subsystem-match=usb --subsystem-match=tty || true
+      fi
     fi
   fi
   if copy_file "$SCRIPT_DIR/journald-kiosk.conf" /etc/systemd/journald.conf.d/kiosk.conf 0644; then
     run "$SYSTEMCTL" restart systemd-journald.service
   fi
   if [ "$changed" -eq 1 ]; then run "$SYSTEMCTL" daemon-reload; fi
+}
+
+# The queue host needs the kiosks' token (kiosk tickets serve stops without one): made once,
+# kept in kiosk.env (the units' EnvironmentFile), never printed into a log.
+queue_token() {
+  has_role queue-host || return 0
+  local config="$ROOT/etc/kiosk/kiosk.toml" env_file="$ROOT/etc/kiosk/kiosk.env"
+  if [ -f "$env_file" ] && grep -q '^[[:space:]]*KIOSK_TICKETS_TOKEN=..*' "$env_file"; then
+    say "queue token: in /etc/kiosk/kiosk.env"; return 0
+  fi
+  if [ -f "$config" ] && sed -n '/^\[tickets\]/,/^\[/p' "$config" | grep -q '^[[:space:]]*token[[:space:]]*=[[:space:]]*"[^"]'; then
+    say "queue token: [tickets] token in /etc/kiosk/kiosk.toml"; return 0
+  fi
+  echo "+ append KIOSK_TICKETS_TOKEN=<a new random token> to $env_file"
+  if [ "$DRY_RUN" -eq 0 ]; then
+    local token
+    token=$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(32))')
+    (umask 027 && echo "KIOSK_TICKETS_TOKEN=$token" >>"$env_file")
+    "$CHOWN" root:kiosk "$env_file"
+    chmod 0640 "$env_file"
+  fi
+  say "queue token made: every terminal of this lobby needs the same KIOSK_TICKETS_TOKEN line in its /etc/kiosk/kiosk.env (docs/deploy.md)"
 }
 
 # The console: no blanking, no blinking cursor over the app, no login prompt on tty1.
@@ -223,27 +272,52 @@ release_version() {
   echo "$version-$commit"
 }
 
-build_release() {  # build_release TARGET
-  local target=$1
+build_release() {  # build_release VERSION
+  local target="$ROOT/opt/kiosk/releases/$1"
   if [ -n "$RELEASE_DIR" ]; then
     run cp -a "$RELEASE_DIR" "$target"
+    relocate "$RELEASE_DIR" "/opt/kiosk/releases/$1"
   else
     run "$PYTHON" -m venv "$target"
     # PIP_INDEX_URL / PIP_FIND_LINKS from the environment choose where the wheels come from
-    local extras=""
+    local extras="" offline=()
     if has_role hub; then extras="[hub]"; fi  # Alembic and psycopg
-    run "$target/bin/python" -m pip install --quiet --no-cache-dir "$FROM$extras"
+    if [ -n "$WHEELS" ]; then offline=(--no-index --find-links "$WHEELS"); fi
+    run "$target/bin/python" -m pip install --quiet --no-cache-dir "${offline[@]}" "$FROM$extras"
   fi
   run install -m 0755 "$SCRIPT_DIR/kiosk-run.sh" "$target/bin/kiosk-run"
 }
 
+# relocate BUILT_AT NOW_AT: a venv's scripts name their interpreter by absolute path
+# (#!/build/kiosk-1.2/bin/python); point the copied ones at the release's own.
+relocate() {
+  local built_at real_at script
+  built_at=$(cd "$1" && pwd); real_at=$(cd "$1" && pwd -P)
+  for script in "$1"/bin/*; do  # the originals: with --dry-run nothing was copied
+    if [ ! -f "$script" ] || [ -L "$script" ]; then continue; fi
+    if head -n1 "$script" | grep -q -e "^#!$built_at/bin/" -e "^#!$real_at/bin/"; then
+      run sed -i -e "1 s|^#!$built_at/bin/|#!$2/bin/|" -e "1 s|^#!$real_at/bin/|#!$2/bin/|" \
+        "$ROOT$2/bin/$(basename "$script")"
+    fi
+  done
+}
+
+# The KEY=VALUE lines of /etc/kiosk/kiosk.env, the units' EnvironmentFile, quotes taken off.
+unit_env() {
+  local file="$ROOT/etc/kiosk/kiosk.env"
+  [ -f "$file" ] || return 0
+  sed -n -E "s/^[[:space:]]*([A-Za-z_][A-Za-z0-9_]*)=[[:space:]]*(\"(.*)\"|'(.*)'|(.*))[[:space:]]*$/\1=\3\4\5/p" "$file"
+}
+
 health_check() {  # health_check RELEASE: the new release's own check, as the service user
   local release=$1
-  local config="$ROOT/etc/kiosk/kiosk.toml"
+  local config="$ROOT/etc/kiosk/kiosk.toml" env_lines=()
+  # in the services' environment: kiosk.env may choose the DRM card or the video driver
+  mapfile -t env_lines < <(unit_env)
   if has_screen; then
-    run "$RUNUSER" -u kiosk -- env KIOSK_CONFIG="$config" "$release/bin/kiosk" doctor
+    run "$RUNUSER" -u kiosk -- env "${env_lines[@]}" KIOSK_CONFIG="$config" "$release/bin/kiosk" doctor
   elif has_role queue-host; then  # a headless queue host: the config loads, tickets.sqlite opens
-    run "$RUNUSER" -u kiosk -- env KIOSK_CONFIG="$config" "$release/bin/kiosk" tickets user list
+    run "$RUNUSER" -u kiosk -- env "${env_lines[@]}" KIOSK_CONFIG="$config" "$release/bin/kiosk" tickets user list
   else
     run "$RUNUSER" -u kiosk-hub -- env KIOSK_HUB_DATA_DIR="$ROOT/var/lib/kiosk-hub" "$release/bin/kiosk-hub" check
   fi
@@ -315,7 +389,7 @@ deploy_release() {
     say "release $version: already built"
   else
     if [ -e "$target" ]; then run rm -rf "$target"; fi
-    build_release "$target"
+    build_release "$version"
     run touch "$target/.complete"
   fi
   if has_role hub && [ ! -d "$ROOT/var/lib/kiosk-hub/keys" ]; then
@@ -335,7 +409,8 @@ deploy_release() {
   fi
   switch_to "$version"
   run "$SYSTEMCTL" enable "${units[@]}"
-  run "$SYSTEMCTL" restart "${units[@]}"
+  # a unit that fails at once fails `restart` too: the same as never becoming active, below
+  try_run "the new release did not start" "$SYSTEMCTL" restart "${units[@]}" || true
   if wait_active "${units[@]}"; then
     say "release $version is current"
     prune_releases "$version" "$previous"
@@ -344,7 +419,7 @@ deploy_release() {
   if [ -z "$previous" ]; then die "release $version did not start and there is none to go back to"; fi
   say "rolling back to $previous"
   switch_to "$previous"
-  run "$SYSTEMCTL" restart "${units[@]}"
+  try_run "the previous release did not start either" "$SYSTEMCTL" restart "${units[@]}" || true
   wait_active "${units[@]}" || say "the previous release $previous is not active either"
   exit 1
 }
@@ -355,6 +430,7 @@ main() {
   install_packages
   ensure_user "$(service_user)"
   install_files
+  queue_token
   console_settings
   deploy_release
   if [ "$DRY_RUN" -eq 1 ]; then say "dry run: nothing was changed"; fi

@@ -237,7 +237,7 @@ def test_every_deploy_file_and_installer_option_is_documented():
             assert path.name in guide, f"{path.name} is not in docs/deploy.md or systemd/README.md"
     script = (SYSTEMD / "install-pi.sh").read_text(encoding="utf-8")
     options = set(re.findall(r"^\s+(--[a-z-]+)\)", script, re.M)) - {"--help"}
-    assert options == {"--role", "--dry-run", "--from", "--release", "--version", "--timeout"}
+    assert options == {"--role", "--dry-run", "--from", "--release", "--wheels", "--version", "--timeout"}
     for option in options:
         assert option in guide, option
     for variable in re.findall(r"^([A-Z_]+)=\$\{\1:-", script, re.M):  # the overridable commands
