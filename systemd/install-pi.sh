@@ -310,17 +310,22 @@ unit_env() {
 }
 
 health_check() {  # health_check RELEASE: the new release's own check, as the service user
-  local release=$1
-  local config="$ROOT/etc/kiosk/kiosk.toml" env_lines=()
-  # in the services' environment: kiosk.env may choose the DRM card or the video driver
+  local release=$1 user=kiosk env_lines=() shown=() rest=() line
+  local config="$ROOT/etc/kiosk/kiosk.toml"
+  # in the services' environment: kiosk.env may choose the DRM card or the video driver (it
+  # also holds the queue's token: the printed command names the variables, not their values)
   mapfile -t env_lines < <(unit_env)
+  for line in "${env_lines[@]}"; do shown+=("${line%%=*}=…"); done
   if has_screen; then
-    run "$RUNUSER" -u kiosk -- env "${env_lines[@]}" KIOSK_CONFIG="$config" "$release/bin/kiosk" doctor
+    rest=(KIOSK_CONFIG="$config" "$release/bin/kiosk" doctor)
   elif has_role queue-host; then  # a headless queue host: the config loads, tickets.sqlite opens
-    run "$RUNUSER" -u kiosk -- env "${env_lines[@]}" KIOSK_CONFIG="$config" "$release/bin/kiosk" tickets user list
+    rest=(KIOSK_CONFIG="$config" "$release/bin/kiosk" tickets user list)
   else
-    run "$RUNUSER" -u kiosk-hub -- env KIOSK_HUB_DATA_DIR="$ROOT/var/lib/kiosk-hub" "$release/bin/kiosk-hub" check
+    user=kiosk-hub env_lines=() shown=()
+    rest=(KIOSK_HUB_DATA_DIR="$ROOT/var/lib/kiosk-hub" "$release/bin/kiosk-hub" check)
   fi
+  echo "+ $RUNUSER -u $user -- env ${shown[*]}${shown[*]:+ }${rest[*]}"
+  if [ "$DRY_RUN" -eq 0 ]; then "$RUNUSER" -u "$user" -- env "${env_lines[@]}" "${rest[@]}"; fi
 }
 
 switch_to() {  # switch_to VERSION: repoint /opt/kiosk/current atomically
@@ -380,7 +385,7 @@ deploy_release() {
   if [ "$previous" = "$version" ]; then
     say "release $version is already current"
     run "$SYSTEMCTL" enable "${units[@]}"
-    run "$SYSTEMCTL" start "${units[@]}"
+    try_run "not started" "$SYSTEMCTL" start "${units[@]}" || true
     wait_active "${units[@]}" || die "release $version: services not active (journalctl -u ${units[0]})"
     return
   fi
@@ -399,7 +404,14 @@ deploy_release() {
     return
   fi
   # The app holds the printer, the reader and the display: the check needs them free. The
-  # queue service keeps running (the doctor asks it too) until the switch.
+  # queue service keeps running (the doctor asks it too) until the switch. On a first install
+  # there is nothing to keep: this box's own queue starts first, so that the doctor finds it.
+  if [ -z "$previous" ] && has_role queue-host && has_screen; then
+    switch_to "$version"
+    run "$SYSTEMCTL" enable kiosk-tickets.service
+    try_run "the queue service did not start" "$SYSTEMCTL" start kiosk-tickets.service || true
+    wait_active kiosk-tickets.service || die "release $version: the queue service is not active (journalctl -u kiosk-tickets)"
+  fi
   local holders=()
   if has_screen && [ -n "$previous" ]; then holders=(kiosk.service); run "$SYSTEMCTL" stop "${holders[@]}"; fi
   if ! health_check "$target"; then

@@ -247,3 +247,69 @@ def test_a_release_is_built_into_a_venv_from_a_wheel(installer, tmp_path):
     release = installer.root / "opt/kiosk/releases" / version
     assert os.access(release / "bin/kiosk", os.X_OK) and os.access(release / "bin/kiosk-run", os.X_OK)
     assert "wheel kiosk doctor" in installer.log  # the venv's own console script ran the check
+
+
+# ---- without network: --wheels -------------------------------------------------------------
+
+@pytest.mark.skipif(subprocess.run(["python3", "-m", "venv", "--help"], capture_output=True).returncode != 0,
+                    reason="python3 -m venv is not available (apt-get install python3-venv)")
+def test_wheels_install_the_project_wheel_among_them_with_no_index(installer, tmp_path):
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    tiny_wheel(wheels)
+    result = installer.run("--role", "terminal", "--wheels", str(wheels))
+    assert f"--no-index --find-links {wheels} {wheels}/lobby_kiosk-0.1.0-py3-none-any.whl" in result.stdout
+    assert installer.current.startswith("releases/0.1.0-") and "wheel kiosk doctor" in installer.log
+
+
+@pytest.mark.parametrize("wheels, message", [
+    ((), "no lobby_kiosk-*.whl in"),
+    (("0.1.0", "0.2.0"), "several lobby_kiosk wheels in"),
+])
+def test_wheels_without_exactly_one_project_wheel_stop_with_a_reason(installer, tmp_path, wheels, message):
+    folder = tmp_path / "wheels"
+    folder.mkdir()
+    for version in wheels:
+        tiny_wheel(folder, version)
+    result = installer.run("--role", "terminal", "--wheels", str(folder), check=False)
+    assert result.returncode != 0 and message in result.stderr
+    assert installer.log == []  # stopped before looking at anything
+
+
+def test_a_venv_built_elsewhere_is_pointed_at_its_new_place(installer):
+    built = Path(installer.release("1.2"))
+    (built / "bin/kiosk-hub").write_text(f"#!{built}/bin/python\nimport sys\n")  # what pip writes
+    result = installer.run("--role", "terminal", "--release", str(built), "--dry-run")
+    target = f"{installer.root}/opt/kiosk/releases/1.2"
+    assert f"+ sed -i -e 1 s|^#!{built}/bin/|#!/opt/kiosk/releases/1.2/bin/| -e " in result.stdout
+    assert f"{target}/bin/kiosk-hub" in result.stdout
+    assert f"{target}/bin/kiosk\n" not in result.stdout  # a /bin/sh script stays as it is
+
+
+# ---- the queue host ------------------------------------------------------------------------
+
+def test_a_queue_host_gets_its_token_once_and_the_token_is_never_printed(installer):
+    result = installer.run("--role", "terminal,queue-host", "--release", installer.release("1.0"))
+    env = installer.root / "etc/kiosk/kiosk.env"
+    lines = env.read_text().splitlines()
+    assert len(lines) == 1 and re.fullmatch(r"KIOSK_TICKETS_TOKEN=[A-Za-z0-9_-]{40,}", lines[0])
+    assert oct(env.stat().st_mode & 0o777) == "0o640"
+    token = lines[0].split("=", 1)[1]
+    assert token not in result.stdout + result.stderr
+    assert "runuser -u kiosk -- env KIOSK_TICKETS_TOKEN=… KIOSK_CONFIG=" in result.stdout
+    # the terminal takes numbers from this box's queue, which is started before the doctor asks it
+    assert 'url = "http://127.0.0.1:8300"' in (installer.root / "etc/kiosk/kiosk.toml").read_text()
+    log = installer.log
+    assert log.index("systemctl start kiosk-tickets.service") < log.index("1.0/bin/kiosk doctor")
+    again = installer.run("--role", "terminal,queue-host", "--release", installer.release("1.1"))
+    assert env.read_text().splitlines() == lines and "queue token: in /etc/kiosk/kiosk.env" in again.stdout
+
+
+def test_a_token_in_the_config_is_used_and_none_is_made(installer):
+    config = installer.root / "etc/kiosk/kiosk.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('[printer]\nurl = ""\n[tickets]\nurl = ""\ntoken = "lobby-7-token"\n')
+    result = installer.run("--role", "queue-host", "--release", installer.release("1.0"))
+    assert "queue token: [tickets] token in /etc/kiosk/kiosk.toml" in result.stdout
+    assert not (installer.root / "etc/kiosk/kiosk.env").exists()
+    assert config.read_text().count('url = ""') == 2  # an existing config is never edited
