@@ -50,14 +50,16 @@ def make_stubs(folder: Path) -> Path:
     return folder
 
 
-def make_release(folder: Path, name: str, doctor_exit: int = 0) -> Path:
-    """A stub release: bin/kiosk logs its arguments and answers `doctor` with `doctor_exit`."""
+def make_release(folder: Path, name: str, doctor_exit: int = 0, hub_fails: str = "") -> Path:
+    """A stub release: bin/kiosk logs its arguments and answers `doctor` with `doctor_exit`;
+    bin/kiosk-hub fails the subcommand `hub_fails` (backup, migrate, check, restore)."""
     release = folder / name
     (release / "bin").mkdir(parents=True)
+    fails = hub_fails or "-"
     for program in ("kiosk", "kiosk-hub"):
         path = release / "bin" / program
         path.write_text(f'#!/bin/sh\necho "{name}/bin/{program} $*" >> "$STUBS/log"\n'
-                        f'[ "$1" = doctor ] && exit {doctor_exit}\nexit 0\n')
+                        f'[ "$1" = doctor ] && exit {doctor_exit}\n[ "$1" = "{fails}" ] && exit 1\nexit 0\n')
         path.chmod(0o755)
     return release
 
@@ -96,8 +98,8 @@ class Installer:
     def current(self) -> str:
         return os.readlink(self.root / "opt/kiosk/current")
 
-    def release(self, name: str, doctor_exit: int = 0) -> str:
-        return str(make_release(self.releases, name, doctor_exit))
+    def release(self, name: str, doctor_exit: int = 0, hub_fails: str = "") -> str:
+        return str(make_release(self.releases, name, doctor_exit, hub_fails))
 
     def snapshot(self) -> dict[str, tuple]:
         out = {}
