@@ -186,6 +186,9 @@ install_files() {
     else
       run install -m 0640 "$SOURCE_DIR/kiosk.example.toml" "$ROOT/etc/kiosk/kiosk.toml"
       run "$CHOWN" root:kiosk "$ROOT/etc/kiosk/kiosk.toml"
+      if has_role display && ! has_role terminal; then  # the calling board: `kiosk run` as the display
+        run sed -i 's|^role = "terminal"|role = "display"|' "$ROOT/etc/kiosk/kiosk.toml"
+      fi
       if has_role queue-host && has_screen; then  # this terminal takes numbers from its own queue
         run sed -i '/^\[tickets\]/,/^\[/ s|^url = ""|url = "http://127.0.0.1:8300"|' "$ROOT/etc/kiosk/kiosk.toml"
       fi

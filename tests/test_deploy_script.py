@@ -375,3 +375,9 @@ def test_a_hub_release_that_never_becomes_active_goes_back_with_the_database_as_
     assert hub_steps(installer) == ["stop kiosk-hub.service", "4.0 backup", "4.0 migrate", "4.0 check",
                                     "restart kiosk-hub.service", "stop kiosk-hub.service", "4.0 restore",
                                     "start kiosk-hub.service"]
+
+
+def test_a_display_gets_a_config_for_the_calling_board(installer):
+    installer.run("--role", "display,queue-host", "--release", installer.release("1.0"))
+    config = tomllib.loads((installer.root / "etc/kiosk/kiosk.toml").read_text())
+    assert config["role"] == "display" and config["tickets"]["url"] == "http://127.0.0.1:8300"
