@@ -13,6 +13,7 @@ import logging
 import os
 import json
 import sys
+from pathlib import Path
 
 from hub.errors import HubError
 from hub.server import DEFAULT_PORT
@@ -217,6 +218,25 @@ def cmd_migrate(args, settings: HubSettings) -> int:
     return 0
 
 
+def cmd_backup(args, settings: HubSettings) -> int:
+    from hub import backup
+
+    done = backup.backup(settings, Path(args.path), force=args.force)
+    print(f"kiosk-hub backup: {done.database} at schema {done.revision} -> {done.path} ({done.size:,} bytes)",
+          file=sys.stderr)
+    return 0
+
+
+def cmd_restore(args, settings: HubSettings) -> int:
+    from hub import backup, migrate
+
+    done = backup.restore(settings, Path(args.path))
+    note = "" if migrate.known(done.revision) else "; a newer release made it: run that release"
+    print(f"kiosk-hub restore: {done.database} restored from {done.path} ({done.size:,} bytes): schema "
+          f"{done.before or 'none'} -> {done.revision}{note}", file=sys.stderr)
+    return 0
+
+
 def cmd_check(args, settings: HubSettings) -> int:
     from hub.health import run_checks
 
@@ -305,6 +325,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("migrate", parents=[common],
                        help="bring an existing hub's database to this release's schema (before serving an upgrade)")
     p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("backup", parents=[common],
+                       help="a consistent copy of the database in the file PATH, safe while the hub runs")
+    p.add_argument("path", metavar="PATH", help="the backup file (SQLite: a database file; PostgreSQL: pg_dump -Fc)")
+    p.add_argument("--force", action="store_true", help="replace PATH when it exists")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", parents=[common],
+                       help="put the database back to a backup, schema revision included (stop the hub first)",
+                       description="Put the hub's database back to the content and schema revision of a file "
+                                   "written by kiosk-hub backup. Stop the hub first (systemctl stop kiosk-hub): "
+                                   "a running hub would keep serving what it had cached.")
+    p.add_argument("path", metavar="PATH", help="a file written by kiosk-hub backup")
+    p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("check", parents=[common],
                        help="database reachable and at schema head, key files 0600, blob folder writable")
