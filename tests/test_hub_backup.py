@@ -1,10 +1,13 @@
-"""`kiosk-hub backup` and `kiosk-hub restore` as the installer runs them around an upgrade (real
-subprocesses, a hub made by `kiosk-hub init`): a restore brings back the data and the schema
+"""`kiosk-hub backup` and `kiosk-hub restore` as the installer runs them around an upgrade (the
+CLI's own `main` in this process, a real process where it matters -- a kill -9, --help; a hub
+made by `kiosk-hub init`): a restore brings back the data and the schema
 revision exactly as they were at the backup, on SQLite and on PostgreSQL; bad files and
 unreachable databases are refused in one line with nothing changed; a killed backup never leaves
 a file at PATH."""
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import shutil
 import signal
@@ -19,7 +22,7 @@ from sqlalchemy import inspect, text
 
 from hub import accounts, db, migrate, org
 from tests.hub_support import database_url  # noqa: F401  (a fixture)
-from tests.test_hub_cli import PASSWORD, ROOT, hub
+from tests.test_hub_cli import PASSWORD, ROOT
 
 SECRET = "s3cret-pw"  # trust auth ignores it; no message may show it
 
@@ -29,6 +32,26 @@ def password_file(tmp_path):
     path = tmp_path / "pw"
     path.write_text(PASSWORD + "\n")
     return path
+
+
+def hub(data_dir, *args, database=None) -> subprocess.CompletedProcess:
+    """`kiosk-hub ARGS --data-dir DIR` through hub.cli.main, as the console script calls it, in
+    this process: the same code without a Python start (3 s on a busy machine) per call."""
+    from hub.cli import main
+
+    extra = ["--database", database] if database else []
+    argv = [*map(str, args[:1]), "--data-dir", str(data_dir), *extra, *map(str, args[1:])]
+    out, err = io.StringIO(), io.StringIO()
+    saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("KIOSK_HUB_")}
+    try:
+        with contextlib.chdir(ROOT), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(argv)
+            except SystemExit as exc:  # argparse
+                code = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        os.environ.update(saved)
+    return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
 
 
 def _url(database_url: str) -> str:
