@@ -40,17 +40,17 @@ build_release() {  # build_release VERSION
   run install -m 0755 "$SCRIPT_DIR/kiosk-run.sh" "$target/bin/kiosk-run"
 }
 
-# relocate BUILT_AT NOW_AT: a venv's scripts name their interpreter by absolute path
-# (#!/build/kiosk-1.2/bin/python); point the copied ones at the release's own.
+# relocate BUILT NOW_AT: a venv's scripts name their interpreter by absolute path
+# (#!/build/kiosk-1.2/bin/python) -- where it was first made, wherever it was copied since.
+# Point the copied ones at the release's own interpreter; the system's (/usr/bin) stay.
 relocate() {
-  local built_at real_at script
-  built_at=$(cd "$1" && pwd); real_at=$(cd "$1" && pwd -P)
+  local script shebang
   for script in "$1"/bin/*; do  # the originals: with --dry-run nothing was copied
     if [ ! -f "$script" ] || [ -L "$script" ]; then continue; fi
-    if head -n1 "$script" | grep -q -e "^#!$built_at/bin/" -e "^#!$real_at/bin/"; then
-      run sed -i -e "1 s|^#!$built_at/bin/|#!$2/bin/|" -e "1 s|^#!$real_at/bin/|#!$2/bin/|" \
-        "$ROOT$2/bin/$(basename "$script")"
-    fi
+    shebang=$(head -n1 "$script")
+    [[ "$shebang" =~ ^\#\!(/[^[:space:]]*)/bin/python[0-9.]*$ ]] || continue
+    case "${BASH_REMATCH[1]}" in /usr|/usr/local|"$2") continue ;; esac
+    run sed -i "1 s|^.*\$|#!$2/bin/python|" "$ROOT$2/bin/$(basename "$script")"
   done
 }
 
@@ -94,21 +94,26 @@ switch_to() {  # switch_to VERSION: repoint /opt/kiosk/current atomically
   run mv -T "$ROOT/opt/kiosk/current.new" "$ROOT/opt/kiosk/current"
 }
 
-wait_active() {  # wait_active UNIT...: all active within TIMEOUT seconds
+wait_active() {  # wait_active UNIT...: all active within TIMEOUT seconds, and staying so
   [ "$DRY_RUN" -eq 0 ] || { echo "+ wait up to ${TIMEOUT}s for: $*"; return 0; }
-  local deadline=$((SECONDS + TIMEOUT)) unit pending settled=0
+  local deadline=$((SECONDS + TIMEOUT)) unit pending settled=0 restarts="" now
   while :; do
     pending=""
     for unit in "$@"; do
       "$SYSTEMCTL" is-active --quiet "$unit" || pending="$pending $unit"
     done
     if [ -z "$pending" ]; then
-      # Type=exec units are active as soon as the program runs: still active a moment later
-      # means it did not stop at once on a bad argument or a broken import.
-      [ "$settled" -eq 0 ] || return 0
-      settled=1
-      sleep "$SETTLE"
-      continue
+      # Type=exec units are active as soon as the program runs: still active a moment later,
+      # and not restarted in between (a crash loop is "active" half of the time), means it did
+      # not stop at once on a bad argument or a broken import.
+      now=$(for unit in "$@"; do "$SYSTEMCTL" show --property NRestarts --value "$unit" 2>/dev/null; done)
+      if [ "$settled" -eq 1 ] && [ "$now" = "$restarts" ]; then return 0; fi
+      if [ "$settled" -eq 0 ] || [ "$SECONDS" -lt "$deadline" ]; then
+        settled=1 restarts=$now
+        sleep "$SETTLE"
+        continue
+      fi
+      pending=" $* (restarting)"
     fi
     settled=0
     if [ "$SECONDS" -ge "$deadline" ]; then

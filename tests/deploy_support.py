@@ -17,6 +17,11 @@ if [ "$1" = restart ]; then  # Type=notify: restart waits for READY, and fails w
   current=$(basename "$(readlink "$KIOSK_ROOT/opt/kiosk/current")")
   grep -qx "$current" "$STUBS/broken" 2>/dev/null && exit 1
 fi
+if [ "$1" = show ]; then  # NRestarts: a release named in $STUBS/loops restarts all the time
+  current=$(basename "$(readlink "$KIOSK_ROOT/opt/kiosk/current")")
+  grep -qx "$current" "$STUBS/loops" 2>/dev/null && date +%s%N
+  exit 0
+fi
 if [ "$1" = is-active ]; then  # a release named in $STUBS/broken never becomes active
   current=$(basename "$(readlink "$KIOSK_ROOT/opt/kiosk/current")")
   grep -qx "$current" "$STUBS/broken" 2>/dev/null && exit 3

@@ -173,6 +173,15 @@ def test_a_release_that_dies_right_after_starting_is_rolled_back(installer):
     assert installer.current == "releases/1.0"
 
 
+def test_a_release_in_a_restart_loop_is_rolled_back(installer):
+    installer.run("--role", "terminal", "--release", installer.release("1.0"))
+    (installer.stubs / "loops").write_text("4.1-loops\n")  # active whenever asked, restarted in between
+    result = installer.run("--role", "terminal", "--timeout", "2", "--release", installer.release("4.1-loops"),
+                           check=False)
+    assert result.returncode == 1 and "(restarting)" in result.stdout and "rolling back to 1.0" in result.stdout
+    assert installer.current == "releases/1.0"
+
+
 def test_a_release_build_cut_short_is_built_again(installer):
     release = installer.release("1.0")
     target = installer.root / "opt/kiosk/releases/1.0"
@@ -281,11 +290,13 @@ def test_wheels_without_exactly_one_project_wheel_stop_with_a_reason(installer, 
 def test_a_venv_built_elsewhere_is_pointed_at_its_new_place(installer):
     built = Path(installer.release("1.2"))
     (built / "bin/kiosk-hub").write_text(f"#!{built}/bin/python\nimport sys\n")  # what pip writes
+    (built / "bin/pip").write_text("#!/build/elsewhere/bin/python3.11\n")  # built there, copied here since
+    (built / "bin/tool").write_text("#!/usr/bin/python3\n")  # the system's: left alone
     result = installer.run("--role", "terminal", "--release", str(built), "--dry-run")
     target = f"{installer.root}/opt/kiosk/releases/1.2"
-    assert f"+ sed -i -e 1 s|^#!{built}/bin/|#!/opt/kiosk/releases/1.2/bin/| -e " in result.stdout
-    assert f"{target}/bin/kiosk-hub" in result.stdout
-    assert f"{target}/bin/kiosk\n" not in result.stdout  # a /bin/sh script stays as it is
+    for script in ("kiosk-hub", "pip"):
+        assert f"+ sed -i 1 s|^.*$|#!/opt/kiosk/releases/1.2/bin/python| {target}/bin/{script}\n" in result.stdout
+    assert f"{target}/bin/kiosk\n" not in result.stdout and f"{target}/bin/tool" not in result.stdout
 
 
 # ---- the queue host ------------------------------------------------------------------------
