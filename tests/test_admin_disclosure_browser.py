@@ -12,7 +12,7 @@ from tests.test_admin_browser import (  # noqa: F401  (hub_url is a fixture)
 )
 from hub.admin import disclosure_tables
 from tests.test_admin_disclosure import TRICKY_COLUMNS, TRICKY_ROWS
-from tests.test_hub_uploads import pdf_pages
+from tests.upload_support import pdf_pages
 
 ITEM = "disclosure-finance-last-month"
 GRID = "table.grid[data-grid='1']"  # text, then the 收支明细表

@@ -20,7 +20,7 @@ import pytest
 
 from tests.hub_api_support import PASSWORD
 from tests.test_admin_browser import ARGS, CHROMIUM, SHOTS, hub_url  # noqa: F401  (fixture)
-from tests.test_hub_uploads import pdf_pages
+from tests.upload_support import pdf_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 FINANCE = "disclosure-finance-last-month"  # the demo centre's 财务公开
