@@ -1,6 +1,7 @@
-"""What the notice and slide forms share (pages_edit, pages_slide): saving a draft through hub.items
-(a new item or a draft replaced) with the refusals a form shows at its field, a new item's id,
-the nodes a staff member may write to, and where a save goes next."""
+"""What the item forms share (notice, slide, centre, ticket service): the item when the staff
+member may change it, the nodes they may write to, a new item's id, saving a document through
+hub.items (which checks it against content/schemas.py, checks the target and audits) with a
+refusal turned into the field the form marks, and where the browser goes after saving."""
 from __future__ import annotations
 
 import secrets
@@ -19,11 +20,16 @@ FORM_STATUSES = (403, 409, 422)  # refusals shown in the form; anything else is 
 
 
 class Refused(Exception):
-    """A save hub.items refused, for the form: its status and the field it names."""
+    """A save hub.items refused, for the form: its status and the field it names ("" for none)."""
 
-    def __init__(self, status: int, field: str | None):
+    def __init__(self, status: int, field: str):
         super().__init__(field)
         self.status, self.field = status, field
+
+    def marked(self, values: dict) -> str:
+        """The field to mark in a form whose empty title stands for the name (centre, ticket
+        service): a wrong title is then the name's."""
+        return "name" if not values["title"] and self.field == "title" else self.field
 
 
 def item_of_kind(request: Request, staff: perms.Staff, item_id: str, kind: str) -> dict:
@@ -48,16 +54,17 @@ def new_id(typed: str, prefix: str) -> str:
 
 def save(request: Request, staff: perms.Staff, doc: dict, item_id: str | None = None) -> str:
     """Create the item (`item_id` None: `doc` has its id) or replace its draft; the item's id.
-    Refused for what the form shows (403 / 409 / 422 with the field), the error page otherwise."""
+    Refused for what the form shows (403 / 409 / 422 with the field it names; a new item's id when
+    it names none), the error page otherwise."""
     try:
         with request.app.state.engine.begin() as conn:
             if item_id is None:
                 return items.create(conn, staff, doc)["id"]
             return items.replace_draft(conn, staff, item_id, doc)["id"]
     except HubError as exc:
-        if exc.status not in FORM_STATUSES or (item_id is not None and exc.status == 409):
+        if exc.status not in FORM_STATUSES:
             raise web.page_error(exc) from None
-        raise Refused(exc.status, field_of(exc) or ("id" if item_id is None else None)) from None
+        raise Refused(exc.status, field_of(exc) or ("id" if item_id is None else "")) from None
 
 
 def targets_or_403(request: Request, staff: perms.Staff) -> list[tuple[str, str]]:
@@ -81,6 +88,6 @@ def after_save(form, item_id: str):
     return web.redirect(f"/admin/items/{item_id}")
 
 
-def kept(doc: dict | None) -> dict:
-    """A stored document without `updated_at` (the hub sets it on every save)."""
-    return {k: v for k, v in (doc or {}).items() if k != "updated_at"}
+def posted_texts(form, names) -> dict:
+    """The posted text fields `names`, stripped."""
+    return {name: str(form.get(name) or "").strip() for name in names}

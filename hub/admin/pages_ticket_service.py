@@ -19,7 +19,7 @@ from sqlalchemy import select
 from content.i18n import N_
 from content.schemas import is_safe_id
 from hub import db, items, perms
-from hub.admin import itemforms, rows, sessions, web
+from hub.admin import forms, rows, sessions, web
 from hub.admin.pages_guide import shown_local, stored_time, writable_targets
 from hub.admin.pages_items import FIELD_LABELS, STATE_LABELS
 from hub.errors import HubError
@@ -48,7 +48,7 @@ def values_of(doc: dict) -> dict:
 
 
 def values_from(form) -> dict:
-    values = itemforms.posted_texts(form, TEXTS)
+    values = forms.posted_texts(form, TEXTS)
     values["code"] = values["code"].upper()
     values.update(rows.lists_from(form, LISTS))
     chosen = [str(g).strip() for g in form.getlist("guide_ids")]
@@ -118,7 +118,7 @@ def _posted_back(form) -> bool:
 @router.get("/admin/items/{item_id}/edit-ticket-service")
 def edit_form(item_id: str, request: Request, session: sessions.Session = Depends(web.signed_in)):
     staff = web.staff_of(request, session)
-    item = itemforms.writable_item(request, staff, item_id, "ticket_service")
+    item = forms.item_of_kind(request, staff, item_id, "ticket_service")
     return _form(request, session, staff, values_of(item["draft"] or item["published"]), item)
 
 
@@ -126,18 +126,18 @@ def edit_form(item_id: str, request: Request, session: sessions.Session = Depend
 @web.form_post
 def save_service(request: Request, form):
     session, staff = web.signed_form(request, form)
-    item = itemforms.writable_item(request, staff, request.path_params["item_id"], "ticket_service")
+    item = forms.item_of_kind(request, staff, request.path_params["item_id"], "ticket_service")
     values = values_from(form)
     if _posted_back(form):
         return _form(request, session, staff, values, item)
     taken = code_taken(request, staff, values["target"], values["code"], item["id"])
     if taken:
         return _form(request, session, staff, values, item, 409, "code", taken)
-    refused = itemforms.save(request, staff, document(values, item["draft"] or item["published"]), item,
-                              not values["title"])
-    if refused:
-        return _form(request, session, staff, values, item, *refused)
-    return itemforms.after_save(form, item["id"])
+    try:
+        forms.save(request, staff, document(values, item["draft"] or item["published"]), item["id"])
+    except forms.Refused as exc:
+        return _form(request, session, staff, values, item, exc.status, exc.marked(values))
+    return forms.after_save(form, item["id"])
 
 
 def _targets_or_refuse(request: Request, staff: perms.Staff) -> list[tuple[str, str]]:
@@ -170,8 +170,8 @@ def create_service(request: Request, form):
     taken = code_taken(request, staff, values["target"], values["code"], None)
     if taken:
         return _form(request, session, staff, values, None, 409, "code", taken)
-    refused = itemforms.save(request, staff, {**document(values, {}), "id": item_id}, None,
-                              not values["title"])
-    if refused:
-        return _form(request, session, staff, values, None, *refused)
-    return itemforms.after_save(form, item_id)
+    try:
+        forms.save(request, staff, {**document(values, {}), "id": item_id})
+    except forms.Refused as exc:
+        return _form(request, session, staff, values, None, exc.status, exc.marked(values))
+    return forms.after_save(form, item_id)
