@@ -83,7 +83,7 @@ def _form(request, session, values, item=None, status=200, field="", centres=())
 
 @router.get("/admin/items/{item_id}/edit-centre")
 def edit_form(item_id: str, request: Request, session: sessions.Session = Depends(web.signed_in)):
-    item = forms.item_of_kind(request, web.staff_of(request, session), item_id, "centre")
+    item = forms.writable_item(request, web.staff_of(request, session), item_id, "centre")
     return _form(request, session, values_of(item["draft"] or item["published"]), item)
 
 
@@ -91,7 +91,7 @@ def edit_form(item_id: str, request: Request, session: sessions.Session = Depend
 @web.form_post
 def save_centre(request: Request, form):
     session, staff = web.signed_form(request, form)
-    item = forms.item_of_kind(request, staff, request.path_params["item_id"], "centre")
+    item = forms.writable_item(request, staff, request.path_params["item_id"], "centre")
     values = values_from(form)
     if rows.rearranging(form):
         return _form(request, session, values, item)
@@ -121,7 +121,7 @@ def new_form(request: Request, session: sessions.Session = Depends(web.signed_in
     target = request.query_params.get("target") or ""
     if target and target not in dict(open_centres(request, staff)):  # it has its item: edit that one
         try:
-            forms.item_of_kind(request, staff, target, "centre")
+            forms.writable_item(request, staff, target, "centre")
             return web.redirect(f"/admin/items/{target}/edit-centre")
         except web.PageError:
             pass  # not a centre item of theirs: the form as for no target
