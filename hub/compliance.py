@@ -128,6 +128,7 @@ def set_day(conn: Connection, actor: str, node: str, day: int | None) -> None:
 @dataclass(frozen=True)
 class _Disclosure:
     id: str
+    title: str
     target: str
     category: str
     period: Period
@@ -157,7 +158,7 @@ def _disclosures(conn: Connection, targets: set[str], asked: Period, now: dt.dat
             if scheduled > now:
                 continue
             at = max(at, scheduled)
-        out.append(_Disclosure(row.id, row.target, doc["category"], period, at))
+        out.append(_Disclosure(row.id, str(doc.get("title") or ""), row.target, doc["category"], period, at))
     return out
 
 
@@ -190,7 +191,7 @@ def report(conn: Connection, staff: perms.Staff, node: str, asked: Period, now: 
         for category in CATEGORIES:
             d = found.get((c, category))
             if d is not None:
-                cell = {"status": "published", "item": d.id, "period": d.period.text,
+                cell = {"status": "published", "item": d.id, "title": d.title, "period": d.period.text,
                         "at": d.at.astimezone(dt.timezone.utc).isoformat(), "on_time": d.at.astimezone(CST).date() <= due}
             else:
                 cell = {"status": "due" if today <= due else "late"}

@@ -1,5 +1,5 @@
 """The frame every resident screen except home shares: a red bar with 返回 (back), the screen
-title, 首页 (home) and the 长辈模式 toggle (one NavBar for the app, kiosk.app.KioskRoot), above
+title, 首页 (home) and the 长辈模式 toggle (one NavBar for the app, kiosk.navigation.KioskRoot), above
 the screen's own `body`.
 
 A screen module exposes `create(app) -> Screen`; `screens.registry` maps screen names to modules.
@@ -40,7 +40,7 @@ KV = """
             radius: [theme.RADIUS * app.ui_unit]
 
 <NavBar>:
-    # one red bar for every resident screen, above the screens (kiosk.app.KioskRoot): a bar per
+    # one red bar for every resident screen, above the screens (kiosk.navigation.KioskRoot): a bar per
     # screen cost ~360 KB of widgets and bindings each, nine times (docs/benchmarks.md)
     size_hint_y: None
     # elder mode scales the bar, the floor included: touch targets x1.4 at every size
@@ -100,7 +100,7 @@ class NavButton(DebouncedButtonBehavior, BoldLabel):
 class NavBar(BoxLayout):
     """The red bar: 返回 (back), the current screen's title, 首页 (home), 长辈模式.
 
-    One for the whole app (kiosk.app.KioskRoot shows it above every KioskScreen and follows the
+    One for the whole app (kiosk.navigation.KioskRoot shows it above every KioskScreen and follows the
     current screen's `title`)."""
 
     title = StringProperty("")

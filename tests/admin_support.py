@@ -1,5 +1,6 @@
 """Helpers for the staff web pages' tests: a browser-like client signed in through the real
-sign-in form (hub_api_support's hub: users of every role, all with PASSWORD)."""
+sign-in form (hub_api_support's hub: users of every role, all with PASSWORD), and a Chromium page
+signed in the same way (`sign_in_chromium`, for the Playwright tests)."""
 from __future__ import annotations
 
 import re
@@ -36,6 +37,16 @@ def signed_in(api, user: str) -> TestClient:
     answer = try_login(client, user)
     assert answer.status_code == 303, answer.text
     return client
+
+
+def sign_in_chromium(page, hub_url: str, path: str = "/admin/items", user: str = "admin",
+                     password: str = PASSWORD) -> None:
+    """Sign a Playwright page in through the real sign-in form and wait until it shows `path`."""
+    page.goto(hub_url + "/admin/login?next=" + path)
+    page.fill("input[name=user]", user)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**" + path)
 
 
 def csrf_of(client: TestClient) -> str:

@@ -5,18 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.hub_api_support import PASSWORD
+from tests.admin_support import sign_in_chromium
 from tests.test_admin_browser import ARGS, CHROMIUM, SHOTS, _finger_sized, _no_sideways_scroll, hub_url  # noqa: F401
 
 NEW_PASSWORD = "街道编辑的密码 2026"
-
-
-def _sign_in(page, url: str, user: str, password: str) -> None:
-    page.goto(url + "/admin/login")
-    page.fill("input[name=user]", user)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin/items")
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium (/usr/bin/chromium) is not installed")
@@ -32,7 +24,7 @@ def test_users_and_audit_pages_in_chromium(hub_url):  # noqa: F811
             page = context.new_page()
             page.on("pageerror", lambda err: problems.append(f"script error: {err}"))
             page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
-            _sign_in(page, hub_url, "admin", PASSWORD)
+            sign_in_chromium(page, hub_url)
             assert "用户" in page.inner_text("header") and "审计" in page.inner_text("header")
             page.click("header >> text=用户")
             page.wait_for_url("**/admin/users")
@@ -65,7 +57,7 @@ def test_users_and_audit_pages_in_chromium(hub_url):  # noqa: F811
             page.screenshot(path=str(SHOTS / "admin-users-tablet.png"))
 
             editor = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN").new_page()
-            _sign_in(editor, hub_url, "jd-editor", NEW_PASSWORD)
+            sign_in_chromium(editor, hub_url, user="jd-editor", password=NEW_PASSWORD)
             header = editor.inner_text("header")
             assert "审计" not in header and "用户" not in header.replace("jd-editor", "")
             for path in ("/admin/users", "/admin/audit"):

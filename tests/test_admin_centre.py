@@ -12,8 +12,8 @@ from PIL import Image
 from hub import db, items, publish
 from hub.admin import pages_centre, rows
 from hub.perms import staff_named
-from tests.admin_support import csrf_of, row_fields, signed_in
-from tests.hub_api_support import PASSWORD, api, database_url, guide  # noqa: F401  (fixtures)
+from tests.admin_support import csrf_of, row_fields, sign_in_chromium, signed_in
+from tests.hub_api_support import api, database_url, guide  # noqa: F401  (fixtures)
 from tests.test_admin_browser import ARGS, CHROMIUM, SHOTS, _finger_sized, _no_sideways_scroll, hub_url  # noqa: F401
 from tests.test_admin_guide import _centre, _read
 from tests.test_admin_items import _add
@@ -213,11 +213,7 @@ def staff_page(p, hub_url, path, problems, width=1366, height=768):
     page.on("pageerror", lambda err: problems.append(f"script error: {err}"))
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
     page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-    page.goto(hub_url + "/admin/login?next=" + path)
-    page.fill("input[name=user]", "admin")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**" + path)
+    sign_in_chromium(page, hub_url, path)
     return browser, page
 
 

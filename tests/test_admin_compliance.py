@@ -24,7 +24,8 @@ def _cells(html: str) -> list[str]:
 
 
 def test_a_street_officer_sees_who_still_owes_what(api):  # noqa: F811
-    _disclose(api, "fin-a", "c-a", "财务公开", "2026-10")
+    _disclose(api, "fin-a", "c-a", "财务公开", "2026-10", title="2026年10月财务收支公示")
+    _disclose(api, "gov-b", "c-b", "政务公开", "2026-10")  # the hostile default title
     _disclose(api, "party-s1", "s1", "党务公开", "2026-Q4")  # a quarter ending in December: not October's
     client = signed_in(api, "ed-s1")
     page = client.get("/admin/compliance?node=s1&period=2026-10")
@@ -33,8 +34,11 @@ def test_a_street_officer_sees_who_still_owes_what(api):  # noqa: F811
     assert "公开日" in html and "财务公开" in html and "已逾期" in html
     assert "c-a" in html and "c-b" in html and "c-c" not in html  # another street's centre
     cells = _cells(html)
-    assert len(cells) == 8 and cells.count("published") == 1 and cells.count("late") == 7
-    assert "fin-a" in html and "<script>alert" not in html
+    assert len(cells) == 8 and cells.count("published") == 2 and cells.count("late") == 6
+    # a published cell shows the disclosure's title (escaped); its id is only in the link
+    assert '<a href="/admin/items/fin-a">2026年10月财务收支公示</a>' in html and ">fin-a<" not in html
+    assert '<a href="/admin/items/gov-b">&lt;script&gt;alert(1)&lt;/script&gt;</a>' in html
+    assert "<script>alert" not in html
     assert "每月 10 日（默认）" in html
 
 

@@ -15,7 +15,7 @@ from hub.perms import staff_named
 from tests.admin_support import csrf_of, signed_in
 from tests.hub_api_support import api, database_url  # noqa: F401  (fixtures)
 from tests.test_admin_items import _add
-from tests.test_hub_uploads import pdf_pages
+from tests.upload_support import pdf_pages
 
 HOSTILE = '<script>alert(1)</script> "><img src=x onerror=alert(2)> {{7*7}}'
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt; &#34;&gt;&lt;img src=x onerror=alert(2)&gt; {{7*7}}"

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.hub_api_support import PASSWORD
+from tests.admin_support import sign_in_chromium
 from tests.test_admin_browser import (  # noqa: F401  (hub_url is a fixture)
     ARGS, CHROMIUM, SHOTS, _finger_sized, _no_sideways_scroll, hub_url,
 )
 from hub.admin import disclosure_tables
 from tests.test_admin_disclosure import TRICKY_COLUMNS, TRICKY_ROWS
-from tests.test_hub_uploads import pdf_pages
+from tests.upload_support import pdf_pages
 
 ITEM = "disclosure-finance-last-month"
 GRID = "table.grid[data-grid='1']"  # text, then the 收支明细表
@@ -61,11 +61,7 @@ def test_a_finance_table_and_a_pdf_in_chromium(hub_url, tmp_path):
             page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="zh-CN")
             page.on("pageerror", lambda err: problems.append(f"script error: {err}"))
             page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
-            page.goto(hub_url + f"/admin/login?next=/admin/items/{ITEM}")
-            page.fill("input[name=user]", "admin")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(f"**/admin/items/{ITEM}")
+            sign_in_chromium(page, hub_url, f"/admin/items/{ITEM}")
             page.click(f"a[href='/admin/items/{ITEM}/edit-disclosure']")
             page.wait_for_url("**/edit-disclosure")
             page.evaluate("window.stillHere = true")

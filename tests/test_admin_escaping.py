@@ -85,5 +85,5 @@ def test_every_page_shows_every_kind_as_typed(hostile):
         assert '"name":' not in page.text and "T00:00" not in page.text  # rows in words, times in China's
     _check(signed_in(api, "admin").get("/admin/audit"), "audit")
     compliance = client.get("/admin/compliance", params={"node": "c-a", "period": "2026-11"})
-    assert compliance.status_code == 200 and "x-disclosure" in compliance.text  # by its id: no title shown
-    assert "<script>alert" not in compliance.text and "<img src=x" not in compliance.text
+    _check(compliance, "compliance")  # the disclosure by its title, as text
+    assert 'href="/admin/items/x-disclosure"' in compliance.text

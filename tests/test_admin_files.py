@@ -9,7 +9,7 @@ from PIL import Image
 
 from tests.admin_support import browser, csrf_of, signed_in
 from tests.hub_api_support import api, database_url  # noqa: F401  (fixtures)
-from tests.test_hub_uploads import pdf_pages
+from tests.upload_support import pdf_pages
 
 
 def _png(size=(3000, 1500)) -> bytes:

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.hub_api_support import PASSWORD
+from tests.admin_support import sign_in_chromium
 from tests.test_admin_browser import ARGS, CHROMIUM, SHOTS, hub_url  # noqa: F401  (fixture)
-from tests.test_hub_uploads import pdf_pages
+from tests.upload_support import pdf_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 FINANCE = "disclosure-finance-last-month"  # the demo centre's 财务公开
@@ -74,12 +74,7 @@ def test_the_whole_staff_journey(hub_url, tmp_path):  # noqa: F811
                 page.on("pageerror", lambda err: problems.append(f"script error: {err}"))
                 page.set_default_timeout(60_000)
 
-                # sign in
-                page.goto(hub_url + "/admin/items")
-                page.fill("input[name=user]", "admin")
-                page.fill("input[name=password]", PASSWORD)
-                page.click("button[type=submit]")
-                page.wait_for_url("**/admin/items")
+                sign_in_chromium(page, hub_url)
 
                 # a new guide with materials and steps, scheduled, from the list's 新建 menu
                 page.goto(hub_url + "/admin/new-guide?target=demo-centre")

@@ -10,10 +10,9 @@ import pytest
 from hub import items, publish
 from hub.admin import pages_guide
 from hub.perms import staff_named
-from tests.admin_support import csrf_of, row_fields, signed_in
+from tests.admin_support import csrf_of, row_fields, sign_in_chromium, signed_in
 from tests.hub_api_support import api, database_url, guide  # noqa: F401  (fixtures)
 from tests.test_admin_browser import ARGS, CHROMIUM, SHOTS, hub_url  # noqa: F401  (fixture)
-from tests.hub_api_support import PASSWORD
 from tests.test_admin_items import _add
 
 HOSTILE = '<script>alert(1)</script> {{7*7}}'
@@ -183,11 +182,7 @@ def test_the_lists_change_in_chromium_without_a_reload(hub_url):
             page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
             page.on("pageerror", lambda err: problems.append(f"script error: {err}"))
             page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
-            page.goto(hub_url + "/admin/login?next=/admin/new-guide")
-            page.fill("input[name=user]", "admin")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url("**/admin/new-guide")
+            sign_in_chromium(page, hub_url, "/admin/new-guide")
             page.fill("input[name=id]", "g-browser")
             page.fill("input[name=title]", "浏览器里的指南")
             page.fill("textarea[name='steps.0']", "一")

@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from hub import cli, db, org
-from tests.hub_api_support import PASSWORD, init_hub
+from tests.admin_support import sign_in_chromium
+from tests.hub_api_support import init_hub
 from tests.test_admin_browser import ARGS, CHROMIUM, SHOTS, _finger_sized, _no_sideways_scroll
 from tests.test_hub_wire_support import start_server, stop_server
 
@@ -52,11 +53,7 @@ def test_search_new_menu_paged_fleet_and_404_in_chromium(tmp_path):
             try:
                 for width, height, tag in ((1366, 768, ""), (768, 1024, "-tablet")):
                     page = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN").new_page()
-                    page.goto(url + "/admin/items")
-                    page.fill("input[name=user]", "admin")
-                    page.fill("input[name=password]", PASSWORD)
-                    page.click("button[type=submit]")
-                    page.wait_for_url("**/admin/items")
+                    sign_in_chromium(page, url)
                     page.fill("input[name=q]", "jzz")
                     page.click("form.filters button")
                     page.wait_for_url("**q=jzz*")

@@ -10,7 +10,7 @@ import io
 import pytest
 from PIL import Image
 
-from tests.hub_api_support import PASSWORD
+from tests.admin_support import sign_in_chromium
 from tests.test_admin_browser import ARGS, CHROMIUM, SHOTS, _finger_sized, _no_sideways_scroll, hub_url  # noqa: F401
 
 CENTRE = "demo-centre"
@@ -64,11 +64,7 @@ def test_a_slide_and_a_scheduled_notice_through_the_check_in_chromium(hub_url, t
             page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="zh-CN")
             page.on("pageerror", lambda err: problems.append(f"script error: {err}"))
             page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
-            page.goto(hub_url + f"/admin/login?next=/admin/new-slide?target={CENTRE}")
-            page.fill("input[name=user]", "admin")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url("**/admin/new-slide*")
+            sign_in_chromium(page, hub_url, f"/admin/new-slide?target={CENTRE}")
             assert page.input_value("select[name=target]") == CENTRE
 
             # the slide: the image goes up as soon as it is chosen, and the resized result is shown

@@ -18,8 +18,8 @@ from PIL import Image
 
 from hub import db, org
 from hub.admin import web
-from tests.admin_support import csrf_of, signed_in
-from tests.hub_api_support import PASSWORD, api, build_tree, database_url, init_hub  # noqa: F401  (fixtures)
+from tests.admin_support import csrf_of, sign_in_chromium, signed_in
+from tests.hub_api_support import api, build_tree, database_url, init_hub  # noqa: F401  (fixtures)
 from tests.test_admin_browser import ARGS, CHROMIUM, SHOTS
 from tests.test_hub_wire_support import start_server, stop_server
 
@@ -243,11 +243,7 @@ def test_the_fleet_list_in_chromium(tmp_path):
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
             try:
                 page = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN").new_page()
-                page.goto(url + "/admin/terminals")
-                page.fill("input[name=user]", "admin")
-                page.fill("input[name=password]", PASSWORD)
-                page.click("button[type=submit]")
-                page.wait_for_url("**/admin/terminals")
+                sign_in_chromium(page, url, "/admin/terminals")
                 text = page.inner_text("table")
                 assert "打印机缺纸" in text and "磁盘空间不足" in text and "从未上线" in text and "<b>自助</b>" in text
                 assert page.locator("tr.attention").count() == 2

@@ -12,7 +12,7 @@ from sqlalchemy import insert
 from hub import audit, db, org, terminals
 from tests.hub_support import database_url  # noqa: F401  (a fixture)
 from tests.test_hub_files import USERS, staff_hub  # noqa: F401  (a fixture)
-from tests.test_hub_uploads import save
+from tests.upload_support import save
 
 
 def add_item(engine, item_id: str, target: str) -> None:

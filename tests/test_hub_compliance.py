@@ -51,7 +51,8 @@ def test_published_due_and_late_at_chosen_moments(api):
     disclose(api, "fin-c", "c-c", "财务公开", "2026-10")  # another period: answers nothing here
     rep = report(api, "admin", "d1", "2026-11", cst(2026, 12, 5, 12))
     assert statuses(rep, "财务公开") == {"c-a": "published", "c-b": "published", "c-c": "due"}
-    assert cell(rep, "c-a", "财务公开") == {"status": "published", "item": "fin-s1", "period": "2026-11",
+    assert cell(rep, "c-a", "财务公开") == {"status": "published", "item": "fin-s1", "title": "2026-11 财务公开",
+                                          "period": "2026-11",
                                           "at": cst(2026, 12, 3, 9).astimezone(dt.timezone.utc).isoformat(),
                                           "on_time": True}
     assert statuses(rep, "党务公开") == {"c-a": "due", "c-b": "due", "c-c": "due"}

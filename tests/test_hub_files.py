@@ -27,10 +27,10 @@ from hub import accounts, db, migrate, org, uploads
 from hub.api import create_app
 from hub.settings import HubSettings
 from tests.hub_support import database_url  # noqa: F401  (a fixture)
-from tests.test_hub_uploads import (
+from tests.tickets_live import free_port
+from tests.upload_support import (
     PAGE_COLOURS, assert_no_metadata, bomb_png, encrypted_pdf, pdf_pages, photo, png_with_metadata, save,
 )
-from tests.tickets_live import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "a long enough password"

@@ -1,17 +1,19 @@
-"""What the notice and slide forms share (pages_edit, pages_slide): saving a draft through hub.items
-(a new item or a draft replaced) with the refusals a form shows at its field, a new item's id,
-the nodes a staff member may write to, and where a save goes next."""
+"""What the item forms share (guide, disclosure, notice, slide, centre, ticket service) and the
+publish pages: the item when the staff member may change it (the one 404 / 403 guard), the nodes
+they may write to, a new item's id, saving a document through
+hub.items (which checks it against content/schemas.py, checks the target and audits) with a
+refusal turned into the field the form marks, and where the browser goes after saving."""
 from __future__ import annotations
 
 import secrets
 
 from fastapi import Request
+from sqlalchemy import select
 
 from content.i18n import N_
 from content.schemas import is_safe_id
-from hub import items, perms
+from hub import db, items, perms
 from hub.admin import web
-from hub.admin.pages_guide import field_of, writable_targets
 from hub.admin.pages_items import item_and_rights
 from hub.errors import HubError
 
@@ -19,18 +21,23 @@ FORM_STATUSES = (403, 409, 422)  # refusals shown in the form; anything else is 
 
 
 class Refused(Exception):
-    """A save hub.items refused, for the form: its status and the field it names."""
+    """A save hub.items refused, for the form: its status and the field it names ("" for none)."""
 
-    def __init__(self, status: int, field: str | None):
+    def __init__(self, status: int, field: str):
         super().__init__(field)
         self.status, self.field = status, field
 
+    def marked(self, values: dict) -> str:
+        """The field to mark in a form whose empty title stands for the name (centre, ticket
+        service): a wrong title is then the name's."""
+        return "name" if not values["title"] and self.field == "title" else self.field
 
-def item_of_kind(request: Request, staff: perms.Staff, item_id: str, kind: str) -> dict:
-    """The item when it is a `kind` that `staff` may change: the 404 page (not theirs, missing or
-    another kind alike) or the 403 page (theirs to read only) otherwise."""
+
+def writable_item(request: Request, staff: perms.Staff, item_id: str, kind: str | None = None) -> dict:
+    """The item when `staff` may change it (and it is a `kind`, when one is given): the 404 page
+    (not theirs, missing or another kind alike) or the 403 page (theirs to read only) otherwise."""
     item, can_write = item_and_rights(request, staff, item_id)
-    if item["kind"] != kind:
+    if kind is not None and item["kind"] != kind:
         raise web.PageError(404, N_("Not found, or not yours to see."))
     if not can_write:
         raise web.PageError(403, N_("You may read this but not change it."))
@@ -46,18 +53,35 @@ def new_id(typed: str, prefix: str) -> str:
     return item_id
 
 
+def field_of(exc: HubError) -> str | None:
+    """The form field a refusal names: the document-wide check of the two times is the expiry's."""
+    if exc.field == "(document)" and "expire_at" in exc.message:
+        return "expire_at"
+    return exc.field
+
+
 def save(request: Request, staff: perms.Staff, doc: dict, item_id: str | None = None) -> str:
     """Create the item (`item_id` None: `doc` has its id) or replace its draft; the item's id.
-    Refused for what the form shows (403 / 409 / 422 with the field), the error page otherwise."""
+    Refused for what the form shows (403 / 409 / 422 with the field it names; a new item's id when
+    it names none), the error page otherwise."""
     try:
         with request.app.state.engine.begin() as conn:
             if item_id is None:
                 return items.create(conn, staff, doc)["id"]
             return items.replace_draft(conn, staff, item_id, doc)["id"]
     except HubError as exc:
-        if exc.status not in FORM_STATUSES or (item_id is not None and exc.status == 409):
+        if exc.status not in FORM_STATUSES:
             raise web.page_error(exc) from None
-        raise Refused(exc.status, field_of(exc) or ("id" if item_id is None else None)) from None
+        raise Refused(exc.status, field_of(exc) or ("id" if item_id is None else "")) from None
+
+
+def writable_targets(request: Request, staff: perms.Staff) -> list[tuple[str, str]]:
+    """(id, name) of the nodes `staff` may write content for."""
+    with request.app.state.engine.connect() as conn:
+        writable = perms.writable(perms.load_tree(conn), staff)
+        n = db.org_nodes.c
+        nodes = conn.execute(select(n.id, n.name).order_by(n.id)).all()
+    return [(r.id, r.name) for r in nodes if writable is None or r.id in writable]
 
 
 def targets_or_403(request: Request, staff: perms.Staff) -> list[tuple[str, str]]:
@@ -81,6 +105,6 @@ def after_save(form, item_id: str):
     return web.redirect(f"/admin/items/{item_id}")
 
 
-def kept(doc: dict | None) -> dict:
-    """A stored document without `updated_at` (the hub sets it on every save)."""
-    return {k: v for k, v in (doc or {}).items() if k != "updated_at"}
+def posted_texts(form, names) -> dict:
+    """The posted text fields `names`, stripped."""
+    return {name: str(form.get(name) or "").strip() for name in names}

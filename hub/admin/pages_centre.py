@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from content.i18n import N_
 from hub import db, perms
-from hub.admin import itemforms, rows, sessions, web
+from hub.admin import forms, rows, sessions, web
 from hub.admin.pages_guide import shown_local, stored_time
 from hub.admin.pages_items import FIELD_LABELS
 
@@ -46,7 +46,7 @@ def values_of(doc: dict) -> dict:
 
 def values_from(form) -> dict:
     """The posted form as values: blank rows dropped, "move up" / "remove" applied."""
-    values = itemforms.posted_texts(form, TEXTS)
+    values = forms.posted_texts(form, TEXTS)
     if form.get("floor_plan_clear"):
         values["floor_plan"] = ""
     values.update(rows.lists_from(form, LISTS))
@@ -83,7 +83,7 @@ def _form(request, session, values, item=None, status=200, field="", centres=())
 
 @router.get("/admin/items/{item_id}/edit-centre")
 def edit_form(item_id: str, request: Request, session: sessions.Session = Depends(web.signed_in)):
-    item = itemforms.writable_item(request, web.staff_of(request, session), item_id, "centre")
+    item = forms.writable_item(request, web.staff_of(request, session), item_id, "centre")
     return _form(request, session, values_of(item["draft"] or item["published"]), item)
 
 
@@ -91,15 +91,15 @@ def edit_form(item_id: str, request: Request, session: sessions.Session = Depend
 @web.form_post
 def save_centre(request: Request, form):
     session, staff = web.signed_form(request, form)
-    item = itemforms.writable_item(request, staff, request.path_params["item_id"], "centre")
+    item = forms.writable_item(request, staff, request.path_params["item_id"], "centre")
     values = values_from(form)
     if rows.rearranging(form):
         return _form(request, session, values, item)
-    refused = itemforms.save(request, staff, document(values, item["id"], item["draft"] or item["published"]), item,
-                              not values["title"])
-    if refused:
-        return _form(request, session, values, item, *refused)
-    return itemforms.after_save(form, item["id"])
+    try:
+        forms.save(request, staff, document(values, item["id"], item["draft"] or item["published"]), item["id"])
+    except forms.Refused as exc:
+        return _form(request, session, values, item, exc.status, exc.marked(values))
+    return forms.after_save(form, item["id"])
 
 
 def _new_values(target: str) -> dict:
@@ -121,7 +121,7 @@ def new_form(request: Request, session: sessions.Session = Depends(web.signed_in
     target = request.query_params.get("target") or ""
     if target and target not in dict(open_centres(request, staff)):  # it has its item: edit that one
         try:
-            itemforms.writable_item(request, staff, target, "centre")
+            forms.writable_item(request, staff, target, "centre")
             return web.redirect(f"/admin/items/{target}/edit-centre")
         except web.PageError:
             pass  # not a centre item of theirs: the form as for no target
@@ -140,9 +140,9 @@ def create_centre(request: Request, form):
         return _form(request, session, values, centres=centres)
     if values["target"] not in dict(centres):  # unknown, not theirs, not a centre, or has its item already
         return _form(request, session, values, status=422, field="target", centres=centres)
-    refused = itemforms.save(request, staff, document(values, values["target"], {}), None,
-                              not values["title"])
-    if refused:
-        status, field = refused
-        return _form(request, session, values, None, status, "target" if field == "id" else field, centres)
-    return itemforms.after_save(form, values["target"])
+    try:
+        forms.save(request, staff, document(values, values["target"], {}))
+    except forms.Refused as exc:
+        field = exc.marked(values)
+        return _form(request, session, values, None, exc.status, "target" if field == "id" else field, centres)
+    return forms.after_save(form, values["target"])

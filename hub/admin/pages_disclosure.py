@@ -16,11 +16,11 @@ from fastapi import APIRouter, Depends, Request
 
 from content.i18n import N_
 from content.schemas import DISCLOSURE_CATEGORIES, is_safe_id
-from hub import items, perms
+from hub import items
 from hub.admin import disclosure_form as forms
 from hub.admin import sessions, web
-from hub.admin.pages_guide import writable_targets
-from hub.admin.pages_items import FIELD_LABELS, item_and_rights
+from hub.admin.forms import after_save, targets_or_403, writable_item, writable_targets
+from hub.admin.pages_items import FIELD_LABELS
 from hub.errors import HubError
 
 router = APIRouter()
@@ -34,21 +34,6 @@ def _form(request, session, staff, values, item=None, status=200, field=None, to
                       categories=DISCLOSURE_CATEGORIES, targets=writable_targets(request, staff), labels=LABELS,
                       aligns=ALIGN_LABELS, grids=forms.grid_state(values), field=field or "",
                       totals_warning=totals_warning, totals_wrong=TOTALS_WRONG)
-
-
-def _disclosure(request: Request, staff: perms.Staff, item_id: str) -> dict:
-    item, can_write = item_and_rights(request, staff, item_id)
-    if item["kind"] != "disclosure":
-        raise web.PageError(404, N_("Not found, or not yours to see."))
-    if not can_write:
-        raise web.PageError(403, N_("You may read this but not change it."))
-    return item
-
-
-def _after_save(form, item_id: str):
-    if form.get("action") == "publish":
-        return web.redirect(f"/admin/items/{item_id}/publish-check")
-    return web.redirect(f"/admin/items/{item_id}")
 
 
 def _totals_unconfirmed(form, values: dict) -> bool:
@@ -72,13 +57,13 @@ def _save(request, session, staff, form, values, item=None):
             raise web.page_error(exc) from None
         field = forms.form_field(exc.field, doc, owner) or ("id" if item is None else None)
         return _form(request, session, staff, values, item, exc.status, field)
-    return _after_save(form, values["id"] if item is None else item["id"])
+    return after_save(form, values["id"] if item is None else item["id"])
 
 
 @router.get("/admin/items/{item_id}/edit-disclosure")
 def edit_form(item_id: str, request: Request, session: sessions.Session = Depends(web.signed_in)):
     staff = web.staff_of(request, session)
-    item = _disclosure(request, staff, item_id)
+    item = writable_item(request, staff, item_id, "disclosure")
     return _form(request, session, staff, forms.values_of(item["draft"] or item["published"]), item)
 
 
@@ -86,24 +71,17 @@ def edit_form(item_id: str, request: Request, session: sessions.Session = Depend
 @web.form_post
 def save_disclosure(request: Request, form):
     session, staff = web.signed_form(request, form)
-    item = _disclosure(request, staff, request.path_params["item_id"])
+    item = writable_item(request, staff, request.path_params["item_id"], "disclosure")
     values = forms.values_from(form)
     if form.get("op"):
         return _form(request, session, staff, values, item)
     return _save(request, session, staff, form, values, item)
 
 
-def _writer(request: Request, staff: perms.Staff) -> list[tuple[str, str]]:
-    targets = writable_targets(request, staff)
-    if not targets:
-        raise web.PageError(403, N_("You may read this but not change it."))
-    return targets
-
-
 @router.get("/admin/new-disclosure")
 def new_form(request: Request, session: sessions.Session = Depends(web.signed_in)):
     staff = web.staff_of(request, session)
-    targets = [t for t, _name in _writer(request, staff)]
+    targets = [t for t, _name in targets_or_403(request, staff)]
     params = request.query_params
     category = params.get("category") if params.get("category") in DISCLOSURE_CATEGORIES else "财务公开"
     today = dt.datetime.now(web.SHOWN_ZONE).date()
@@ -120,7 +98,7 @@ def new_form(request: Request, session: sessions.Session = Depends(web.signed_in
 @web.form_post
 def create_disclosure(request: Request, form):
     session, staff = web.signed_form(request, form)
-    _writer(request, staff)
+    targets_or_403(request, staff)
     values = {**forms.values_from(form), "id": str(form.get("id") or "").strip()}
     if form.get("op"):
         return _form(request, session, staff, values)

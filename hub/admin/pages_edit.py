@@ -138,7 +138,7 @@ def _form(request, session, staff, values, item=None, status=200, field=None, ta
 
 
 def _notice(request: Request, staff: perms.Staff, item_id: str) -> dict:
-    return forms.item_of_kind(request, staff, item_id, "notice")
+    return forms.writable_item(request, staff, item_id, "notice")
 
 
 @router.get("/admin/items/{item_id}/edit")

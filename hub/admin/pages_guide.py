@@ -9,17 +9,13 @@ in the page by static/rows.js. Times are China's (datetime-local), stored +08:00
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy import select
 
 from content.i18n import N_
-from content.schemas import GUIDE_CATEGORIES, is_safe_id
-from hub import db, items, perms
-from hub.admin import rows, sessions, web
-from hub.admin.pages_items import FIELD_LABELS, item_and_rights
-from hub.errors import HubError
+from content.schemas import GUIDE_CATEGORIES
+from hub.admin import forms, rows, sessions, web
+from hub.admin.pages_items import FIELD_LABELS
 
 router = APIRouter()
 EXTRA_ROWS = rows.EXTRA_ROWS
@@ -99,35 +95,10 @@ def document(values: dict, base: dict) -> dict:
     return doc
 
 
-def writable_targets(request: Request, staff: perms.Staff) -> list[tuple[str, str]]:
-    """(id, name) of the nodes `staff` may write content for."""
-    with request.app.state.engine.connect() as conn:
-        writable = perms.writable(perms.load_tree(conn), staff)
-        n = db.org_nodes.c
-        nodes = conn.execute(select(n.id, n.name).order_by(n.id)).all()
-    return [(r.id, r.name) for r in nodes if writable is None or r.id in writable]
-
-
 def _form(request, session, staff, values, item=None, status=200, field=None):
     return web.render(request, "guide_edit.html", status, session=session, item=item, values=values,
-                      categories=GUIDE_CATEGORIES, targets=writable_targets(request, staff), labels=LABELS,
+                      categories=GUIDE_CATEGORIES, targets=forms.writable_targets(request, staff), labels=LABELS,
                       originals=ORIGINALS, lists=LISTS, extra=EXTRA_ROWS, field=field or "")
-
-
-def field_of(exc: HubError) -> str | None:
-    """The form field a refusal names: the document-wide check of the two times is the expiry's."""
-    if exc.field == "(document)" and "expire_at" in exc.message:
-        return "expire_at"
-    return exc.field
-
-
-def _guide(request: Request, staff: perms.Staff, item_id: str) -> dict:
-    item, can_write = item_and_rights(request, staff, item_id)
-    if item["kind"] != "guide":
-        raise web.PageError(404, N_("Not found, or not yours to see."))
-    if not can_write:
-        raise web.PageError(403, N_("You may read this but not change it."))
-    return item
 
 
 def _after_save(form, item_id: str):
@@ -139,7 +110,7 @@ def _after_save(form, item_id: str):
 @router.get("/admin/items/{item_id}/edit-guide")
 def edit_form(item_id: str, request: Request, session: sessions.Session = Depends(web.signed_in)):
     staff = web.staff_of(request, session)
-    item = _guide(request, staff, item_id)
+    item = forms.writable_item(request, staff, item_id, "guide")
     return _form(request, session, staff, values_of(item["draft"] or item["published"]), item)
 
 
@@ -147,7 +118,7 @@ def edit_form(item_id: str, request: Request, session: sessions.Session = Depend
 @web.form_post
 def save_guide(request: Request, form):
     session, staff = web.signed_form(request, form)
-    item = _guide(request, staff, request.path_params["item_id"])
+    item = forms.writable_item(request, staff, request.path_params["item_id"], "guide")
     values = values_from(form)
     if rows.rearranging(form):
         return _form(request, session, staff, values, item)
@@ -165,8 +136,7 @@ def _new_values() -> dict:
 @router.get("/admin/new-guide")
 def new_form(request: Request, session: sessions.Session = Depends(web.signed_in)):
     staff = web.staff_of(request, session)
-    if not writable_targets(request, staff):
-        raise web.PageError(403, N_("You may read this but not change it."))
+    forms.targets_or_403(request, staff)
     return _form(request, session, staff, {**_new_values(), "id": ""})
 
 
@@ -174,19 +144,12 @@ def new_form(request: Request, session: sessions.Session = Depends(web.signed_in
 @web.form_post
 def create_guide(request: Request, form):
     session, staff = web.signed_form(request, form)
-    if not writable_targets(request, staff):
-        raise web.PageError(403, N_("You may read this but not change it."))
+    forms.targets_or_403(request, staff)
     values = {**values_from(form), "id": str(form.get("id") or "").strip()}
     if rows.rearranging(form):
         return _form(request, session, staff, values)
-    item_id = values["id"] or "guide-" + secrets.token_hex(4)
-    if not is_safe_id(item_id):
-        return _form(request, session, staff, values, status=422, field="id")
     try:
-        with request.app.state.engine.begin() as conn:
-            items.create(conn, staff, {**document(values, {}), "id": item_id})
-    except HubError as exc:
-        if exc.status not in (403, 409, 422):
-            raise web.page_error(exc) from None
-        return _form(request, session, staff, values, status=exc.status, field=field_of(exc) or "id")
+        item_id = forms.save(request, staff, {**document(values, {}), "id": forms.new_id(values["id"], "guide")})
+    except forms.Refused as exc:
+        return _form(request, session, staff, values, status=exc.status, field=exc.field)
     return _after_save(form, item_id)

@@ -22,8 +22,8 @@ from sqlalchemy import func, select
 
 from content.i18n import N_
 from hub import db, items, perms
-from hub.admin import fieldview, sessions, web
-from hub.admin.pages_items import LEVELS, item_and_rights
+from hub.admin import fieldview, forms, sessions, web
+from hub.admin.pages_items import LEVELS
 from hub.errors import HubError
 
 router = APIRouter()
@@ -34,13 +34,6 @@ CONFIRMS = ("urgent", "delete")
 
 def edit_url(item: dict) -> str:
     return f"/admin/items/{item['id']}/{EDIT_PATHS.get(item['kind'], 'edit')}"
-
-
-def _writable(request: Request, staff: perms.Staff, item_id: str) -> dict:
-    item, can_write = item_and_rights(request, staff, item_id)
-    if not can_write:
-        raise web.PageError(403, N_("You may read this but not change it."))
-    return item
 
 
 def audience(request: Request, staff: perms.Staff, target: str) -> dict:
@@ -89,7 +82,7 @@ def changed_rows(item: dict, engine=None) -> list[dict]:
 def publish_check(item_id: str, request: Request, session: sessions.Session = Depends(web.signed_in)):
     """What publishing the draft changes, field by field, and the confirm button."""
     staff = web.staff_of(request, session)
-    item = _writable(request, staff, item_id)
+    item = forms.writable_item(request, staff, item_id)
     rows = changed_rows(item, request.app.state.engine)
     target = (item["draft"] or item["published"] or {}).get("target", item["target"])
     return web.render(request, "publish_check.html", session=session, item=item, rows=rows, levels=LEVELS,
@@ -124,7 +117,7 @@ def _confirmed(form, item_id: str, what: str):
 @web.form_post
 def publish_urgent(request: Request, form):
     _session, staff = web.signed_form(request, form)
-    item = _writable(request, staff, request.path_params["item_id"])
+    item = forms.writable_item(request, staff, request.path_params["item_id"])
     if item["kind"] != "notice" or item["deleted_at"] is not None:
         raise web.PageError(409, N_("This could not be done now."))
     if (step := _confirmed(form, item["id"], "urgent")) is not None:
@@ -143,7 +136,7 @@ def publish_urgent(request: Request, form):
 @web.form_post
 def delete(request: Request, form):
     _session, staff = web.signed_form(request, form)
-    item = _writable(request, staff, request.path_params["item_id"])
+    item = forms.writable_item(request, staff, request.path_params["item_id"])
     if (step := _confirmed(form, item["id"], "delete")) is not None:
         return step
     try:
@@ -159,7 +152,7 @@ def delete(request: Request, form):
 def restore(request: Request, form):
     """A withdrawn item's draft (its last published version when it has none) to the publish check."""
     _session, staff = web.signed_form(request, form)
-    item = _writable(request, staff, request.path_params["item_id"])
+    item = forms.writable_item(request, staff, request.path_params["item_id"])
     if item["deleted_at"] is None or (item["draft"] is None and item["published"] is None):
         raise web.PageError(409, N_("This could not be done now."))
     if item["draft"] is None:

@@ -58,7 +58,7 @@ def _form(request, session, staff, values, item=None, status=200, field=None, ta
 
 
 def _slide(request: Request, staff: perms.Staff, item_id: str) -> dict:
-    return forms.item_of_kind(request, staff, item_id, "slide")
+    return forms.writable_item(request, staff, item_id, "slide")
 
 
 def _checked(values: dict) -> None:

@@ -88,7 +88,8 @@ def terminal_list(request: Request, session: sessions.Session = Depends(web.sign
     tally = [(s, found["counts"][s]) for s in fleet.ATTENTION_FIRST]
     return web.render(request, "terminals.html", session=session, rows=found["rows"], total=found["total"],
                       tally=tally, all_count=sum(found["counts"].values()), centres=centres, names=names,
-                      filters={"centre": centre, "status": want}, page=number, pages=pages, url=url, **LABELS)
+                      filters={"centre": centre, "status": want}, page=number, pages=pages, url=url,
+                      page_url=lambda page: url(page=page), **LABELS)
 
 
 def _visible(request: Request, staff: perms.Staff, terminal_id: str, write: bool = False) -> dict:

@@ -19,8 +19,8 @@ from sqlalchemy import select
 from content.i18n import N_
 from content.schemas import is_safe_id
 from hub import db, items, perms
-from hub.admin import itemforms, rows, sessions, web
-from hub.admin.pages_guide import shown_local, stored_time, writable_targets
+from hub.admin import forms, rows, sessions, web
+from hub.admin.pages_guide import shown_local, stored_time
 from hub.admin.pages_items import FIELD_LABELS, STATE_LABELS
 from hub.errors import HubError
 
@@ -48,7 +48,7 @@ def values_of(doc: dict) -> dict:
 
 
 def values_from(form) -> dict:
-    values = itemforms.posted_texts(form, TEXTS)
+    values = forms.posted_texts(form, TEXTS)
     values["code"] = values["code"].upper()
     values.update(rows.lists_from(form, LISTS))
     chosen = [str(g).strip() for g in form.getlist("guide_ids")]
@@ -106,7 +106,7 @@ def _form(request, session, staff, values, item=None, status=200, field="", take
     return web.render(request, "ticket_service_edit.html", status, session=session, item=item, values=values,
                       taken=taken,
                       labels=LABELS, lists=LISTS, widgets=WIDGETS, extra=rows.EXTRA_ROWS, field=field,
-                      targets=writable_targets(request, staff), states=STATE_LABELS,
+                      targets=forms.writable_targets(request, staff), states=STATE_LABELS,
                       guides=guide_choices(request, staff, values["target"], values["guide_ids"]))
 
 
@@ -118,7 +118,7 @@ def _posted_back(form) -> bool:
 @router.get("/admin/items/{item_id}/edit-ticket-service")
 def edit_form(item_id: str, request: Request, session: sessions.Session = Depends(web.signed_in)):
     staff = web.staff_of(request, session)
-    item = itemforms.writable_item(request, staff, item_id, "ticket_service")
+    item = forms.writable_item(request, staff, item_id, "ticket_service")
     return _form(request, session, staff, values_of(item["draft"] or item["published"]), item)
 
 
@@ -126,31 +126,24 @@ def edit_form(item_id: str, request: Request, session: sessions.Session = Depend
 @web.form_post
 def save_service(request: Request, form):
     session, staff = web.signed_form(request, form)
-    item = itemforms.writable_item(request, staff, request.path_params["item_id"], "ticket_service")
+    item = forms.writable_item(request, staff, request.path_params["item_id"], "ticket_service")
     values = values_from(form)
     if _posted_back(form):
         return _form(request, session, staff, values, item)
     taken = code_taken(request, staff, values["target"], values["code"], item["id"])
     if taken:
         return _form(request, session, staff, values, item, 409, "code", taken)
-    refused = itemforms.save(request, staff, document(values, item["draft"] or item["published"]), item,
-                              not values["title"])
-    if refused:
-        return _form(request, session, staff, values, item, *refused)
-    return itemforms.after_save(form, item["id"])
-
-
-def _targets_or_refuse(request: Request, staff: perms.Staff) -> list[tuple[str, str]]:
-    targets = writable_targets(request, staff)
-    if not targets:
-        raise web.PageError(403, N_("You may read this but not change it."))
-    return targets
+    try:
+        forms.save(request, staff, document(values, item["draft"] or item["published"]), item["id"])
+    except forms.Refused as exc:
+        return _form(request, session, staff, values, item, exc.status, exc.marked(values))
+    return forms.after_save(form, item["id"])
 
 
 @router.get("/admin/new-ticket-service")
 def new_form(request: Request, session: sessions.Session = Depends(web.signed_in)):
     staff = web.staff_of(request, session)
-    targets = dict(_targets_or_refuse(request, staff))
+    targets = dict(forms.targets_or_403(request, staff))
     target = request.query_params.get("target") or ""
     values = {**values_of({"daily_limit": 200}), "id": "", "target": target if target in targets else next(iter(targets))}
     return _form(request, session, staff, values)
@@ -160,7 +153,7 @@ def new_form(request: Request, session: sessions.Session = Depends(web.signed_in
 @web.form_post
 def create_service(request: Request, form):
     session, staff = web.signed_form(request, form)
-    _targets_or_refuse(request, staff)
+    forms.targets_or_403(request, staff)
     values = {**values_from(form), "id": str(form.get("id") or "").strip()}
     if _posted_back(form):
         return _form(request, session, staff, values)
@@ -170,8 +163,8 @@ def create_service(request: Request, form):
     taken = code_taken(request, staff, values["target"], values["code"], None)
     if taken:
         return _form(request, session, staff, values, None, 409, "code", taken)
-    refused = itemforms.save(request, staff, {**document(values, {}), "id": item_id}, None,
-                              not values["title"])
-    if refused:
-        return _form(request, session, staff, values, None, *refused)
-    return itemforms.after_save(form, item_id)
+    try:
+        forms.save(request, staff, {**document(values, {}), "id": item_id})
+    except forms.Refused as exc:
+        return _form(request, session, staff, values, None, exc.status, exc.marked(values))
+    return forms.after_save(form, item_id)
