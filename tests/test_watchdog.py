@@ -200,7 +200,9 @@ def test_the_queue_service_is_ready_once_it_answers(notify_socket, tmp_path, wor
 
     svc = start_service(tmp_path / "svc", workers=workers, env={"NOTIFY_SOCKET": str(tmp_path / "notify")})
     try:
-        assert notify_socket.wait_for("READY=1") == ["READY=1"]  # from the main process, once
+        # from the main process, once, after a STATUS line for `systemctl status`
+        assert notify_socket.wait_for("READY=1") == ["STATUS=serving the queue for A, B, C, D on port "
+                                                     f"{svc.url.rsplit(':', 1)[1]}", "READY=1"]
         assert svc.request("GET", "/api/queue")[0] == 200
     finally:
         svc.stop()

@@ -32,6 +32,20 @@ class ServeError(Exception):
     """The service cannot start; str() says why and what to do."""
 
 
+class ConfigProblem(ServeError):
+    """A setting is missing or wrong: no restart fixes it (`kiosk tickets serve` exits 2)."""
+
+
+class NoServices(ServeError):
+    """Nothing to queue for yet: no content, or content without usable ticket services. Content
+    arrives later by sync, so the service waits for it (kiosk/tickets_wait.py). `status` is the
+    short reason for systemd's STATUS line."""
+
+    def __init__(self, message: str, status: str):
+        super().__init__(message)
+        self.status = status
+
+
 @dataclass
 class ServeOptions:
     data_dir: str
@@ -49,37 +63,40 @@ class ServeOptions:
         return cls(**json.loads(os.environ[ENV]))
 
 
-def load_services(data_dir: Path, demo: bool) -> dict:
+def load_services(data_dir: Path, demo: bool) -> tuple[str, dict]:
+    """(the content version, its services by code); NoServices when there is nothing to queue for."""
     from content.store import NoContent, install_demo, open_current
 
     try:
         view = open_current(data_dir)
     except NoContent:
         if not demo:
-            raise ServeError(f"no content installed in {data_dir}: the queue takes its services from the "
-                             "ticket_service items (run `kiosk sync once`, or start with --demo)") from None
+            raise NoServices(f"no content installed in {data_dir}: the queue takes its services from the "
+                             "ticket_service items (kiosk sync run installs the hub's content; or start with "
+                             "--demo)", "no content installed yet") from None
         install_demo(data_dir)
         view = open_current(data_dir)
     try:
-        items = view.items("ticket_service")
+        version, items = view.version, view.items("ticket_service")
     finally:
         view.close()
     try:
         services = services_from_items(items)
     except ValueError as exc:
-        raise ServeError(str(exc)) from None
+        raise NoServices(f"content {version} in {data_dir}: {exc}", f"content {version}: {exc}") from None
     if not services:
-        raise ServeError(f"the content in {data_dir} has no ticket_service items: nothing to queue for")
+        raise NoServices(f"content {version} in {data_dir} has no ticket_service items: nothing to queue for",
+                         f"content {version} has no ticket_service items")
     if demo:  # a newcomer trying the demo at night still gets a number
         services = {code: s.__class__(s.code, s.name, s.windows, s.daily_limit, s.hours_text, (), s.sort)
                     for code, s in services.items()}
-    return services
+    return version, services
 
 
 def build(options: ServeOptions, clock=None) -> tuple[Queue, Accounts]:
     data_dir = Path(options.data_dir)
     if not options.token:
-        raise ServeError("no kiosk token: set [tickets] token in the config (or KIOSK_TICKETS_TOKEN) to a long "
+        raise ConfigProblem("no kiosk token: set [tickets] token in the config (or KIOSK_TICKETS_TOKEN) to a long "
                          "random string, the same on every kiosk of this lobby")
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -88,7 +105,12 @@ def build(options: ServeOptions, clock=None) -> tuple[Queue, Accounts]:
     except OSError as exc:
         raise ServeError(f"cannot open {data_dir / 'tickets.sqlite'}: {exc}") from None
     rules = QueueRules(**options.rules)
-    queue = Queue(engine, load_services(data_dir, options.demo), rules, clock or SystemClock())
+    try:
+        _version, services = load_services(data_dir, options.demo)
+    except ServeError:  # waited on and tried again (kiosk/tickets_wait.py): no engine left behind
+        engine.dispose()
+        raise
+    queue = Queue(engine, services, rules, clock or SystemClock())
     return queue, Accounts(engine, queue.clock, options.token)
 
 
