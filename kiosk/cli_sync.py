@@ -1,17 +1,19 @@
 """`kiosk enroll`, `kiosk sync heartbeat`, `kiosk sync once` and `kiosk sync run`: the terminal's
 identity, health report and content pull (sync/; docs/sync.md). Failures end with one line on stderr saying what broke and how to fix it,
-and exit code 1."""
+and exit code 1 -- or 2 when `kiosk sync run` finds a damaged identity, which no restart fixes
+(kiosk-sync.service: RestartPreventExitStatus=2)."""
 from __future__ import annotations
 
 import argparse
 import sys
 
 EXIT_FAIL = 1
+EXIT_CONFIG = 2  # the service's "do not restart me": kiosk-sync.service's RestartPreventExitStatus
 
 
-def _fail(message: str) -> int:
+def _fail(message: str, code: int = EXIT_FAIL) -> int:
     print(f"kiosk: {message}", file=sys.stderr)
-    return EXIT_FAIL
+    return code
 
 
 def cmd_enroll(args, settings) -> int:
@@ -84,8 +86,8 @@ def cmd_run(args, settings) -> int:
 
     try:
         return run_loop(settings.data_dir, devices_of(settings), heartbeat_s=args.heartbeat or settings.sync.heartbeat_s)
-    except IdentityError as exc:
-        return _fail(str(exc))
+    except IdentityError as exc:  # damaged or unreadable (not enrolled at all: the loop waits)
+        return _fail(str(exc), EXIT_CONFIG)
 
 
 def _seconds(text: str) -> float:
@@ -122,6 +124,7 @@ def add_parser(sub, common) -> None:
                    help="hold the manifest request up to S seconds for a change (default 0)")
     p.set_defaults(func=cmd_once, needs_settings=True)
     p = ssub.add_parser("run", parents=[common], help="the sync service: long-poll the hub for content, heartbeat "
-                        "every minute, back off while the hub is unreachable (SIGTERM ends it)")
+                        "every minute, back off while the hub is unreachable; not enrolled yet, wait for "
+                        "enrolment (SIGTERM ends it)")
     p.add_argument("--heartbeat", type=float, default=None, metavar="S", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_run, needs_settings=True)

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 DEFAULT_PORT = 8300
+EXIT_FAIL = 1
+EXIT_CONFIG = 2  # kiosk-tickets.service's RestartPreventExitStatus: a restart would not fix it
 DEMO_USER = "demo"
 TOKEN_ENV = "KIOSK_TICKETS_TOKEN"
 
@@ -53,9 +55,33 @@ def _read_password(args) -> str:
     return first
 
 
-def cmd_serve(args, settings) -> int:
+def _build(options, demo_password: str | None):
+    """(queue, exit code): the queue once there is something to queue for -- waiting for content
+    with ticket services as long as it takes (kiosk/tickets_wait.py) -- or None and the code to
+    exit with: 2 for a missing setting, 1 for another failure, 0 when stopped while waiting."""
+    from kiosk.tickets_wait import wait_for_services
     from tickets.queue import QueueError
-    from tickets.server import ServeError, build, serve
+    from tickets.server import ConfigProblem, NoServices, ServeError, build
+
+    while True:
+        try:
+            queue, accounts = build(options)
+            if demo_password:
+                accounts.add_user(DEMO_USER, demo_password)
+            return queue, 0
+        except NoServices as exc:
+            if not wait_for_services(options, exc):
+                return None, 0
+        except ConfigProblem as exc:
+            print(f"kiosk tickets serve: {exc}", file=sys.stderr)
+            return None, EXIT_CONFIG
+        except (ServeError, QueueError) as exc:
+            print(f"kiosk tickets serve: {exc}", file=sys.stderr)
+            return None, EXIT_FAIL
+
+
+def cmd_serve(args, settings) -> int:
+    from tickets.server import serve
 
     token = kiosk_token(settings)
     demo_password = None
@@ -65,22 +91,20 @@ def cmd_serve(args, settings) -> int:
         token = token or DEMO_TOKEN
         demo_password = secrets.token_urlsafe(6)
     options = _options(args, settings, token)
-    try:
-        queue, accounts = build(options)
-        if demo_password:
-            accounts.add_user(DEMO_USER, demo_password)
-    except (ServeError, QueueError) as exc:
-        print(f"kiosk tickets serve: {exc}", file=sys.stderr)
-        return 1
+    queue, code = _build(options, demo_password)
+    if queue is None:
+        return code
     queue.engine.dispose()
-    print(f"tickets: queue for {', '.join(f'{s.code} {s.name}' for s in queue.services.values())}; "
-          f"data in {settings.data_dir / 'tickets.sqlite'}", file=sys.stderr)
+    services = ", ".join(f"{s.code} {s.name}" for s in queue.services.values())
+    print(f"tickets: queue for {services}; data in {settings.data_dir / 'tickets.sqlite'}", file=sys.stderr)
     if demo_password:
         print(f"tickets: counter page http://{args.host}:{args.port}/counter/ -- sign in as {DEMO_USER} / "
               f"{demo_password}; kiosks send 'Authorization: Bearer {token}'", file=sys.stderr)
     from kiosk.watchdog import notify_when_listening
 
-    notify_when_listening(args.host, args.port)  # READY=1 for kiosk-tickets.service (Type=notify)
+    # READY=1 for kiosk-tickets.service (Type=notify), after a STATUS that replaces a waiting one
+    notify_when_listening(args.host, args.port,
+                          status=f"serving the queue for {', '.join(queue.services)} on port {args.port}")
     serve(options, args.host, args.port, args.workers)
     return 0
 

@@ -1,6 +1,12 @@
 """`kiosk sync run`: the terminal's sync service (systemd/kiosk-sync.service).
 
-Forever, until SIGTERM / SIGINT:
+Not enrolled yet (no identity.json: a freshly installed terminal, enrolled later with `kiosk
+enroll` or from the maintenance screen), it says READY with a STATUS line, logs once how to enrol,
+and looks for the identity every ENROL_POLL_S seconds (pinging the watchdog meanwhile); once it
+is there the loop below starts, in the same process. A damaged or unreadable identity is an
+IdentityError at once: a restart would not fix it (`kiosk sync run` exits 2).
+
+Then forever, until SIGTERM / SIGINT:
 - a heartbeat (sync.health.report_once) every `heartbeat_s` seconds (HEARTBEAT_S, 60);
 - between heartbeats, a content pull that long-polls the manifest (`wait` up to LONG_POLL_S, 55,
   and never past the next heartbeat), so a publish reaches the terminal within about a second;
@@ -32,6 +38,7 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_S = 60.0
 LONG_POLL_S = 55.0
+ENROL_POLL_S = 2.0  # a stat of identity.json: cheap; enrolment from the screen is seen at once
 
 
 class _Stopped(BaseException):  # not an Exception: no library's `except Exception` swallows it
@@ -87,9 +94,32 @@ class Loop:
             log.info("%s", outcome)
             print(outcome, flush=True)
 
+    def wait_for_enrolment(self) -> identity_file.Identity | None:
+        """The identity once a maintainer has enrolled this terminal; None when stopped first.
+        IdentityError when the file that appears is damaged."""
+        log.warning("this terminal is not enrolled yet (no %s): waiting for enrolment, looking every %g s. "
+                    "Enrol it with kiosk enroll --hub URL --code CODE (or 注册到管理平台 on the maintenance "
+                    "screen); the sync starts then, without a restart",
+                    identity_file.identity_path(self.data_dir), ENROL_POLL_S)
+        while not self.stop.wait(ENROL_POLL_S):  # set by on_signal, or by the app as it stops
+            self.notify("WATCHDOG=1")
+            me = identity_file.load_or_none(self.data_dir)
+            if me is not None:
+                log.info("enrolled as %s with %s: starting the sync", me.terminal_id, me.hub_url)
+                return me
+        return None
+
     def run(self) -> int:
-        identity_file.load(self.data_dir)  # IdentityError at once when not enrolled
+        me = identity_file.load_or_none(self.data_dir)  # IdentityError at once when damaged
+        if me is None:
+            self.notify("STATUS=not enrolled yet: waiting for kiosk enroll (or the maintenance screen)")
         self.notify("READY=1")
+        if me is None:
+            me = self.wait_for_enrolment()
+            if me is None:
+                self.notify("STOPPING=1")
+                return 0
+        self.notify(f"STATUS=syncing with {me.hub_url} as {me.terminal_id}")
         while not self.stop.is_set():
             try:
                 if self.clock() >= self.next_heartbeat:

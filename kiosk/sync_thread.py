@@ -3,7 +3,12 @@ without the kiosk-sync service: the same loop as `kiosk sync run` (kiosk/sync_lo
 sd_notify (the app's own watchdog pings are the unit's) and signals (the thread is a daemon: it
 ends with the app; a build already started finishes in its child, which switches `current`
 atomically or not at all). It never touches widgets: the app's content watcher picks up what it
-builds, as it does for the separate process."""
+builds, as it does for the separate process.
+
+Not enrolled yet, the thread waits for the identity as `kiosk sync run` does (Loop
+.wait_for_enrolment) and starts syncing once the maintenance screen or `kiosk enroll` wrote it --
+no app restart. A damaged identity is logged and the thread is not started: the app cannot exit
+for it, and a restart would not fix it."""
 from __future__ import annotations
 
 import logging
@@ -17,17 +22,20 @@ log = logging.getLogger(__name__)
 
 
 def start(settings) -> Loop | None:
-    """The running loop, or None when the terminal is not enrolled (said in the log)."""
+    """The running loop (waiting for enrolment first when there is no identity yet), or None
+    when the identity is damaged or unreadable (said in the log)."""
     try:
-        identity.load(settings.data_dir)
+        identity.load_or_none(settings.data_dir)
     except identity.IdentityError as exc:
-        log.warning("sync in the app: not started: %s", exc)
+        log.error("sync in the app: not started: %s", exc)
         return None
     loop = Loop(settings.data_dir, devices_of(settings), settings.sync.heartbeat_s, notify=lambda _state: None)
 
     def run() -> None:
         try:
             loop.run()
+        except identity.IdentityError as exc:  # enrolled while waiting, but the file is unusable
+            log.error("sync in the app stopped: %s", exc)
         except Exception:  # noqa: BLE001  (the resident's screen goes on; the log says why)
             log.exception("sync in the app stopped")
 

@@ -70,9 +70,10 @@ def watchdog_interval(env: Mapping[str, str] | None = None) -> float | None:
 
 
 def notify_when_listening(host: str, port: int, env: Mapping[str, str] | None = None,
-                          give_up_s: float = 120.0) -> threading.Thread | None:
+                          give_up_s: float = 120.0, status: str | None = None) -> threading.Thread | None:
     """READY=1 once `host:port` accepts TCP connections (a server started right after this
-    call, in this process: `kiosk tickets serve`). None outside a notify unit."""
+    call, in this process: `kiosk tickets serve`), after `STATUS=status` when given. None
+    outside a notify unit."""
     if not under_systemd(env):
         return None
     target = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
@@ -82,6 +83,8 @@ def notify_when_listening(host: str, port: int, env: Mapping[str, str] | None = 
         while time.monotonic() < deadline:
             try:
                 with socket.create_connection((target, port), timeout=1):
+                    if status:
+                        notify(f"STATUS={status}", env)
                     notify("READY=1", env)
                     return
             except OSError:

@@ -1,9 +1,8 @@
 """`[sync] in_app = true`: the sync loop as a thread of the app's process (kiosk/sync_thread.py)
-pulls the hub's content and sends heartbeats, without sd_notify of its own; not enrolled, it does
-not start and says why."""
+pulls the hub's content and sends heartbeats, without sd_notify of its own. Not enrolled yet, it
+waits for enrolment: tests/test_sync_waiting.py."""
 from __future__ import annotations
 
-import logging
 import socket
 import time
 
@@ -39,9 +38,3 @@ def test_the_thread_pulls_and_reports(hub_server, database_url, tmp_path, monkey
     with pytest.raises(BlockingIOError):
         sock.recv(100)  # nothing: no READY, no WATCHDOG from the thread
     sock.close()
-
-
-def test_not_enrolled_it_does_not_start(tmp_path, caplog):
-    with caplog.at_level(logging.WARNING):
-        assert sync_thread.start(Settings(data_dir=tmp_path, sync=Sync(in_app=True))) is None
-    assert "kiosk enroll" in caplog.text

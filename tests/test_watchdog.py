@@ -17,42 +17,10 @@ import pytest
 
 from kiosk.watchdog import (RESTART_EXIT_CODE, notify, notify_when_listening, under_systemd,
                             watchdog_interval)
+from tests.notify_support import NotifySocket, notify_socket  # noqa: F401  (a fixture)
 from tests.shell_support import open_maintenance, pin_hash, shell  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-class NotifySocket:
-    """What systemd listens on: a datagram socket; `received()` drains what arrived."""
-
-    def __init__(self, address: str):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(address)
-        self.sock.setblocking(False)
-        self.messages: list[str] = []
-
-    def received(self) -> list[str]:
-        while True:
-            try:
-                self.messages.append(self.sock.recv(4096).decode())
-            except BlockingIOError:
-                return self.messages
-
-    def wait_for(self, message: str, timeout: float = 30.0) -> list[str]:
-        deadline = time.monotonic() + timeout
-        while message not in self.received() and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return self.messages
-
-    def close(self) -> None:
-        self.sock.close()
-
-
-@pytest.fixture
-def notify_socket(tmp_path):
-    stub = NotifySocket(str(tmp_path / "notify"))
-    yield stub
-    stub.close()
 
 
 # ---- the protocol -------------------------------------------------------------------------
@@ -232,7 +200,9 @@ def test_the_queue_service_is_ready_once_it_answers(notify_socket, tmp_path, wor
 
     svc = start_service(tmp_path / "svc", workers=workers, env={"NOTIFY_SOCKET": str(tmp_path / "notify")})
     try:
-        assert notify_socket.wait_for("READY=1") == ["READY=1"]  # from the main process, once
+        # from the main process, once, after a STATUS line for `systemctl status`
+        assert notify_socket.wait_for("READY=1") == ["STATUS=serving the queue for A, B, C, D on port "
+                                                     f"{svc.url.rsplit(':', 1)[1]}", "READY=1"]
         assert svc.request("GET", "/api/queue")[0] == 200
     finally:
         svc.stop()

@@ -140,16 +140,18 @@ def _wait_healthy(svc: LiveService, deadline: float) -> None:
             pass
         time.sleep(0.1)
     svc.kill9()
-    raise RuntimeError(f"kiosk tickets serve did not answer /healthz in {START_TIMEOUT_S:.0f} s:\n{svc.log()[-3000:]}")
+    raise RuntimeError(f"kiosk tickets serve did not answer /healthz in time:\n{svc.log()[-3000:]}")
 
 
-def start_service(tmp_path: Path, workers: int = 1, extra_args=(), env: dict | None = None, *,
-                  demo: bool = True, token: str | None = None, port: int | None = None) -> LiveService:
-    """Start `kiosk tickets serve` on a free port with its data in `tmp_path/data`; wait for it."""
+def launch_service(tmp_path: Path, workers: int = 1, extra_args=(), env: dict | None = None, *,
+                   demo: bool = True, token: str | None = None, port: int | None = None) -> LiveService:
+    """Start `kiosk tickets serve` on a free port with its data in `tmp_path/data`, without
+    waiting for it to answer (a service that waits for content, or exits at once). `token=""`:
+    none at all."""
     tmp_path = Path(tmp_path)
     tmp_path.mkdir(parents=True, exist_ok=True)
     data_dir = tmp_path / "data"
-    token = token or secrets.token_urlsafe(16)
+    token = secrets.token_urlsafe(16) if token is None else token
     child_env = {**os.environ, "KIOSK_TICKETS_TOKEN": token, "PYTHONUNBUFFERED": "1",
                  "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
     child_env.pop("KIOSK_CONFIG", None)
@@ -161,10 +163,14 @@ def start_service(tmp_path: Path, workers: int = 1, extra_args=(), env: dict | N
     log_file = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 (closed by stop/kill9)
     proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT, env=child_env, cwd=tmp_path,
                             start_new_session=True)
-    svc = LiveService(f"http://127.0.0.1:{port}", proc, data_dir, log_path, token, child_env,
-                      _log_file=log_file)
+    return LiveService(f"http://127.0.0.1:{port}", proc, data_dir, log_path, token, child_env,
+                       _log_file=log_file)
+
+
+def wait_until_serving(svc: LiveService, timeout: float = START_TIMEOUT_S) -> LiveService:
+    """`svc` once /healthz answers (the demo account read from its output); raises otherwise."""
     try:
-        _wait_healthy(svc, time.monotonic() + START_TIMEOUT_S)
+        _wait_healthy(svc, time.monotonic() + timeout)
     except BaseException:
         svc.stop()
         raise
@@ -172,6 +178,13 @@ def start_service(tmp_path: Path, workers: int = 1, extra_args=(), env: dict | N
     if found:
         svc.user, svc.password = found.groups()
     return svc
+
+
+def start_service(tmp_path: Path, workers: int = 1, extra_args=(), env: dict | None = None, *,
+                  demo: bool = True, token: str | None = None, port: int | None = None) -> LiveService:
+    """Start `kiosk tickets serve` on a free port with its data in `tmp_path/data`; wait for it."""
+    return wait_until_serving(launch_service(tmp_path, workers, extra_args, env, demo=demo, token=token,
+                                             port=port))
 
 
 @pytest.fixture

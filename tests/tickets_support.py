@@ -36,6 +36,14 @@ def make_queue(path: Path, now: dt.datetime = MORNING, limit: int = 120, synchro
 
 def install_services(data_dir: Path, limit: int = 999, hours: bool = False) -> str:
     """Install content holding the test services (always open unless `hours`) into `data_dir`."""
+    return install_items(data_dir, [item if hours else item.model_copy(update={"hours": []})
+                                    for item in service_items(limit)])
+
+
+def install_items(data_dir: Path, items) -> str:
+    """Install a content version of the test centre and `items` into `data_dir`; its version."""
+    import tempfile
+
     from content.bundle import BundleWriter
     from content.schemas import Centre
     from content.store import build_version
@@ -43,8 +51,9 @@ def install_services(data_dir: Path, limit: int = 999, hours: bool = False) -> s
     writer = BundleWriter(centre="demo-centre")
     writer.add_item(Centre(id="demo-centre", title="测试中心", name="测试中心", address="演示路1号",
                            updated_at=dt.datetime(2026, 9, 1, tzinfo=CST)))
-    for item in service_items(limit):
-        writer.add_item(item if hours else item.model_copy(update={"hours": []}))
-    bundle = data_dir.parent / f"{data_dir.name}-bundle"
-    writer.write_dir(bundle)
-    return build_version(bundle, data_dir)
+    for item in items:
+        writer.add_item(item)
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f"{data_dir.name}-bundle-", dir=data_dir.parent) as bundle:
+        writer.write_dir(Path(bundle))
+        return build_version(Path(bundle), data_dir)

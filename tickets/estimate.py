@@ -55,12 +55,13 @@ def estimated_minutes(conn: Connection, queue, svc: Service, day: str, ahead: in
 def snapshot(queue, staff: bool = False) -> dict:
     """Every service with its waiting count, estimate and open/closed state; every window's call."""
     now = queue.clock.now()
+    in_use = list(queue.services.values())  # one set throughout, should a content reload swap it meanwhile
     with queue.engine.begin() as conn:
         day = queue._day(conn, now)
         waiting = dict(conn.execute(select(T.c.service, func.count()).where(
             T.c.day == day, T.c.state == "waiting").group_by(T.c.service)).all())
         services = []
-        for svc in queue.services.values():
+        for svc in in_use:
             n = waiting.get(svc.code, 0)
             closed = queue.closed_reason(conn, svc, day, now)
             services.append({
@@ -70,7 +71,7 @@ def snapshot(queue, staff: bool = False) -> dict:
             })
         counters = []
         paused = dict(conn.execute(select(db.counters.c.name, db.counters.c.paused)).all())
-        for name in dict.fromkeys(w for svc in queue.services.values() for w in svc.windows):
+        for name in dict.fromkeys(w for svc in in_use for w in svc.windows):
             cur = queue.current(conn, name)
             entry = {"name": name, "paused": bool(paused.get(name, False)),
                      "current": None if cur is None else {"number": cur.number, "service": cur.service,

@@ -94,7 +94,9 @@ def _issue_one(b: _Batch, req: IssueRequest) -> tuple[dict, bool]:
     from tickets.queue import QueueError, hours_closed, new_id
 
     q, conn = b.queue, b.conn
-    svc = q.services[req.service]
+    svc = q.services.get(req.service)
+    if svc is None:  # removed by a content reload since the request was checked
+        raise QueueError("unknown_service", f"no ticket service with code {req.service[:20]!r}", 422, "service")
     seen = b.cur.execute(_SQL_KEY, (req.idempotency_key,)).fetchone()
     if seen is not None:
         if seen[0] != svc.code:

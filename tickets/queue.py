@@ -93,9 +93,29 @@ def iso(moment: dt.datetime) -> str:
 class Queue:
     """The queue on one SQLite file. Thread-safe: every call uses its own connection."""
 
-    def __init__(self, engine: Engine, services: dict[str, Service], rules: QueueRules, clock):
+    def __init__(self, engine: Engine, services: dict[str, Service], rules: QueueRules, clock,
+                 services_version: str | None = None):
         self.engine, self.services, self.rules, self.clock = engine, services, rules, clock
+        self.services_version = services_version  # the content version `services` came from
         self.listeners: list = []  # callables told after each commit that new events exist
+
+    # ---- the services ---------------------------------------------------------------------
+
+    def replace_services(self, services: dict[str, Service], version: str) -> bool:
+        """Take the services of content `version` from now on (tickets.server's watcher); True
+        when they differ. One assignment: a request sees the old set or the new one, never a mix.
+        Today's tickets are rows in the database and stay as they are: numbering goes on per
+        code, and tickets of a removed service keep their state (no window calls them)."""
+        old, self.services_version = self.services, version
+        if services == old:
+            log.info("content %s: the ticket services are unchanged", version)
+            return False
+        self.services = services
+        changed = [c for c in services.keys() & old.keys() if services[c] != old[c]]
+        log.warning("content %s: ticket services now %s (added: %s; removed: %s; changed: %s); today's queue kept",
+                    version, ", ".join(services), ", ".join(sorted(services.keys() - old.keys())) or "none",
+                    ", ".join(sorted(old.keys() - services.keys())) or "none", ", ".join(sorted(changed)) or "none")
+        return True
 
     # ---- the business day ---------------------------------------------------------------
 

@@ -4,6 +4,11 @@ Its services are the `ticket_service` items of the content installed in the data
 embedded demo centre's with `--demo`). With `--workers N` uvicorn starts N processes on the
 same `tickets.sqlite`; each builds its own app from the options passed in the environment
 (`KIOSK_TICKETS_SERVE`), and the database's locking keeps their numbers apart.
+
+The services follow the content: every worker looks at `data_dir/current` every RELOAD_POLL_S
+seconds and, on a new version, takes its ticket services in place (`Queue.replace_services`) --
+no restart, so today's queue, open event streams and counter sessions carry on. A version with
+no usable ticket services is logged and the services in use are kept (docs/tickets.md).
 """
 from __future__ import annotations
 
@@ -25,11 +30,26 @@ log = logging.getLogger(__name__)
 
 ENV = "KIOSK_TICKETS_SERVE"
 OUTBOX_EVERY_S = 300
+RELOAD_POLL_S = 2.0  # a readlink and a stat of `current` per worker
 PAGES_DIR = Path(__file__).resolve().parent / "web"
 
 
 class ServeError(Exception):
     """The service cannot start; str() says why and what to do."""
+
+
+class ConfigProblem(ServeError):
+    """A setting is missing or wrong: no restart fixes it (`kiosk tickets serve` exits 2)."""
+
+
+class NoServices(ServeError):
+    """Nothing to queue for yet: no content, or content without usable ticket services. Content
+    arrives later by sync, so the service waits for it (kiosk/tickets_wait.py). `status` is the
+    short reason for systemd's STATUS line."""
+
+    def __init__(self, message: str, status: str):
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass
@@ -49,37 +69,40 @@ class ServeOptions:
         return cls(**json.loads(os.environ[ENV]))
 
 
-def load_services(data_dir: Path, demo: bool) -> dict:
+def load_services(data_dir: Path, demo: bool) -> tuple[str, dict]:
+    """(the content version, its services by code); NoServices when there is nothing to queue for."""
     from content.store import NoContent, install_demo, open_current
 
     try:
         view = open_current(data_dir)
     except NoContent:
         if not demo:
-            raise ServeError(f"no content installed in {data_dir}: the queue takes its services from the "
-                             "ticket_service items (run `kiosk sync once`, or start with --demo)") from None
+            raise NoServices(f"no content installed in {data_dir}: the queue takes its services from the "
+                             "ticket_service items (kiosk sync run installs the hub's content; or start with "
+                             "--demo)", "no content installed yet") from None
         install_demo(data_dir)
         view = open_current(data_dir)
     try:
-        items = view.items("ticket_service")
+        version, items = view.version, view.items("ticket_service")
     finally:
         view.close()
     try:
         services = services_from_items(items)
     except ValueError as exc:
-        raise ServeError(str(exc)) from None
+        raise NoServices(f"content {version} in {data_dir}: {exc}", f"content {version}: {exc}") from None
     if not services:
-        raise ServeError(f"the content in {data_dir} has no ticket_service items: nothing to queue for")
+        raise NoServices(f"content {version} in {data_dir} has no ticket_service items: nothing to queue for",
+                         f"content {version} has no ticket_service items")
     if demo:  # a newcomer trying the demo at night still gets a number
         services = {code: s.__class__(s.code, s.name, s.windows, s.daily_limit, s.hours_text, (), s.sort)
                     for code, s in services.items()}
-    return services
+    return version, services
 
 
 def build(options: ServeOptions, clock=None) -> tuple[Queue, Accounts]:
     data_dir = Path(options.data_dir)
     if not options.token:
-        raise ServeError("no kiosk token: set [tickets] token in the config (or KIOSK_TICKETS_TOKEN) to a long "
+        raise ConfigProblem("no kiosk token: set [tickets] token in the config (or KIOSK_TICKETS_TOKEN) to a long "
                          "random string, the same on every kiosk of this lobby")
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -88,7 +111,12 @@ def build(options: ServeOptions, clock=None) -> tuple[Queue, Accounts]:
     except OSError as exc:
         raise ServeError(f"cannot open {data_dir / 'tickets.sqlite'}: {exc}") from None
     rules = QueueRules(**options.rules)
-    queue = Queue(engine, load_services(data_dir, options.demo), rules, clock or SystemClock())
+    try:
+        version, services = load_services(data_dir, options.demo)
+    except ServeError:  # waited on and tried again (kiosk/tickets_wait.py): no engine left behind
+        engine.dispose()
+        raise
+    queue = Queue(engine, services, rules, clock or SystemClock(), services_version=version)
     return queue, Accounts(engine, queue.clock, options.token)
 
 
@@ -121,12 +149,74 @@ def outbox_task(options: ServeOptions):
     return run
 
 
+class ServicesWatch:
+    """Takes a new content version's ticket services into `queue` (called from a worker thread)."""
+
+    def __init__(self, queue: Queue, options: ServeOptions):
+        self.queue, self.data_dir, self.demo = queue, Path(options.data_dir), options.demo
+        self.checked = queue.services_version  # the last version looked at, usable or not
+
+    def check(self) -> bool:
+        """True when the services changed."""
+        from content.store import current_version
+
+        version = current_version(self.data_dir)
+        if version is None or version == self.checked:
+            return False
+        try:
+            loaded, services = load_services(self.data_dir, self.demo)
+        except NoServices as exc:  # said once per version; the next one may be usable again
+            self.checked = version
+            log.error("%s: the queue keeps its ticket services (%s)", exc, ", ".join(self.queue.services))
+            return False
+        self.checked = loaded
+        return self.queue.replace_services(services, loaded)
+
+
+def services_task(options: ServeOptions):
+    """Every RELOAD_POLL_S, ServicesWatch.check in a thread; a failure is logged and retried."""
+
+    @contextlib.asynccontextmanager
+    async def run(queue):
+        watch = ServicesWatch(queue, options)
+
+        async def loop():
+            while True:
+                await asyncio.sleep(RELOAD_POLL_S)
+                try:
+                    await asyncio.to_thread(watch.check)
+                except Exception:  # a version pruned under us, a read error: looked at again next time
+                    log.exception("reading the ticket services of the installed content failed")
+
+        task = asyncio.create_task(loop())
+        try:
+            yield
+        finally:
+            task.cancel()
+
+    return run
+
+
+def _together(*tasks):
+    """One lifespan_extra from several, entered in order and left in reverse."""
+
+    @contextlib.asynccontextmanager
+    async def run(queue):
+        async with contextlib.AsyncExitStack() as stack:
+            for task in tasks:
+                await stack.enter_async_context(task(queue))
+            yield
+
+    return run
+
+
 def create_app(options: ServeOptions, clock=None):
     from tickets.api import create_app as api_app
 
     queue, accounts = build(options, clock)
     return api_app(queue, accounts, pages_dir=PAGES_DIR if PAGES_DIR.is_dir() else None,
-                   lifespan_extra=outbox_task(options), secure_cookies=options.secure_cookies)
+                   lifespan_extra=_together(outbox_task(options), services_task(options)),
+                   secure_cookies=options.secure_cookies)
 
 
 def app_from_env():
