@@ -11,43 +11,30 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import time
 from collections.abc import Callable
 
-
-def _kivy_env_defaults() -> None:
-    # Must run before `import kivy`: Kivy parses sys.argv (and would reject `kiosk run
-    # --config ...`) unless KIVY_NO_ARGS is set; file logs would slowly fill an SD card
-    # (journald has the console log).
-    # KIVY_LOG_MODE=PYTHON: Kivy logs through the `logging` set up by the CLI (one format, no
-    # duplicate lines) instead of installing its own console handler on the root logger.
-    os.environ.setdefault("KIVY_NO_ARGS", "1")
-    os.environ.setdefault("KIVY_NO_FILELOG", "1")
-    os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
-
-
-_kivy_env_defaults()
-
-from kivy.app import App  # noqa: E402
-from kivy.clock import Clock  # noqa: E402
-from kivy.properties import (BooleanProperty, NumericProperty, ObjectProperty,  # noqa: E402
+# Kivy's environment (no argv parsing, no log files, Python logging) is set by kiosk/__init__.py,
+# before any kiosk module imports Kivy.
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.properties import (BooleanProperty, NumericProperty, ObjectProperty,
                              StringProperty)
 
-from content.schemas import CST, aware  # noqa: E402
-from kiosk import screenshot_request, theme  # noqa: E402
-from kiosk.app_devices import PRINTER_POLL_S, AppDevices  # noqa: E402
-from kiosk.enrolment import Enrolment  # noqa: E402
-from kiosk.app_tickets import TicketsMixin  # noqa: E402
-from kiosk.content_watch import POLL_S, ContentWatcher, LiveContentMixin  # noqa: E402
-from kiosk.fonts import register_default_font  # noqa: E402
-from kiosk.i18n import _, format_date, format_time, set_locale  # noqa: E402
-from kiosk.idle import IdleTimer  # noqa: E402
-from kiosk.lockdown import CornerTaps, LockdownMixin, PinGuard, restart_process  # noqa: E402
-from kiosk.memory import tune_malloc  # noqa: E402
-from kiosk.navigation import KioskRoot, NavigationMixin  # noqa: E402
-from kiosk.watchdog import attach_watchdog  # noqa: E402
-from kiosk.window import configure_kivy, install_memory_fixes, set_rotation  # noqa: E402,F401
+from content.schemas import CST, aware
+from kiosk import screenshot_request, theme
+from kiosk.app_devices import PRINTER_POLL_S, AppDevices
+from kiosk.enrolment import Enrolment
+from kiosk.app_tickets import TicketsMixin
+from kiosk.content_watch import POLL_S, ContentWatcher, LiveContentMixin
+from kiosk.fonts import register_default_font
+from kiosk.i18n import _, format_date, format_time, set_locale
+from kiosk.idle import IdleTimer
+from kiosk.lockdown import CornerTaps, LockdownMixin, PinGuard, restart_process
+from kiosk.memory import tune_malloc
+from kiosk.navigation import KioskRoot, NavigationMixin
+from kiosk.watchdog import attach_watchdog
+from kiosk.window import configure_kivy, install_memory_fixes, set_rotation  # noqa: F401
 
 log = logging.getLogger(__name__)
 

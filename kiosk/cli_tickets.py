@@ -56,32 +56,27 @@ def _read_password(args) -> str:
 
 
 def _build(options, demo_password: str | None):
-    """(queue, exit code): the queue once there is something to queue for -- waiting for content
-    with ticket services as long as it takes (kiosk/tickets_wait.py) -- or None and the code to
-    exit with: 2 for a missing setting, 1 for another failure, 0 when stopped while waiting."""
-    from kiosk.tickets_wait import wait_for_services
+    """(queue, exit code): the queue -- with no services yet when there is nothing to queue for
+    (tickets.server.build) -- or None and the code to exit with: 2 for a missing setting, 1 for
+    another failure."""
     from tickets.queue import QueueError
-    from tickets.server import ConfigProblem, NoServices, ServeError, build
+    from tickets.server import ConfigProblem, ServeError, build
 
-    while True:
-        try:
-            queue, accounts = build(options)
-            if demo_password:
-                accounts.add_user(DEMO_USER, demo_password)
-            return queue, 0
-        except NoServices as exc:
-            if not wait_for_services(options, exc):
-                return None, 0
-        except ConfigProblem as exc:
-            print(f"kiosk tickets serve: {exc}", file=sys.stderr)
-            return None, EXIT_CONFIG
-        except (ServeError, QueueError) as exc:
-            print(f"kiosk tickets serve: {exc}", file=sys.stderr)
-            return None, EXIT_FAIL
+    try:
+        queue, accounts = build(options)
+        if demo_password:
+            accounts.add_user(DEMO_USER, demo_password)
+        return queue, 0
+    except ConfigProblem as exc:
+        print(f"kiosk tickets serve: {exc}", file=sys.stderr)
+        return None, EXIT_CONFIG
+    except (ServeError, QueueError) as exc:
+        print(f"kiosk tickets serve: {exc}", file=sys.stderr)
+        return None, EXIT_FAIL
 
 
 def cmd_serve(args, settings) -> int:
-    from tickets.server import serve
+    from tickets.server import RELOAD_POLL_S, serve
 
     token = kiosk_token(settings)
     demo_password = None
@@ -95,16 +90,20 @@ def cmd_serve(args, settings) -> int:
     if queue is None:
         return code
     queue.engine.dispose()
-    services = ", ".join(f"{s.code} {s.name}" for s in queue.services.values())
-    print(f"tickets: queue for {services}; data in {settings.data_dir / 'tickets.sqlite'}", file=sys.stderr)
+    if queue.waiting_for is not None:  # a fresh queue host: it answers, with no services yet
+        print(f"tickets: {queue.waiting_for}. Serving with no ticket services: they are taken from the "
+              f"installed content once it has some (looking every {RELOAD_POLL_S:g} s)", file=sys.stderr)
+        status = f"waiting for content with ticket services: {queue.waiting_for.status}; answering on port {args.port}"
+    else:
+        services = ", ".join(f"{s.code} {s.name}" for s in queue.services.values())
+        print(f"tickets: queue for {services}; data in {settings.data_dir / 'tickets.sqlite'}", file=sys.stderr)
+        status = f"serving the queue for {', '.join(queue.services)} on port {args.port}"
     if demo_password:
         print(f"tickets: counter page http://{args.host}:{args.port}/counter/ -- sign in as {DEMO_USER} / "
               f"{demo_password}; kiosks send 'Authorization: Bearer {token}'", file=sys.stderr)
     from kiosk.watchdog import notify_when_listening
 
-    # READY=1 for kiosk-tickets.service (Type=notify), after a STATUS that replaces a waiting one
-    notify_when_listening(args.host, args.port,
-                          status=f"serving the queue for {', '.join(queue.services)} on port {args.port}")
+    notify_when_listening(args.host, args.port, status=status)  # READY=1 for kiosk-tickets.service
     serve(options, args.host, args.port, args.workers)
     return 0
 

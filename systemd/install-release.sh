@@ -94,6 +94,8 @@ switch_to() {  # switch_to VERSION: repoint /opt/kiosk/current atomically
   run mv -T "$ROOT/opt/kiosk/current.new" "$ROOT/opt/kiosk/current"
 }
 
+# Units are started with --no-block: a Type=notify start job waits for READY up to the unit's
+# TimeoutStartSec (120 s), longer than --timeout; wait_active does the waiting.
 wait_active() {  # wait_active UNIT...: all active within TIMEOUT seconds, and staying so
   [ "$DRY_RUN" -eq 0 ] || { echo "+ wait up to ${TIMEOUT}s for: $*"; return 0; }
   local deadline=$((SECONDS + TIMEOUT)) unit pending settled=0 restarts="" now
@@ -151,7 +153,7 @@ deploy_release() {
   if [ "$previous" = "$version" ]; then
     say "release $version is already current"
     run "$SYSTEMCTL" enable "${units[@]}"
-    try_run "not started" "$SYSTEMCTL" start "${units[@]}" || true
+    try_run "not started" "$SYSTEMCTL" --no-block start "${units[@]}" || true
     wait_active "${units[@]}" || die "release $version: services not active (journalctl -u ${units[0]})"
     return
   fi
@@ -170,20 +172,20 @@ deploy_release() {
   if [ -z "$previous" ] && has_role queue-host && has_screen; then
     switch_to "$version"
     run "$SYSTEMCTL" enable kiosk-tickets.service
-    try_run "the queue service did not start" "$SYSTEMCTL" start kiosk-tickets.service || true
+    try_run "the queue service did not start" "$SYSTEMCTL" --no-block start kiosk-tickets.service || true
     wait_active kiosk-tickets.service || die "release $version: the queue service is not active (journalctl -u kiosk-tickets)"
   fi
   local holders=()
   if has_screen && [ -n "$previous" ]; then holders=(kiosk.service); run "$SYSTEMCTL" stop "${holders[@]}"; fi
   if ! health_check "$target"; then
     say "release $version failed its health check: staying on ${previous:-nothing}"
-    if [ ${#holders[@]} -gt 0 ]; then run "$SYSTEMCTL" start "${holders[@]}"; fi
+    if [ ${#holders[@]} -gt 0 ]; then run "$SYSTEMCTL" --no-block start "${holders[@]}"; fi
     exit 1
   fi
   switch_to "$version"
   run "$SYSTEMCTL" enable "${units[@]}"
   # a unit that fails at once fails `restart` too: the same as never becoming active, below
-  try_run "the new release did not start" "$SYSTEMCTL" restart "${units[@]}" || true
+  try_run "the new release did not start" "$SYSTEMCTL" --no-block restart "${units[@]}" || true
   if wait_active "${units[@]}"; then
     say "release $version is current"
     prune_releases "$version" "$previous"
@@ -192,7 +194,7 @@ deploy_release() {
   if [ -z "$previous" ]; then die "release $version did not start and there is none to go back to"; fi
   say "rolling back to $previous"
   switch_to "$previous"
-  try_run "the previous release did not start either" "$SYSTEMCTL" restart "${units[@]}" || true
+  try_run "the previous release did not start either" "$SYSTEMCTL" --no-block restart "${units[@]}" || true
   wait_active "${units[@]}" || say "the previous release $previous is not active either"
   exit 1
 }
@@ -225,7 +227,7 @@ deploy_hub() {  # deploy_hub VERSION PREVIOUS
   fi
   switch_to "$version"
   run "$SYSTEMCTL" enable kiosk-hub.service
-  try_run "the new release did not start" "$SYSTEMCTL" restart kiosk-hub.service || true
+  try_run "the new release did not start" "$SYSTEMCTL" --no-block restart kiosk-hub.service || true
   if wait_active kiosk-hub.service; then
     say "release $version is current (the database as it was before: $backup)"
     prune_releases "$version" "$previous"
@@ -248,6 +250,6 @@ hub_restore() {  # hub_restore RELEASE BACKUP
 
 hub_start() {  # hub_start PREVIOUS: the hub that ran before, running again
   [ -n "$1" ] || return 0
-  try_run "the previous release did not start" "$SYSTEMCTL" start kiosk-hub.service || true
+  try_run "the previous release did not start" "$SYSTEMCTL" --no-block start kiosk-hub.service || true
 }
 

@@ -13,6 +13,7 @@ SCRIPT = ROOT / "systemd/install-pi.sh"
 # name -> body; every stub logs "name args" first. $STUBS is the stub folder.
 STUBS = {
     "systemctl": """
+[ "$1" = --no-block ] && shift
 if [ "$1" = restart ]; then  # Type=notify: restart waits for READY, and fails without it
   current=$(basename "$(readlink "$KIOSK_ROOT/opt/kiosk/current")")
   grep -qx "$current" "$STUBS/broken" 2>/dev/null && exit 1

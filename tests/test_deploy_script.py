@@ -111,7 +111,7 @@ def test_a_first_install_lays_out_the_terminal(installer):
     assert "1.0/bin/kiosk doctor" in log
     assert "systemctl disable getty@tty1.service" in log
     assert "systemctl enable kiosk.service kiosk-sync.service" in log
-    assert log.index("systemctl daemon-reload") < log.index("systemctl restart kiosk.service kiosk-sync.service")
+    assert log.index("systemctl daemon-reload") < log.index("systemctl --no-block restart kiosk.service kiosk-sync.service")
 
 
 def test_a_second_run_changes_nothing_and_keeps_an_edited_config(installer):
@@ -136,7 +136,7 @@ def test_an_upgrade_installs_beside_the_old_release_and_switches(installer):
     assert sorted(p.name for p in (installer.root / "opt/kiosk/releases").iterdir()) == ["1.0", "1.1"]
     log = installer.log
     stop = log.index("systemctl stop kiosk.service")  # the app frees the devices for the doctor
-    assert stop < log.index("1.1/bin/kiosk doctor") < log.index("systemctl restart kiosk.service kiosk-sync.service")
+    assert stop < log.index("1.1/bin/kiosk doctor") < log.index("systemctl --no-block restart kiosk.service kiosk-sync.service")
 
 
 def test_a_release_that_fails_kiosk_doctor_is_never_switched_to(installer):
@@ -147,7 +147,7 @@ def test_a_release_that_fails_kiosk_doctor_is_never_switched_to(installer):
     assert installer.current == "releases/1.0"
     log = installer.log
     assert log.index("systemctl stop kiosk.service") < log.index("2.0-bad/bin/kiosk doctor") \
-        < log.index("systemctl start kiosk.service")
+        < log.index("systemctl --no-block start kiosk.service")
     assert not any("restart kiosk" in line for line in log)
 
 
@@ -160,7 +160,7 @@ def test_a_release_that_never_becomes_active_is_rolled_back(installer):
     assert "not active after 2s: kiosk.service kiosk-sync.service" in result.stdout
     assert "rolling back to 1.0" in result.stdout
     assert installer.current == "releases/1.0"
-    restarts = [line for line in installer.log if line.startswith("systemctl restart kiosk.service")]
+    restarts = [line for line in installer.log if line.startswith("systemctl --no-block restart kiosk.service")]
     assert len(restarts) == 2  # the new release, then the old one again
 
 
@@ -203,7 +203,7 @@ def test_old_releases_are_pruned_but_the_previous_one_is_kept(installer):
 
 def test_the_hub_role_gets_its_own_user_and_unit(installer):
     result = installer.run("--role", "hub", "--release", installer.release("0.9"))
-    assert "run kiosk-hub init" in result.stdout and "systemctl start kiosk-hub.service" not in installer.log
+    assert "run kiosk-hub init" in result.stdout and "systemctl --no-block start kiosk-hub.service" not in installer.log
     (installer.root / "var/lib/kiosk-hub/keys").mkdir()  # what `kiosk-hub init` makes
     installer.run("--role", "hub", "--release", installer.release("1.0"))
     assert "1.0/bin/kiosk-hub check" in installer.log and installer.current == "releases/1.0"
@@ -313,7 +313,7 @@ def test_a_queue_host_gets_its_token_once_and_the_token_is_never_printed(install
     # the terminal takes numbers from this box's queue, which is started before the doctor asks it
     assert 'url = "http://127.0.0.1:8300"' in (installer.root / "etc/kiosk/kiosk.toml").read_text()
     log = installer.log
-    assert log.index("systemctl start kiosk-tickets.service") < log.index("1.0/bin/kiosk doctor")
+    assert log.index("systemctl --no-block start kiosk-tickets.service") < log.index("1.0/bin/kiosk doctor")
     again = installer.run("--role", "terminal,queue-host", "--release", installer.release("1.1"))
     assert env.read_text().splitlines() == lines and "queue token: in /etc/kiosk/kiosk.env" in again.stdout
 
@@ -340,7 +340,7 @@ def hub_steps(installer: Installer) -> list[str]:
     """The log's kiosk-hub calls and service changes, with the paths shortened."""
     out = []
     for line in installer.log:
-        words = line.split()
+        words = [word for word in line.split() if word != "--no-block"]
         if words[0] == "systemctl" and words[1] in ("stop", "start", "restart"):
             out.append(f"{words[1]} {words[2]}")
         elif "/bin/kiosk-hub" in words[0]:

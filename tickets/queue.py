@@ -97,6 +97,7 @@ class Queue:
                  services_version: str | None = None):
         self.engine, self.services, self.rules, self.clock = engine, services, rules, clock
         self.services_version = services_version  # the content version `services` came from
+        self.waiting_for = None  # with no services yet: why (tickets.server.NoServices)
         self.listeners: list = []  # callables told after each commit that new events exist
 
     # ---- the services ---------------------------------------------------------------------
@@ -110,7 +111,7 @@ class Queue:
         if services == old:
             log.info("content %s: the ticket services are unchanged", version)
             return False
-        self.services = services
+        self.services, self.waiting_for = services, None
         changed = [c for c in services.keys() & old.keys() if services[c] != old[c]]
         log.warning("content %s: ticket services now %s (added: %s; removed: %s; changed: %s); today's queue kept",
                     version, ", ".join(services), ", ".join(sorted(services.keys() - old.keys())) or "none",

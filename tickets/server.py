@@ -9,6 +9,11 @@ The services follow the content: every worker looks at `data_dir/current` every 
 seconds and, on a new version, takes its ticket services in place (`Queue.replace_services`) --
 no restart, so today's queue, open event streams and counter sessions carry on. A version with
 no usable ticket services is logged and the services in use are kept (docs/tickets.md).
+
+Before there is anything to queue for (a freshly installed queue host: the content arrives later
+by sync) the service still listens and answers -- `/healthz` with no services, a ticket with
+`unknown_service` -- so kiosks and the installer's `kiosk doctor` find it, and the same watch
+takes the first version that has ticket services.
 """
 from __future__ import annotations
 
@@ -44,12 +49,12 @@ class ConfigProblem(ServeError):
 
 class NoServices(ServeError):
     """Nothing to queue for yet: no content, or content without usable ticket services. Content
-    arrives later by sync, so the service waits for it (kiosk/tickets_wait.py). `status` is the
-    short reason for systemd's STATUS line."""
+    arrives later by sync, so the queue serves with no services until then. `status` is the
+    short reason for systemd's STATUS line; `version` the content version looked at (None: none)."""
 
-    def __init__(self, message: str, status: str):
+    def __init__(self, message: str, status: str, version: str | None = None):
         super().__init__(message)
-        self.status = status
+        self.status, self.version = status, version
 
 
 @dataclass
@@ -89,10 +94,10 @@ def load_services(data_dir: Path, demo: bool) -> tuple[str, dict]:
     try:
         services = services_from_items(items)
     except ValueError as exc:
-        raise NoServices(f"content {version} in {data_dir}: {exc}", f"content {version}: {exc}") from None
+        raise NoServices(f"content {version} in {data_dir}: {exc}", f"content {version}: {exc}", version) from None
     if not services:
         raise NoServices(f"content {version} in {data_dir} has no ticket_service items: nothing to queue for",
-                         f"content {version} has no ticket_service items")
+                         f"content {version} has no ticket_service items", version)
     if demo:  # a newcomer trying the demo at night still gets a number
         services = {code: s.__class__(s.code, s.name, s.windows, s.daily_limit, s.hours_text, (), s.sort)
                     for code, s in services.items()}
@@ -100,6 +105,8 @@ def load_services(data_dir: Path, demo: bool) -> tuple[str, dict]:
 
 
 def build(options: ServeOptions, clock=None) -> tuple[Queue, Accounts]:
+    """The queue and its accounts; with nothing to queue for yet, a queue with no services (its
+    `waiting_for` says why) that the services watch fills once the content has some."""
     data_dir = Path(options.data_dir)
     if not options.token:
         raise ConfigProblem("no kiosk token: set [tickets] token in the config (or KIOSK_TICKETS_TOKEN) to a long "
@@ -111,12 +118,16 @@ def build(options: ServeOptions, clock=None) -> tuple[Queue, Accounts]:
     except OSError as exc:
         raise ServeError(f"cannot open {data_dir / 'tickets.sqlite'}: {exc}") from None
     rules = QueueRules(**options.rules)
+    waiting_for = None
     try:
         version, services = load_services(data_dir, options.demo)
-    except ServeError:  # waited on and tried again (kiosk/tickets_wait.py): no engine left behind
+    except NoServices as exc:
+        version, services, waiting_for = exc.version, {}, exc
+    except ServeError:
         engine.dispose()
         raise
     queue = Queue(engine, services, rules, clock or SystemClock(), services_version=version)
+    queue.waiting_for = waiting_for
     return queue, Accounts(engine, queue.clock, options.token)
 
 
@@ -167,7 +178,10 @@ class ServicesWatch:
             loaded, services = load_services(self.data_dir, self.demo)
         except NoServices as exc:  # said once per version; the next one may be usable again
             self.checked = version
-            log.error("%s: the queue keeps its ticket services (%s)", exc, ", ".join(self.queue.services))
+            if self.queue.services:
+                log.error("%s: the queue keeps its ticket services (%s)", exc, ", ".join(self.queue.services))
+            else:
+                log.warning("%s: still nothing to queue for", exc)
             return False
         self.checked = loaded
         return self.queue.replace_services(services, loaded)
