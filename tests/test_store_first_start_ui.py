@@ -44,5 +44,6 @@ def test_the_ui_keeps_drawing_while_the_first_start_demo_builds(ui, tmp_path):
     centre = h.app.view.centre()
     assert centre is not None and centre.name in h.texts()
     assert read_showing(data) == [h.app.view.version]  # prune keeps what the app shows
-    assert h.app.watcher.build is None  # the finished child was reaped
+    # the finished child is reaped by the watcher's next look (every POLL_S, on the Kivy clock)
+    assert h.wait_for(lambda: h.app.watcher.build is None, timeout=30)
     h.screenshot("first_start_demo_800x480")
