@@ -31,6 +31,7 @@ class Machine:
         self.merged = base / "merged"
         self.binds = binds  # inside path -> host path, read-only
         self.nspawn: subprocess.Popen | None = None
+        self.pid1: int | None = None  # the machine's systemd, as a host pid
         self.log = base / "console.log"
 
     @staticmethod
@@ -77,6 +78,7 @@ class Machine:
             if self.nspawn.poll() is not None:
                 raise RuntimeError(f"systemd-nspawn stopped ({self.nspawn.returncode}): {self.console()}")
             if self.leader() is not None:
+                self.pid1 = self.leader()
                 state = self.sh("systemctl is-system-running --wait", timeout=timeout, check=False).stdout.strip()
                 if state in ("running", "degraded"):
                     return
@@ -84,12 +86,12 @@ class Machine:
         raise RuntimeError(f"the machine did not finish booting ({state or 'no systemd'}): {self.console()}")
 
     def power_cut(self) -> None:
-        """Pull the plug: every process of the machine dies at once, the disk stays."""
+        """Pull the plug: every process of the machine dies at once, the disk stays. Its PID 1
+        first (the kernel then kills the whole namespace), nspawn after: killed alone, nspawn
+        would leave the machine running on."""
+        self._kill_pid1()
         if self.nspawn and self.nspawn.poll() is None:
             os.killpg(self.nspawn.pid, signal.SIGKILL)
-            leader = self.leader()
-            if leader:
-                os.kill(leader, signal.SIGKILL)  # PID 1 of the namespace: the kernel kills the rest
             self.nspawn.wait(timeout=30)
         self._wait_gone()
 
@@ -104,12 +106,32 @@ class Machine:
 
     def destroy(self) -> None:
         self.shutdown()
+        self._kill_pid1()  # whatever happened, nothing of the machine outlives the test
+        self._wait_gone()
         for mount in (self.merged, self.base):
             subprocess.run(["umount", "--lazy", str(mount)], check=False, capture_output=True)
 
+    def _alive(self) -> bool:
+        """The machine's systemd still runs (its pid not reused by another program)."""
+        if self.pid1 is None:
+            return False
+        try:
+            comm = Path(f"/proc/{self.pid1}/comm").read_text().strip()
+            state = Path(f"/proc/{self.pid1}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return False
+        return comm == "systemd" and state != "Z"
+
+    def _kill_pid1(self) -> None:
+        if self.pid1 is not None and self._alive():
+            try:
+                os.kill(self.pid1, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
     def _wait_gone(self) -> None:
         deadline = time.monotonic() + 30
-        while self.leader() is not None and time.monotonic() < deadline:
+        while (self.leader() is not None or self._alive()) and time.monotonic() < deadline:
             time.sleep(0.2)
 
     # ---- inside --------------------------------------------------------------------------
